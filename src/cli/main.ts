@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config/config.js';
+import { createLogger } from '../config/log.js';
+import { LeadscoreError, TenantIdSchema, isLeadscoreError, type TenantId } from '../domain/index.js';
+import { migrate, openDatabase } from '../store/index.js';
+import { startServer } from '../server/start.js';
+import { EXIT, exitCodeFor } from './exit.js';
+import { runGenerate } from './generate.js';
+import { runImport } from './import.js';
+import { parseIsoDate } from '../../connectors/file/index.js';
+
+const USAGE = `Usage: leadscore <command> [options]
+
+Commands:
+  serve                       start the web server (and, on the embedded database, its workers)
+      [--port P] [--host H]
+  import --data DIR           import a CSV bundle folder (leads.csv, activities.csv, outcomes.csv)
+      [--tenant T] [--json]   into tenant T (default "default"); --json prints one JSON report
+  generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
+      [--leads N] [--seed S]  (default 1000 leads, seed 1; same seed, same bytes)
+      [--export-at ISO] [--json]
+  migrate                     apply database migrations and exit
+  help                        show this text
+
+Settings come from the environment (see the README): DATABASE_URL, DATA_DIR, PORT, ...
+Exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 rows rejected,
+            4 input unusable, 5 database locked or unavailable.
+`;
+
+const write = (text: string) => process.stdout.write(text);
+
+function usage(message: string): never {
+  throw new LeadscoreError('USAGE', `${message}\n\n${USAGE}`);
+}
+
+function integerOption(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > max) usage(`--${name} must be a whole number from 0 to ${max}, got "${value}"`);
+  return Number(value);
+}
+
+function tenantOption(value: string | undefined): TenantId {
+  const parsed = TenantIdSchema.safeParse(value ?? 'default');
+  if (!parsed.success) usage(`--tenant "${value}": ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    write(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const parse = (options: NonNullable<ParseArgsConfig['options']>) => {
+    try {
+      return parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    } catch (err) {
+      return usage(`leadscore ${command}: ${(err as Error).message}`);
+    }
+  };
+  const config = (): Config => loadConfig();
+
+  switch (command) {
+    case 'import': {
+      const v = parse({ data: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' } });
+      if (typeof v.data !== 'string') usage('leadscore import needs --data DIR');
+      return runImport(config(), { dir: v.data, tenant: tenantOption(v.tenant as string | undefined), json: v.json === true }, write);
+    }
+    case 'generate': {
+      const v = parse({
+        leads: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        'export-at': { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (typeof v.out !== 'string') usage('leadscore generate needs --out DIR');
+      const exportAtText = v['export-at'] as string | undefined;
+      const exportAt = exportAtText === undefined ? undefined : parseIsoDate(exportAtText);
+      if (exportAt === null) usage(`--export-at "${exportAtText}" is not an ISO 8601 time`);
+      return runGenerate(
+        {
+          leads: integerOption('leads', v.leads as string | undefined, 1000, 10_000_000),
+          seed: integerOption('seed', v.seed as string | undefined, 1, 2 ** 31 - 1),
+          out: v.out,
+          ...(exportAt ? { exportAt } : {}),
+          json: v.json === true,
+        },
+        write,
+      );
+    }
+    case 'serve': {
+      const v = parse({ port: { type: 'string' }, host: { type: 'string' } });
+      const env = { ...process.env };
+      if (typeof v.port === 'string') env.PORT = v.port;
+      if (typeof v.host === 'string') env.HOST = v.host;
+      const cfg = loadConfig(env);
+      const log = createLogger(cfg.logLevel);
+      const server = await startServer(cfg, log);
+      log.info(`Leadscore is running at ${server.url}`, { database: server.db.kind });
+      process.stderr.write(`\nLeadscore is running at ${server.url} (press Ctrl+C to stop)\n\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info('stopping', { signal });
+          server.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      return EXIT.ok;
+    }
+    case 'migrate': {
+      parse({});
+      const cfg = config();
+      const db = await openDatabase(cfg.database, 'leadscore migrate');
+      try {
+        const { applied, version } = await migrate(db);
+        write(applied.length ? `Applied migrations ${applied.join(', ')}; schema version ${version}\n` : `Schema is up to date (version ${version})\n`);
+      } finally {
+        await db.close();
+      }
+      return EXIT.ok;
+    }
+    default:
+      return usage(`unknown command "${command}"`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isLeadscoreError(err)) {
+      process.stderr.write(`leadscore: ${err.message}\n`);
+    } else {
+      // Not a user mistake: say so, with the details a bug report needs.
+      process.stderr.write(`leadscore: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    }
+    process.exitCode = exitCodeFor(err);
+  },
+);

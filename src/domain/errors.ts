@@ -1,0 +1,29 @@
+/**
+ * Every error Leadscore raises on purpose carries a code, so callers (CLI exit codes, HTTP
+ * status, retry decisions) branch on the code and never on message text.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'INPUT_INVALID'
+  | 'INPUT_NOT_FOUND'
+  | 'DATABASE_LOCKED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'MIGRATION_FAILED'
+  | 'NOT_FOUND'
+  | 'CONNECTOR_UNKNOWN'
+  | 'CONNECTOR_OPTIONS_INVALID';
+
+export class LeadscoreError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LeadscoreError';
+    this.code = code;
+  }
+}
+
+export function isLeadscoreError(err: unknown, code?: ErrorCode): err is LeadscoreError {
+  return err instanceof LeadscoreError && (code === undefined || err.code === code);
+}

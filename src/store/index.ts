@@ -1,0 +1,11 @@
+export type { Database, Queryable, Transaction } from './db.js';
+export { openDatabase } from './open.js';
+export { openPglite, pgliteDatabase } from './pglite.js';
+export { openPostgres } from './postgres.js';
+export { migrate, loadMigrations } from './migrate.js';
+export * from './counts.js';
+export * from './tenants.js';
+export * from './leads.js';
+export * from './activities.js';
+export * from './outcomes.js';
+export * from './imports.js';

@@ -1,0 +1,140 @@
+import type { LeadSource, ReadBatch, Rejection, SourceRecord, TenantId } from '../domain/index.js';
+import {
+  addCounts,
+  finishImportRun,
+  startImportRun,
+  emptyCounts,
+  findLeadCreationTimes,
+  insertActivities,
+  upsertLeads,
+  upsertOutcomes,
+  type Database,
+  type UpsertCounts,
+} from '../store/index.js';
+
+export type StreamName = 'leads' | 'activities' | 'outcomes';
+
+export interface StreamReport extends UpsertCounts {
+  rejected: number;
+}
+
+export interface ImportResult {
+  streams: Record<StreamName, StreamReport>;
+  /** Every rejected record, up to `maxListedRejections`; the rest are only counted. */
+  rejections: Rejection[];
+  rejectionsNotListed: number;
+}
+
+export interface ImportOptions {
+  maxListedRejections?: number;
+}
+
+/**
+ * Read everything a source has and store it for the tenant: leads first, so that activities and
+ * outcomes can be checked against them. Each batch is written on its own, so a problem in one
+ * record never keeps the others out, and a run that stops half way is finished by running it again.
+ */
+export async function importFromSource(
+  db: Database,
+  tenant: TenantId,
+  source: LeadSource,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const maxListed = options.maxListedRejections ?? 100_000;
+  const result: ImportResult = {
+    streams: { leads: newStream(), activities: newStream(), outcomes: newStream() },
+    rejections: [],
+    rejectionsNotListed: 0,
+  };
+  const reject = (stream: StreamName, rejection: Rejection) => {
+    result.streams[stream].rejected++;
+    if (result.rejections.length < maxListed) result.rejections.push(rejection);
+    else result.rejectionsNotListed++;
+  };
+  const takeBatch = <T>(stream: StreamName, batch: ReadBatch<T>): SourceRecord<T>[] => {
+    for (const rejection of batch.rejections) reject(stream, rejection);
+    result.streams[stream].unchanged += batch.duplicatesSkipped;
+    return batch.records;
+  };
+
+  for await (const batch of source.readLeads(null)) {
+    const records = takeBatch('leads', batch);
+    addCounts(result.streams.leads, await upsertLeads(db, tenant, records.map((r) => r.value)));
+  }
+
+  for await (const batch of source.readActivities(null)) {
+    const records = takeBatch('activities', batch);
+    const counts = await db.transaction(async (tx) => {
+      const known = await findLeadCreationTimes(tx, tenant, records.map((r) => r.value.leadId));
+      const accepted = records.filter((r) => {
+        if (known.has(r.value.leadId)) return true;
+        reject('activities', unknownLead(r, 'activities'));
+        return false;
+      });
+      return insertActivities(tx, tenant, accepted.map((r) => r.value));
+    });
+    addCounts(result.streams.activities, counts);
+  }
+
+  for await (const batch of source.readOutcomes(null)) {
+    const records = takeBatch('outcomes', batch);
+    const counts = await db.transaction(async (tx) => {
+      const known = await findLeadCreationTimes(tx, tenant, records.map((r) => r.value.leadId));
+      const accepted = records.filter((r) => {
+        const createdAt = known.get(r.value.leadId);
+        if (!createdAt) {
+          reject('outcomes', unknownLead(r, 'outcomes'));
+          return false;
+        }
+        if (r.value.outcomeAt < createdAt) {
+          reject('outcomes', {
+            ...at(r, 'outcomes'),
+            column: 'outcome_at',
+            reason: `outcome_at ${r.value.outcomeAt.toISOString()} is before the lead was created (${createdAt.toISOString()})`,
+          });
+          return false;
+        }
+        return true;
+      });
+      return upsertOutcomes(tx, tenant, accepted.map((r) => r.value));
+    });
+    addCounts(result.streams.outcomes, counts);
+  }
+  return result;
+}
+
+function newStream(): StreamReport {
+  return { ...emptyCounts(), rejected: 0 };
+}
+
+function at(record: SourceRecord<unknown>, stream: StreamName): Pick<Rejection, 'file' | 'line'> {
+  return { file: record.position?.file ?? stream, line: record.position?.line ?? 0 };
+}
+
+function unknownLead(record: SourceRecord<{ leadId: string }>, stream: StreamName): Rejection {
+  return {
+    ...at(record, stream),
+    column: 'lead_id',
+    reason: `lead_id "${record.value.leadId}" is not a lead of this tenant: it is neither in this import nor in an earlier one`,
+  };
+}
+
+/** An import recorded in the tenant's import history, with its report, whatever its end. */
+export async function recordedImport(
+  db: Database,
+  tenant: TenantId,
+  sourceLabel: string,
+  source: LeadSource,
+  options: ImportOptions = {},
+): Promise<ImportResult & { importId: number }> {
+  const importId = await startImportRun(db, tenant, sourceLabel);
+  try {
+    const result = await importFromSource(db, tenant, source, options);
+    const rejected = Object.values(result.streams).some((s) => s.rejected > 0);
+    await finishImportRun(db, tenant, importId, rejected ? 'rejected_rows' : 'succeeded', result);
+    return { ...result, importId };
+  } catch (err) {
+    await finishImportRun(db, tenant, importId, 'failed', { error: (err as Error).message }).catch(() => undefined);
+    throw err;
+  }
+}

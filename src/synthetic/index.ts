@@ -1,0 +1,1 @@
+export { generateBundle, DEFAULT_EXPORT_AT, type GenerateOptions, type GenerateSummary } from './generate.js';
