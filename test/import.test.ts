@@ -27,7 +27,7 @@ async function fingerprint(): Promise<string> {
   const rows = await db.query<{ f: string }>(
     `SELECT concat_ws('|',
        (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY lead_id), '')) FROM leads l WHERE tenant_id = $1),
-       (SELECT md5(coalesce(string_agg(a::text, ',' ORDER BY activity_id), '')) FROM activities a WHERE tenant_id = $1),
+       (SELECT md5(coalesce(string_agg(a::text, ',' ORDER BY lead_id, occurred_at, type, detail_key), '')) FROM activities a WHERE tenant_id = $1),
        (SELECT md5(coalesce(string_agg(o::text, ',' ORDER BY lead_id), '')) FROM outcomes o WHERE tenant_id = $1)) AS f`,
     [tenant],
   );

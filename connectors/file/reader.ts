@@ -42,7 +42,7 @@ export class FileBundleSource implements LeadSource {
 
   constructor(options: BundleReaderOptions) {
     this.dir = path.resolve(options.dir);
-    this.batchSize = options.batchSize ?? 2000;
+    this.batchSize = options.batchSize ?? 5000;
     this.onProgress = options.onProgress;
   }
 

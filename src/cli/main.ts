@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config/config.js';
-import { createLogger } from '../config/log.js';
+import { createLogger, type Logger } from '../config/log.js';
 import { LeadscoreError, TenantIdSchema, isLeadscoreError, type TenantId } from '../domain/index.js';
 import { migrate, openDatabase } from '../store/index.js';
 import { startServer } from '../server/start.js';
@@ -20,6 +20,8 @@ Commands:
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
       [--leads N] [--seed S]  (default 1000 leads, seed 1; same seed, same bytes)
       [--export-at ISO] [--json]
+  worker                      run background jobs (needs DATABASE_URL; the embedded
+                              database runs them inside "serve")
   migrate                     apply database migrations and exit
   help                        show this text
 
@@ -44,6 +46,18 @@ function tenantOption(value: string | undefined): TenantId {
   const parsed = TenantIdSchema.safeParse(value ?? 'default');
   if (!parsed.success) usage(`--tenant "${value}": ${parsed.error.issues[0]!.message}`);
   return parsed.data;
+}
+
+/** Resolves on SIGINT or SIGTERM (Ctrl+C, a platform's restart). */
+function waitForStop(log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      log.info('stopping', { signal });
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -100,14 +114,30 @@ async function run(argv: string[]): Promise<number> {
       const server = await startServer(cfg, log);
       log.info(`Leadscore is running at ${server.url}`, { database: server.db.kind });
       process.stderr.write(`\nLeadscore is running at ${server.url} (press Ctrl+C to stop)\n\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log.info('stopping', { signal });
-          server.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await waitForStop(log);
+      await server.close();
+      return EXIT.ok;
+    }
+    case 'worker': {
+      parse({});
+      const cfg = config();
+      if (cfg.database.kind === 'embedded') {
+        throw new LeadscoreError(
+          'USAGE',
+          'leadscore worker shares jobs with other processes through a Postgres server: set DATABASE_URL. ' +
+            'On the embedded database, "leadscore serve" runs the jobs in its own process.',
+        );
+      }
+      const log = createLogger(cfg.logLevel);
+      const db = await openDatabase(cfg.database, 'leadscore worker');
+      try {
+        const { version } = await migrate(db);
+        // Job kinds (sync, score, writeback, retrain) register here as they are built.
+        log.info('worker ready; no job kinds are registered yet', { schemaVersion: version });
+        await waitForStop(log);
+      } finally {
+        await db.close();
+      }
       return EXIT.ok;
     }
     case 'migrate': {

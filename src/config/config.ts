@@ -4,9 +4,9 @@ import { LeadscoreError, TenantIdSchema } from '../domain/index.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
-const integer = (min: number, max: number) =>
+const integer = (min: number, max: number, fallback: number) =>
   z.preprocess(
-    emptyAsUndefined,
+    (value) => (value === undefined || value === '' ? String(fallback) : value),
     z
       .string()
       .regex(/^\d+$/, 'expected a whole number')
@@ -19,7 +19,7 @@ const integer = (min: number, max: number) =>
  * configuration table is written from this list; keep the descriptions in step.
  */
 const EnvSchema = z.object({
-  PORT: integer(1, 65535).default(3000),
+  PORT: integer(0, 65535, 3000),
   HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).default('./.data')),
   DATABASE_URL: z.preprocess(
@@ -29,15 +29,15 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
       .optional(),
   ),
-  DATABASE_POOL_SIZE: integer(1, 200).default(10),
+  DATABASE_POOL_SIZE: integer(1, 200, 10),
   DATABASE_SSL: z.preprocess(emptyAsUndefined, z.enum(['off', 'no-verify', 'verify']).default('off')),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
   DEMO_TENANT: z.preprocess(
     (value) => (value === undefined ? 'demo' : value),
     z.union([z.literal(''), TenantIdSchema]),
   ),
-  DEMO_LEADS: integer(0, 1_000_000).default(2000),
-  DEMO_SEED: integer(0, 2 ** 31 - 1).default(42),
+  DEMO_LEADS: integer(0, 1_000_000, 2000),
+  DEMO_SEED: integer(0, 2 ** 31 - 1, 42),
 });
 
 export interface Config {

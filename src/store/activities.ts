@@ -17,7 +17,7 @@ export async function insertActivities(
        INSERT INTO activities (tenant_id, lead_id, type, occurred_at, channel, detail)
        SELECT $1, r.lead_id, r.type, r.occurred_at, r.channel, r.detail
        FROM jsonb_to_recordset($2::jsonb) AS r(lead_id text, type text, occurred_at timestamptz, channel text, detail text)
-       ON CONFLICT (tenant_id, lead_id, occurred_at, type, md5(coalesce(detail, ''))) DO NOTHING
+       ON CONFLICT (tenant_id, lead_id, occurred_at, type, detail_key) DO NOTHING
        RETURNING 1
      )
      SELECT count(*)::int AS inserted FROM added`,
@@ -48,7 +48,7 @@ export async function listActivities(
   const rows = await db.query<{ type: string; occurred_at: Date; channel: string | null; detail: string | null }>(
     `SELECT type, occurred_at, channel, detail FROM activities
      WHERE tenant_id = $1 AND lead_id = $2 AND ($3::timestamptz IS NULL OR occurred_at < $3)
-     ORDER BY occurred_at, activity_id`,
+     ORDER BY occurred_at, type, detail_key`,
     [tenant, leadId, before?.toISOString() ?? null],
   );
   return rows.map((r) => ({ leadId, type: r.type, occurredAt: r.occurred_at, channel: r.channel, detail: r.detail }));

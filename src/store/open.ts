@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { LeadscoreError } from '../domain/index.js';
 import type { Database } from './db.js';
@@ -24,7 +25,8 @@ export async function openDatabase(config: Config['database'], command: string):
     }
     return db;
   }
-  const lock = lockDirectory(config.dataDir, command);
+  // The lock sits beside PGlite's files, not among them.
+  const lock = lockDirectory(path.dirname(config.dataDir), command);
   try {
     const db = await openPglite(config.dataDir);
     return {

@@ -57,12 +57,12 @@ export async function importFromSource(
     return batch.records;
   };
 
-  for await (const batch of source.readLeads(null)) {
+  for await (const batch of readAhead(source.readLeads(null))) {
     const records = takeBatch('leads', batch);
     addCounts(result.streams.leads, await upsertLeads(db, tenant, records.map((r) => r.value)));
   }
 
-  for await (const batch of source.readActivities(null)) {
+  for await (const batch of readAhead(source.readActivities(null))) {
     const records = takeBatch('activities', batch);
     const counts = await db.transaction(async (tx) => {
       const known = await findLeadCreationTimes(tx, tenant, records.map((r) => r.value.leadId));
@@ -76,7 +76,7 @@ export async function importFromSource(
     addCounts(result.streams.activities, counts);
   }
 
-  for await (const batch of source.readOutcomes(null)) {
+  for await (const batch of readAhead(source.readOutcomes(null))) {
     const records = takeBatch('outcomes', batch);
     const counts = await db.transaction(async (tx) => {
       const known = await findLeadCreationTimes(tx, tenant, records.map((r) => r.value.leadId));
@@ -101,6 +101,27 @@ export async function importFromSource(
     addCounts(result.streams.outcomes, counts);
   }
   return result;
+}
+
+/**
+ * Ask the source for its next batch while the caller is still writing the current one, so that
+ * reading and parsing overlap with the database's work instead of waiting for it.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      // If the caller stops with an error, this read's own failure must not go unhandled.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 function newStream(): StreamReport {
