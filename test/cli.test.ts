@@ -69,6 +69,21 @@ describe('leadscore import', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('says which path the machine refused, without a stack trace', async () => {
+    const file = path.join(root, 'a-file');
+    fs.writeFileSync(file, 'not a folder');
+    const data = await runCli(['import', '--data', folder('ok', { 'leads.csv': 'id,created_at\nL1,2024-03-01\n' })], {
+      ...env,
+      DATA_DIR: path.join(file, 'sub'),
+    });
+    expect(data.code).toBe(5);
+    expect(data.stderr).toMatch(/cannot use the data directory .*a-file\/sub: ENOTDIR/);
+    const out = await runCli(['generate', '--leads', '5', '--out', path.join(file, 'sub')], env);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/^leadscore: ENOTDIR: not a directory/);
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('names the variable when the configuration is wrong', async () => {
     const result = await runCli(['import', '--data', root], { ...env, DATABASE_URL: 'mysql://nope', PORT: 'abc' });
     expect(result.code).toBe(2);

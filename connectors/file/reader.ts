@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Activity, Lead, LeadSource, Outcome, ReadBatch } from '../../src/domain/index.js';
+import { LeadscoreError, type Activity, type Lead, type LeadSource, type Outcome, type ReadBatch } from '../../src/domain/index.js';
 import { CsvReader, type CsvItem } from './csv.js';
 import { activitiesFile, leadsFile, normalizeHeader, outcomesFile, type FileSpec } from './format.js';
 
@@ -87,6 +87,11 @@ export class FileBundleSource implements LeadSource {
     const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
     const csv = new CsvReader();
     try {
+      await new Promise<void>((resolve, reject) => stream.once('ready', () => resolve()).once('error', reject));
+    } catch (err) {
+      throw new LeadscoreError('INPUT_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
       for await (const chunk of stream as AsyncIterable<string>) {
         rows.take(csv.push(chunk));
         this.onProgress?.({ file: spec.file, bytesRead: stream.bytesRead, totalBytes });
@@ -109,7 +114,8 @@ class RowReader<T> {
   private columns: string[] = [];
   private attributeColumns: Array<{ index: number; name: string }> = [];
   private indexOf = new Map<string, number>();
-  private seen = new Map<string, { line: number; fingerprint: string }>();
+  // About 100 bytes per distinct id: a 10M-lead file needs about 1 GB here, an activity file nothing.
+  private seen = new Map<string, { line: number; fingerprint: number }>();
   sawHeader = false;
   stopped = false;
   notes: HeaderNotes | null = null;
@@ -224,7 +230,7 @@ class RowReader<T> {
 
   /** A repeat of an earlier row with the same values is dropped; with other values it is rejected. */
   private isFirstDelivery(record: T, id: string, line: number): boolean {
-    const fingerprint = createHash('sha1').update(JSON.stringify(record)).digest('base64');
+    const fingerprint = createHash('sha1').update(JSON.stringify(record)).digest().readUInt32BE(0);
     const earlier = this.seen.get(id);
     if (!earlier) {
       this.seen.set(id, { line, fingerprint });

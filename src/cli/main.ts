@@ -48,6 +48,10 @@ function tenantOption(value: string | undefined): TenantId {
   return parsed.data;
 }
 
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
 /** Resolves on SIGINT or SIGTERM (Ctrl+C, a platform's restart). */
 function waitForStop(log: Logger): Promise<void> {
   return new Promise((resolve) => {
@@ -163,6 +167,9 @@ run(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (isLeadscoreError(err)) {
+      process.stderr.write(`leadscore: ${err.message}\n`);
+    } else if (isSystemError(err)) {
+      // The machine said no (permissions, a full disk): its message names the path.
       process.stderr.write(`leadscore: ${err.message}\n`);
     } else {
       // Not a user mistake: say so, with the details a bug report needs.

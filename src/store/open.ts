@@ -26,7 +26,15 @@ export async function openDatabase(config: Config['database'], command: string):
     return db;
   }
   // The lock sits beside PGlite's files, not among them.
-  const lock = lockDirectory(path.dirname(config.dataDir), command);
+  let lock: ReturnType<typeof lockDirectory>;
+  try {
+    lock = lockDirectory(path.dirname(config.dataDir), command);
+  } catch (err) {
+    if (err instanceof LeadscoreError) throw err;
+    throw new LeadscoreError('DATABASE_UNAVAILABLE', `cannot use the data directory ${path.dirname(config.dataDir)}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   try {
     const db = await openPglite(config.dataDir);
     return {
