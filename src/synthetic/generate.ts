@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ACTIVITY_COLUMNS, OUTCOME_COLUMNS } from '../../connectors/file/format.js';
 import { isoSeconds, LEAD_HEADER, makeLead, type Timeline } from './lead.js';
 import { Rng } from './random.js';
 
@@ -47,8 +48,8 @@ export async function generateBundle(options: GenerateOptions): Promise<Generate
   };
   fs.mkdirSync(options.outDir, { recursive: true });
   const leads = new CsvWriter(path.join(options.outDir, 'leads.csv'), LEAD_HEADER);
-  const activities = new CsvWriter(path.join(options.outDir, 'activities.csv'), ['lead_id', 'type', 'occurred_at', 'channel', 'detail']);
-  const outcomes = new CsvWriter(path.join(options.outDir, 'outcomes.csv'), ['lead_id', 'converted', 'outcome_at', 'amount']);
+  const activities = new CsvWriter(path.join(options.outDir, 'activities.csv'), ACTIVITY_COLUMNS);
+  const outcomes = new CsvWriter(path.join(options.outDir, 'outcomes.csv'), OUTCOME_COLUMNS);
   const truth = new CsvWriter(path.join(options.outDir, 'truth.csv'), ['lead_id', 'true_probability', 'eventually_converted']);
   // Repeated deliveries come from their own stream so they do not shift any lead's draws.
   const delivery = new Rng(options.seed, -1);

@@ -1,3 +1,4 @@
+import { LEAD_COLUMNS } from '../../connectors/file/format.js';
 import { Rng } from './random.js';
 import { fitLogit, trueProbability, type ObservedTraits, type Regime, type TimedEvent } from './truth.js';
 import {
@@ -55,23 +56,8 @@ export interface SyntheticLead {
   eventuallyConverted: boolean;
 }
 
-export const LEAD_HEADER = [
-  'id',
-  'created_at',
-  'email',
-  'first_name',
-  'last_name',
-  'title',
-  'company',
-  'industry',
-  'employees',
-  'annual_revenue',
-  'country',
-  'lead_source',
-  'state',
-  'utm_campaign',
-  'product_interest',
-];
+/** The bundle's lead columns, then the custom attributes this CRM has. */
+export const LEAD_HEADER = [...LEAD_COLUMNS, 'state', 'utm_campaign', 'product_interest'];
 
 const PAGES = ['/', '/product', '/product/scoring', '/product/routing', '/integrations/salesforce', '/integrations/hubspot', '/customers', '/blog/lead-scoring-101', '/blog/revops-metrics', '/docs/getting-started', '/about', '/careers'];
 const ASSETS = ['Ebook: The 2026 State of RevOps', 'Guide: Lead Scoring, Routing and You', 'Checklist: CRM Hygiene', 'Report: Pipeline Benchmarks', 'Template: SLA Playbook', 'Whitepaper: Predictive Scoring'];

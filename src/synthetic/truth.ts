@@ -51,35 +51,24 @@ const DEPARTMENT: Record<Department, number> = {
   customer_success: 0.1,
 };
 
+const INDUSTRY_BEFORE: Record<Industry, number> = {
+  software: 0.5,
+  financial_services: 0.2,
+  healthcare: -0.2,
+  manufacturing: 0,
+  retail: -0.1,
+  education: -0.5,
+  government: -0.6,
+  media: 0,
+  telecom: 0.1,
+  professional_services: 0.2,
+  nonprofit: -0.8,
+  logistics: 0,
+};
+
 const INDUSTRY: Record<Regime, Record<Industry, number>> = {
-  before: {
-    software: 0.5,
-    financial_services: 0.2,
-    healthcare: -0.2,
-    manufacturing: 0,
-    retail: -0.1,
-    education: -0.5,
-    government: -0.6,
-    media: 0,
-    telecom: 0.1,
-    professional_services: 0.2,
-    nonprofit: -0.8,
-    logistics: 0,
-  },
-  after: {
-    software: 0.5,
-    financial_services: 0.2,
-    healthcare: 0.6,
-    manufacturing: 0,
-    retail: -0.1,
-    education: -0.5,
-    government: -0.6,
-    media: 0,
-    telecom: 0.1,
-    professional_services: 0.2,
-    nonprofit: -0.8,
-    logistics: 0,
-  },
+  before: INDUSTRY_BEFORE,
+  after: { ...INDUSTRY_BEFORE, healthcare: 0.6 },
 };
 
 const COUNTRY: Record<Country, number> = {

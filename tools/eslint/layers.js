@@ -22,6 +22,11 @@ export const STEPS = [
 export const WIRING = ['src/server', 'src/workers', 'src/cli', 'connectors/index'];
 /** Sources of data: import only src/domain (and, for connectors, connectors/shared). */
 export const SOURCES = ['src/synthetic'];
+/** Exceptions, each with its reason. */
+const ALLOWED = new Set([
+  // The generator writes the CSV bundle format that the file connector defines.
+  'src/synthetic -> connectors/file',
+]);
 
 /** The area a project file belongs to, or null for files the rule leaves alone (tests, tools). */
 export function areaOf(relativePath) {
@@ -39,6 +44,7 @@ export function areaOf(relativePath) {
 export function violation(from, to) {
   if (from === to || to === 'src/domain') return null;
   if (from.startsWith('connectors/') && to === 'connectors/shared') return null;
+  if (ALLOWED.has(`${from} -> ${to}`)) return null;
   if (WIRING.includes(from)) return null;
   if (WIRING.includes(to)) return `${to} is wiring: nothing but the wiring imports it`;
   if (to.startsWith('connectors/')) {
