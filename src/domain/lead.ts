@@ -18,19 +18,3 @@ export const LeadSchema = z.object({
   attributes: z.record(z.string(), z.string()),
 });
 export type Lead = z.infer<typeof LeadSchema>;
-
-/** Columns of a lead that every source maps onto; the order is the bundle's column order. */
-export const LEAD_FIELDS = [
-  'id',
-  'createdAt',
-  'email',
-  'firstName',
-  'lastName',
-  'title',
-  'company',
-  'industry',
-  'employees',
-  'annualRevenue',
-  'country',
-  'leadSource',
-] as const satisfies ReadonlyArray<keyof Lead>;

@@ -107,7 +107,7 @@ export async function importFromSource(
  * Ask the source for its next batch while the caller is still writing the current one, so that
  * reading and parsing overlap with the database's work instead of waiting for it.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let next = iterator.next();
   try {
