@@ -1,1 +1,2 @@
 export * from './import.js';
+export * from './collect.js';

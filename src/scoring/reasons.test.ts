@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Activity, Lead } from '../domain/index.js';
+import { buildSpec, featurize } from '../features/index.js';
+import { reasonsFor } from './reasons.js';
+
+const DAY = 86_400_000;
+const asOf = new Date('2025-06-01T00:00:00Z');
+const lead: Lead = {
+  id: 'L1',
+  createdAt: new Date(asOf.getTime() - 20 * DAY),
+  email: 'dana@gmail.com',
+  firstName: 'Dana',
+  lastName: 'Lee',
+  title: 'Director of Revenue Operations',
+  company: 'Acme',
+  industry: 'Hospital & Health Care',
+  employees: 30,
+  annualRevenue: 12_000_000,
+  country: 'UK',
+  leadSource: 'Partner',
+  attributes: {},
+};
+const act = (type: string, days: number): Activity => ({ leadId: 'L1', type, occurredAt: new Date(asOf.getTime() - days * DAY), channel: 'web', detail: null });
+const spec = buildSpec();
+const vector = featurize(spec, lead, [act('pricing_page_view', 5), act('pricing_page_view', 3), act('pricing_page_view', 1), act('demo_request', 1.5)], asOf);
+
+function contributions(weights: Record<string, number>): Float64Array {
+  return Float64Array.from(spec.features.map((f) => weights[f.name] ?? 0));
+}
+
+describe('reasonsFor', () => {
+  it('rolls related features into one topic and writes it from the lead values', () => {
+    const reasons = reasonsFor(
+      spec,
+      vector,
+      contributions({ pricing_page_view_7d: 0.5, pricing_page_view_30d: 0.2, pricing_views_ever: 0.1, title_seniority: 0.3, title_department: 0.1, employees_log10: -0.6, email_kind: -0.2 }),
+    );
+    expect(reasons).toEqual([
+      { direction: 'positive', feature: 'pricing', contribution: expect.closeTo(0.8, 10), text: 'Viewed pricing 3 times in the last 7 days' },
+      { direction: 'positive', feature: 'title', contribution: expect.closeTo(0.4, 10), text: 'Director-level title in Operations' },
+      { direction: 'negative', feature: 'company_size', contribution: -0.6, text: 'Company of 11-50 employees, outside the usual buyer size' },
+      { direction: 'negative', feature: 'email', contribution: -0.2, text: 'Uses a free email address' },
+    ]);
+  });
+
+  it('keeps the strongest per side, drops noise, and covers every base feature with a sentence', () => {
+    const all = contributions(Object.fromEntries(spec.features.map((f, i) => [f.name, (i % 2 ? 1 : -1) * (0.05 + i / 1000)])));
+    const reasons = reasonsFor(spec, vector, all, { perSide: 50 });
+    expect(reasons.every((r) => r.text.length > 0 && !/undefined|NaN/.test(r.text))).toBe(true);
+    expect(reasons.map((r) => r.feature)).not.toContain('pricing_page_view_7d'); // rolled up, never raw
+    expect(reasonsFor(spec, vector, all, { perSide: 2 })).toHaveLength(4);
+    expect(reasonsFor(spec, vector, contributions({ industry: 0.001 }))).toEqual([]);
+    expect(reasonsFor(spec, vector, contributions({ demo_requests_ever: 1.2 }))[0]!.text).toBe('Requested a demo in the last 7 days');
+    expect(reasonsFor(spec, vector, contributions({ country: 0.1 }))[0]!.text).toBe('Based in the United Kingdom');
+  });
+});
