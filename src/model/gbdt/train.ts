@@ -1,0 +1,198 @@
+import type { FeatureKind, FeatureMatrix, Tree, TreeEnsemble } from '../tree.js';
+import { applyBins, fitBins, HIST_BINS, type BinnedMatrix, type ColumnBins } from './binning.js';
+import { leafOf, TreeGrower, type GrowthTree } from './grow.js';
+import { resolveParams, type GbdtParams } from './params.js';
+
+export interface TrainGbdtOptions {
+  kinds: readonly FeatureKind[];
+  /** For each categorical column, how many codes it has. */
+  categoryCounts: readonly number[];
+  weights?: Float64Array;
+  /** Rows to stop on: the caller makes them later in time than the training rows. */
+  validation?: { matrix: FeatureMatrix; labels: Uint8Array; weights?: Float64Array };
+  params?: Partial<GbdtParams>;
+}
+
+export interface TrainGbdtResult {
+  ensemble: TreeEnsemble;
+  params: GbdtParams;
+  history: { trainLoss: number[]; validLoss: number[] };
+  /** Number of trees kept (the best validation loss, or all without validation). */
+  trees: number;
+}
+
+function checkInputs(matrix: FeatureMatrix, labels: Uint8Array, options: TrainGbdtOptions, what: string): void {
+  if (matrix.rows === 0) throw new Error(`${what}: no rows to train on`);
+  if (matrix.values.length !== matrix.rows * matrix.cols) throw new Error(`${what}: the matrix has ${matrix.values.length} values, not rows x cols`);
+  if (labels.length !== matrix.rows) throw new Error(`${what}: ${matrix.rows} rows but ${labels.length} labels`);
+  if (options.kinds.length !== matrix.cols) throw new Error(`${what}: ${matrix.cols} columns but ${options.kinds.length} column kinds`);
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0 && labels[i] !== 1) throw new Error(`${what}: label ${labels[i]} at row ${i} is not 0 or 1`);
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+function weightedLogLoss(margin: Float64Array, labels: Uint8Array, weights: Float64Array): number {
+  let sum = 0;
+  let total = 0;
+  for (let i = 0; i < margin.length; i++) {
+    const m = margin[i]!;
+    // log(1 + e^-|m|) form: no overflow for large margins
+    const loss = Math.max(m, 0) - (labels[i] ? m : 0) + Math.log1p(Math.exp(-Math.abs(m)));
+    sum += weights[i]! * loss;
+    total += weights[i]!;
+  }
+  return sum / total;
+}
+
+/** A seeded source of [0, 1) numbers (xorshift128+ reduced to 32-bit state words). */
+function random(seed: number): () => number {
+  let a = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  let b = Math.imul(seed + 1, 0x85ebca6b) >>> 0 || 2;
+  return () => {
+    let t = a;
+    const s = b;
+    a = s;
+    t ^= t << 11;
+    t ^= t >>> 8;
+    b = (t ^ s ^ (s >>> 19)) >>> 0;
+    return b / 4294967296;
+  };
+}
+
+/** Choose k of n indices (sorted), or all of them. */
+function sample(n: number, share: number, next: () => number): Int32Array {
+  if (share >= 1) return Int32Array.from({ length: n }, (_, i) => i);
+  const k = Math.max(1, Math.round(n * share));
+  const chosen = new Uint8Array(n);
+  let picked = 0;
+  for (let i = 0; i < n && picked < k; i++) {
+    // selection sampling: each index is kept with probability (needed / remaining)
+    if (next() * (n - i) < k - picked) {
+      chosen[i] = 1;
+      picked++;
+    }
+  }
+  const out = new Int32Array(k);
+  for (let i = 0, j = 0; i < n; i++) if (chosen[i]) out[j++] = i;
+  return out;
+}
+
+/**
+ * Gradient-boosted trees for binary log loss on histograms of binned features. Missing values
+ * learn their direction at each split; categorical columns split into sets of categories.
+ */
+export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: TrainGbdtOptions): TrainGbdtResult {
+  checkInputs(matrix, labels, options, 'training data');
+  if (options.validation) checkInputs(options.validation.matrix, options.validation.labels, options, 'validation data');
+  const params = resolveParams(options.params);
+  const n = matrix.rows;
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += labels[i]!;
+  if (positives === 0 || positives === n) {
+    throw new Error(`training data has only ${positives === 0 ? 'non-converted' : 'converted'} rows: a model needs both outcomes`);
+  }
+  const rowWeights = (given: Float64Array | undefined, ys: Uint8Array, what: string) => {
+    const w = new Float64Array(ys.length);
+    const positiveWeight = params.positiveWeight === 'balanced' ? (n - positives) / positives : params.positiveWeight;
+    for (let i = 0; i < ys.length; i++) {
+      const base = given ? given[i]! : 1;
+      if (!Number.isFinite(base) || base < 0) throw new Error(`${what}: weight ${base} at row ${i} is not a finite non-negative number`);
+      w[i] = base * (ys[i] ? positiveWeight : 1);
+    }
+    return w;
+  };
+  const weights = rowWeights(options.weights, labels, 'training data');
+  const validation = options.validation;
+  const validWeights = validation ? rowWeights(validation.weights, validation.labels, 'validation data') : null;
+
+  const columns = fitBins(matrix, options.kinds, options.categoryCounts, params.maxBins);
+  const data = applyBins(matrix, columns);
+  const validData = validation ? applyBins(validation.matrix, columns) : null;
+
+  let wp = 0;
+  let wn = 0;
+  for (let i = 0; i < n; i++) {
+    if (labels[i]) wp += weights[i]!;
+    else wn += weights[i]!;
+  }
+  if (wp <= 0 || wn <= 0) throw new Error('the weights leave one outcome with no weight at all');
+  const baseMargin = Math.log(wp / wn);
+  const margin = new Float64Array(n).fill(baseMargin);
+  const validMargin = validation ? new Float64Array(validation.matrix.rows).fill(baseMargin) : null;
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  const next = random(params.seed);
+  const grower = new TreeGrower(data, columns, params);
+  const grown: GrowthTree[] = [];
+  const history = { trainLoss: [] as number[], validLoss: [] as number[] };
+  let best = { loss: Infinity, trees: 0 };
+
+  for (let t = 0; t < params.maxTrees; t++) {
+    for (let i = 0; i < n; i++) {
+      const p = sigmoid(margin[i]!);
+      g[i] = weights[i]! * (p - labels[i]!);
+      h[i] = Math.max(weights[i]! * p * (1 - p), 1e-16);
+    }
+    const rows = sample(n, params.rowSubsample, next);
+    const features = sample(matrix.cols, params.colSubsample, next);
+    const tree = grower.grow(rows, g, h, features);
+    grown.push(tree);
+    addTree(tree, data, margin);
+    history.trainLoss.push(weightedLogLoss(margin, labels, weights));
+    if (validData && validMargin && validation && validWeights) {
+      addTree(tree, validData, validMargin);
+      const loss = weightedLogLoss(validMargin, validation.labels, validWeights);
+      history.validLoss.push(loss);
+      if (loss < best.loss - 1e-12) best = { loss, trees: t + 1 };
+      else if (params.earlyStoppingRounds > 0 && t + 1 - best.trees >= params.earlyStoppingRounds) break;
+    }
+  }
+  const kept = validData ? best.trees : grown.length;
+  return {
+    ensemble: {
+      kind: 'gbdt',
+      baseMargin,
+      trees: grown.slice(0, Math.max(1, kept)).map((tree) => toTree(tree, columns)),
+      featureKinds: [...options.kinds],
+      categoryCounts: columns.map((c) => c.categoryCount),
+    },
+    params,
+    history,
+    trees: Math.max(1, kept),
+  };
+}
+
+function addTree(tree: GrowthTree, data: BinnedMatrix, margin: Float64Array): void {
+  for (let r = 0; r < data.rows; r++) margin[r]! += tree.value[leafOf(tree, data, r)]!;
+}
+
+/** The growth tree in the shared model shape: bins become float32 thresholds and code sets. */
+function toTree(tree: GrowthTree, columns: readonly ColumnBins[]): Tree {
+  const size = tree.feature.length;
+  const out: Tree = {
+    feature: Int32Array.from(tree.feature),
+    threshold: new Float64Array(size),
+    categoriesLeft: new Array<Int32Array | null>(size).fill(null),
+    missingLeft: Uint8Array.from(tree.missingLeft),
+    left: Int32Array.from(tree.left),
+    right: Int32Array.from(tree.right),
+    value: Float64Array.from(tree.value),
+    cover: Float64Array.from(tree.cover),
+  };
+  for (let i = 0; i < size; i++) {
+    const f = tree.feature[i]!;
+    if (f < 0) {
+      out.feature[i] = -1;
+      continue;
+    }
+    const left = tree.leftBins[i];
+    if (left) {
+      const codes: number[] = [];
+      for (let b = 0; b < HIST_BINS; b++) if (left[b]) codes.push(b);
+      out.categoriesLeft[i] = Int32Array.from(codes);
+    } else {
+      out.threshold[i] = columns[f]!.edges[tree.splitBin[i]!]!;
+    }
+  }
+  return out;
+}
