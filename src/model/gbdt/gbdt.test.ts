@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { auc } from '../metrics.js';
+import type { FeatureKind, FeatureMatrix, Tree, TreeEnsemble } from '../tree.js';
+import { resolveParams } from './params.js';
+import { categoryTables, goesLeft, predictMargin, predictProbability } from './predict.js';
+import { shapValues } from './shap.js';
+import { trainGbdt } from './train.js';
+
+/** A small seeded generator of test data. */
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+function dataset(rows: number, cols: number, label: (x: (c: number) => number, r: () => number) => number, seed = 1, fill?: (c: number, r: () => number) => number) {
+  const next = rng(seed);
+  const values = new Float64Array(rows * cols);
+  const labels = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < cols; c++) values[i * cols + c] = fill ? fill(c, next) : next() * 2 - 1;
+    labels[i] = label((c) => values[i * cols + c]!, next);
+  }
+  return { matrix: { rows, cols, values } as FeatureMatrix, labels };
+}
+
+const numeric = (n: number): FeatureKind[] => new Array(n).fill('numeric');
+
+describe('trainGbdt', () => {
+  it('learns an interaction no single feature shows', () => {
+    const xor = (x: (c: number) => number, r: () => number) => (r() < (x(0) * x(1) > 0 ? 0.9 : 0.1) ? 1 : 0);
+    const train = dataset(4000, 4, xor, 1);
+    const test = dataset(2000, 4, xor, 2);
+    const { ensemble } = trainGbdt(train.matrix, train.labels, { kinds: numeric(4), categoryCounts: [0, 0, 0, 0], params: { maxTrees: 60, learningRate: 0.2 } });
+    const single = Math.max(...[0, 1].map((c) => auc(Float64Array.from({ length: 2000 }, (_, i) => test.matrix.values[i * 4 + c]!), test.labels)));
+    expect(single).toBeLessThan(0.56);
+    expect(auc(predictMargin(ensemble, test.matrix), test.labels)).toBeGreaterThan(0.75);
+  });
+
+  it('learns which way missing values go when missingness itself predicts', () => {
+    const { matrix, labels } = dataset(3000, 2, (x, r) => (Number.isNaN(x(0)) ? (r() < 0.8 ? 1 : 0) : r() < 0.2 ? 1 : 0), 3, (c, r) =>
+      c === 0 && r() < 0.3 ? NaN : r(),
+    );
+    const { ensemble } = trainGbdt(matrix, labels, { kinds: numeric(2), categoryCounts: [0, 0], params: { maxTrees: 20 } });
+    const p = predictProbability(ensemble, { rows: 2, cols: 2, values: Float64Array.from([NaN, 0.5, 0.5, 0.5]) });
+    expect(p[0]).toBeGreaterThan(0.65);
+    expect(p[1]).toBeLessThan(0.35);
+  });
+
+  it('splits a categorical column into a set that no ordering of codes could separate', () => {
+    const good = new Set([1, 4, 6]);
+    const { matrix, labels } = dataset(3000, 1, (x, r) => (r() < (good.has(x(0)) ? 0.85 : 0.1) ? 1 : 0), 4, (_c, r) => Math.floor(r() * 8));
+    const { ensemble } = trainGbdt(matrix, labels, { kinds: ['categorical'], categoryCounts: [8], params: { maxTrees: 10, maxDepth: 1, learningRate: 0.5 } });
+    const p = predictProbability(ensemble, { rows: 9, cols: 1, values: Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 42]) });
+    for (const c of [1, 4, 6]) expect(p[c]).toBeGreaterThan(0.6);
+    for (const c of [0, 2, 3, 5, 7]) expect(p[c]).toBeLessThan(0.3);
+    expect(ensemble.trees[0]!.categoriesLeft[0]).not.toBeNull();
+    expect(Number.isFinite(p[8]!)).toBe(true); // an unseen code follows the missing direction
+  });
+
+  it('stops early on the validation rows and keeps the best number of trees', () => {
+    const noisy = (x: (c: number) => number, r: () => number) => (r() < (x(0) > 0 ? 0.6 : 0.4) ? 1 : 0);
+    const train = dataset(1500, 6, noisy, 5);
+    const valid = dataset(1500, 6, noisy, 6);
+    const result = trainGbdt(train.matrix, train.labels, {
+      kinds: numeric(6),
+      categoryCounts: new Array(6).fill(0),
+      validation: valid,
+      params: { maxTrees: 400, learningRate: 0.3, minSamplesLeaf: 1, earlyStoppingRounds: 10 },
+    });
+    expect(result.history.validLoss.length).toBeLessThan(400);
+    expect(result.trees).toBe(result.history.validLoss.indexOf(Math.min(...result.history.validLoss)) + 1);
+    expect(result.ensemble.trees).toHaveLength(result.trees);
+  });
+
+  it('raises predictions when the positive class weighs more', () => {
+    const { matrix, labels } = dataset(2000, 2, (x, r) => (r() < 0.1 ? 1 : 0), 7);
+    const opts = { kinds: numeric(2), categoryCounts: [0, 0], params: { maxTrees: 5 } };
+    const plain = predictProbability(trainGbdt(matrix, labels, opts).ensemble, matrix);
+    const balanced = predictProbability(trainGbdt(matrix, labels, { ...opts, params: { ...opts.params, positiveWeight: 'balanced' } }).ensemble, matrix);
+    expect(balanced.reduce((a, b) => a + b, 0) / 2000).toBeGreaterThan(3 * (plain.reduce((a, b) => a + b, 0) / 2000));
+  });
+
+  it('gives the same trees for the same seed, other trees for another seed when sampling', () => {
+    const { matrix, labels } = dataset(1000, 5, (x, r) => (r() < (x(0) + x(1) > 0 ? 0.7 : 0.3) ? 1 : 0), 8);
+    const train = (seed: number) =>
+      predictMargin(trainGbdt(matrix, labels, { kinds: numeric(5), categoryCounts: new Array(5).fill(0), params: { maxTrees: 15, rowSubsample: 0.5, colSubsample: 0.6, seed } }).ensemble, matrix);
+    expect(train(1)).toEqual(train(1));
+    expect(train(2)).not.toEqual(train(1));
+  });
+
+  it('thresholds are float32 values and the predictor agrees with the training margins', () => {
+    const train = dataset(2000, 3, (x, r) => (r() < (x(2) > 0.123456789 ? 0.8 : 0.2) ? 1 : 0), 9);
+    const result = trainGbdt(train.matrix, train.labels, { kinds: numeric(3), categoryCounts: [0, 0, 0], params: { maxTrees: 30 } });
+    for (const tree of result.ensemble.trees) {
+      tree.feature.forEach((f, i) => {
+        if (f >= 0) expect(Math.fround(tree.threshold[i]!)).toBe(tree.threshold[i]);
+      });
+    }
+    const loss = result.history.trainLoss.at(-1)!;
+    const p = predictProbability(result.ensemble, train.matrix);
+    let own = 0;
+    for (let i = 0; i < p.length; i++) own -= Math.log(train.labels[i] ? p[i]! : 1 - p[i]!);
+    expect(own / p.length).toBeCloseTo(loss, 10);
+  });
+
+  it('refuses data it cannot learn from, naming the problem', () => {
+    const { matrix } = dataset(10, 2, () => 0, 10);
+    const opts = { kinds: numeric(2), categoryCounts: [0, 0] };
+    expect(() => trainGbdt(matrix, new Uint8Array(10), opts)).toThrow(/only non-converted rows/);
+    expect(() => trainGbdt(matrix, new Uint8Array(9), opts)).toThrow(/10 rows but 9 labels/);
+    expect(() => trainGbdt(matrix, Uint8Array.from({ length: 10 }, (_, i) => (i === 0 ? 2 : i % 2)), opts)).toThrow(/label 2 at row 0/);
+    expect(() => trainGbdt({ rows: 0, cols: 2, values: new Float64Array(0) }, new Uint8Array(0), opts)).toThrow(/no rows/);
+    expect(() => resolveParams({ maxBins: 300 })).toThrow('maxBins must be an integer from 2 to 255, got 300');
+    expect(() => resolveParams({ learningRate: 0 })).toThrow('learningRate must be a number above 0 to 1, got 0');
+  });
+
+  it('copes with infinities and constant or empty columns', () => {
+    const { matrix, labels } = dataset(500, 3, (x, r) => (r() < (x(0) > 0 ? 0.8 : 0.2) ? 1 : 0), 11, (c, r) =>
+      c === 1 ? 7 : c === 2 ? NaN : r() < 0.05 ? (r() < 0.5 ? Infinity : -Infinity) : r() * 2 - 1,
+    );
+    const { ensemble } = trainGbdt(matrix, labels, { kinds: numeric(3), categoryCounts: [0, 0, 0], params: { maxTrees: 10 } });
+    const margin = predictMargin(ensemble, matrix);
+    expect(margin.every(Number.isFinite)).toBe(true);
+    expect(auc(margin, labels)).toBeGreaterThan(0.7);
+    for (const tree of ensemble.trees) for (const f of tree.feature) expect([-1, 0]).toContain(f);
+  });
+});
+
+/** v(S): the path-dependent expectation of a tree given the features in S. */
+function expectation(ensemble: TreeEnsemble, tree: Tree, x: Float64Array, known: Set<number>, node = 0): number {
+  if (tree.feature[node]! < 0) return tree.value[node]!;
+  const l = tree.left[node]!;
+  const r = tree.right[node]!;
+  if (known.has(tree.feature[node]!)) {
+    return expectation(ensemble, tree, x, known, goesLeft(ensemble, tree, categoryTables(tree), x, 0, node) ? l : r);
+  }
+  const c = tree.cover[node]!;
+  return (tree.cover[l]! / c) * expectation(ensemble, tree, x, known, l) + (tree.cover[r]! / c) * expectation(ensemble, tree, x, known, r);
+}
+
+function bruteForceShapley(ensemble: TreeEnsemble, x: Float64Array): Float64Array {
+  const m = x.length;
+  const phi = new Float64Array(m);
+  const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+  const v = (set: Set<number>) => ensemble.trees.reduce((sum, t) => sum + expectation(ensemble, t, x, set), 0);
+  for (let i = 0; i < m; i++) {
+    const others = [...Array(m).keys()].filter((j) => j !== i);
+    for (let mask = 0; mask < 1 << others.length; mask++) {
+      const set = new Set(others.filter((_, k) => mask & (1 << k)));
+      const weight = (factorial(set.size) * factorial(m - set.size - 1)) / factorial(m);
+      phi[i]! += weight * (v(new Set([...set, i])) - v(set));
+    }
+  }
+  return phi;
+}
+
+describe('shapValues', () => {
+  const kinds: FeatureKind[] = ['numeric', 'numeric', 'categorical', 'numeric', 'numeric'];
+  const { matrix, labels } = dataset(
+    1500,
+    5,
+    (x, r) => (r() < (x(0) * x(1) > 0 ? 0.75 : 0.25) + (x(2) === 2 ? 0.1 : 0) - 0.05 ? 1 : 0),
+    12,
+    (c, r) => (c === 2 ? Math.floor(r() * 4) : r() < 0.1 ? NaN : r() * 2 - 1),
+  );
+  const { ensemble } = trainGbdt(matrix, labels, { kinds, categoryCounts: [0, 0, 4, 0, 0], params: { maxTrees: 25, maxDepth: 4, minSamplesLeaf: 5 } });
+
+  it('adds up to the margin of every row within 1e-6', () => {
+    const { base, values } = shapValues(ensemble, matrix);
+    const margin = predictMargin(ensemble, matrix);
+    let worst = 0;
+    for (let r = 0; r < matrix.rows; r++) {
+      let sum = base;
+      for (let c = 0; c < 5; c++) sum += values[r * 5 + c]!;
+      worst = Math.max(worst, Math.abs(sum - margin[r]!));
+    }
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('equals the Shapley values computed by enumerating every feature subset', () => {
+    for (const r of [0, 1, 2, 17, 99]) {
+      const x = matrix.values.slice(r * 5, r * 5 + 5);
+      const exact = bruteForceShapley(ensemble, x);
+      const fast = shapValues(ensemble, { rows: 1, cols: 5, values: x }).values;
+      for (let c = 0; c < 5; c++) expect(fast[c]).toBeCloseTo(exact[c]!, 9);
+    }
+  });
+
+  it('gives nothing to a feature the trees never use', () => {
+    const { values } = shapValues(ensemble, matrix);
+    const used = new Set(ensemble.trees.flatMap((t) => Array.from(t.feature)));
+    for (let c = 0; c < 5; c++) if (!used.has(c)) for (let r = 0; r < matrix.rows; r++) expect(values[r * 5 + c]).toBe(0);
+  });
+});
