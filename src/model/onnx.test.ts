@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { applyCalibration, fitIsotonic, fitPlatt, type Calibration } from './calibrate.js';
+import { predictMargin } from './gbdt/predict.js';
+import { trainGbdt } from './gbdt/train.js';
+import { exportToOnnx } from './onnx-export.js';
+import { loadOnnxScorer } from './onnx-runtime.js';
+import type { FeatureKind, FeatureMatrix, TreeEnsemble } from './tree.js';
+
+function rng(seed: number) {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+const kinds: FeatureKind[] = ['numeric', 'categorical', 'numeric', 'categorical', 'numeric'];
+const counts = [0, 6, 0, 30, 0];
+
+/** Rows with NaN, unseen category codes and values exactly on split thresholds. */
+function rows(n: number, seed: number): { matrix: FeatureMatrix; labels: Uint8Array } {
+  const next = rng(seed);
+  const values = new Float64Array(n * 5);
+  const labels = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    const x = [next() * 4 - 2, Math.floor(next() * 7), Math.round(next() * 20) / 4, Math.floor(next() * 30), next() * 1e6];
+    if (next() < 0.1) x[0] = NaN;
+    if (next() < 0.1) x[1] = NaN;
+    if (next() < 0.05) x[3] = NaN;
+    values.set(x, r * 5);
+    const logit = (x[0]! > 0.5 ? 1 : -0.5) + ([1, 4].includes(x[1]!) ? 1.2 : 0) + (x[3]! % 3 === 0 ? 0.8 : -0.4) + (Number.isNaN(x[0]!) ? 1 : 0) + x[2]! / 5 - 1;
+    labels[r] = next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+  }
+  return { matrix: { rows: n, cols: 5, values }, labels };
+}
+
+async function compare(ensemble: TreeEnsemble, calibration: Calibration, matrix: FeatureMatrix) {
+  const bytes = exportToOnnx(ensemble, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration });
+  const scorer = await loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c', 'd', 'e'] });
+  const onnx = await scorer.score(matrix);
+  await scorer.close();
+  const margin = predictMargin(ensemble, matrix);
+  const probability = applyCalibration(calibration, margin);
+  let worstMargin = 0;
+  let worstProbability = 0;
+  for (let i = 0; i < matrix.rows; i++) {
+    worstMargin = Math.max(worstMargin, Math.abs(onnx.margin![i]! - margin[i]!));
+    worstProbability = Math.max(worstProbability, Math.abs(onnx.probability[i]! - probability[i]!));
+  }
+  return { worstMargin, worstProbability };
+}
+
+describe('ONNX export', () => {
+  const train = rows(4000, 1);
+  const { ensemble } = trainGbdt(train.matrix, train.labels, { kinds, categoryCounts: counts, params: { maxTrees: 120, learningRate: 0.1, minSamplesLeaf: 5 } });
+  const test = rows(3000, 2);
+  // Some rows with codes the model never saw, and values exactly on a threshold.
+  test.matrix.values[1] = 6;
+  test.matrix.values[6] = 99;
+  test.matrix.values[10] = ensemble.trees[0]!.threshold[0]!;
+
+  it('scores exactly as the TypeScript predictor, before and after each calibration', async () => {
+    const margins = predictMargin(ensemble, train.matrix);
+    for (const calibration of [{ method: 'none' } as Calibration, fitPlatt(margins, train.labels), fitIsotonic(margins, train.labels)]) {
+      const { worstMargin, worstProbability } = await compare(ensemble, calibration, test.matrix);
+      expect(worstMargin, calibration.method).toBeLessThan(1e-5);
+      expect(worstProbability, calibration.method).toBeLessThan(1e-5);
+    }
+    expect(ensemble.trees.some((t) => t.categoriesLeft.some((c) => c !== null))).toBe(true);
+  });
+
+  it('exports a model whose trees are all single leaves', async () => {
+    const constant: TreeEnsemble = {
+      kind: 'gbdt',
+      baseMargin: -1.5,
+      trees: [{ feature: Int32Array.of(-1), threshold: new Float64Array(1), categoriesLeft: [null], missingLeft: new Uint8Array(1), left: Int32Array.of(-1), right: Int32Array.of(-1), value: Float64Array.of(0.25), cover: Float64Array.of(1) }],
+      featureKinds: kinds,
+      categoryCounts: counts,
+    };
+    const { worstMargin } = await compare(constant, { method: 'none' }, test.matrix);
+    expect(worstMargin).toBeLessThan(1e-6);
+  });
+
+  it('refuses a model whose input does not match its manifest, naming both sides', async () => {
+    const bytes = exportToOnnx(ensemble, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } });
+    await expect(loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c'] })).rejects.toThrow(/takes 5 features but the manifest names 3/);
+    await expect(loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c', 'd', 'e'], probabilityOutput: 'probabilities' })).rejects.toThrow(
+      /no output "probabilities" \(it has margin, probability\)/,
+    );
+    expect(() => exportToOnnx(ensemble, { featureNames: ['a'], calibration: { method: 'none' } })).toThrow(/1 feature names for a model of 5 features/);
+  });
+});
