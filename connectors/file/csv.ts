@@ -22,7 +22,6 @@ export interface CsvProblem {
 export type CsvItem = CsvRecord | CsvProblem;
 
 const QUOTE = 34;
-const COMMA = 44;
 const LF = 10;
 const CR = 13;
 
@@ -39,8 +38,14 @@ export class CsvReader {
   /** Inside a line too long to be a record: input is dropped up to the next line break. */
   private skipping = false;
 
-  /** A record longer than this is taken as broken (an unclosed quote, or not a CSV file). */
-  constructor(private readonly maxRecordChars = 1 << 20) {}
+  /**
+   * A record longer than `maxRecordChars` is taken as broken (an unclosed quote, or not a CSV
+   * file). `delimiter` is the field separator: a comma unless told otherwise.
+   */
+  constructor(
+    private readonly maxRecordChars = 1 << 20,
+    private readonly delimiter = ',',
+  ) {}
 
   push(chunk: string): CsvItem[] {
     if (!this.started) {
@@ -75,7 +80,7 @@ export class CsvReader {
         pos = c === CR && buf.charCodeAt(pos + 1) === LF ? pos + 2 : pos + 1;
         continue;
       }
-      const parsed = parseRecord(buf, pos, final);
+      const parsed = parseRecord(buf, pos, final, this.delimiter.charCodeAt(0));
       if (parsed.kind === 'incomplete') {
         if (!final && buf.length - pos <= this.maxRecordChars) break;
         items.push({
@@ -130,7 +135,7 @@ function countLineBreaks(buf: string, from: number, to: number): number {
 }
 
 /** Parse one record starting at `start`; `end` is just past its line break. */
-function parseRecord(buf: string, start: number, final: boolean): Parsed {
+function parseRecord(buf: string, start: number, final: boolean, separator: number): Parsed {
   const fields: string[] = [];
   let pos = start;
   const len = buf.length;
@@ -154,7 +159,7 @@ function parseRecord(buf: string, start: number, final: boolean): Parsed {
       fields.push(value);
       const c = buf.charCodeAt(pos);
       if (pos >= len) return { kind: 'record', fields, end: len };
-      if (c === COMMA) {
+      if (c === separator) {
         pos++;
         continue;
       }
@@ -172,13 +177,13 @@ function parseRecord(buf: string, start: number, final: boolean): Parsed {
     let i = pos;
     while (i < len) {
       const c = buf.charCodeAt(i);
-      if (c === COMMA || c === LF || c === CR) break;
+      if (c === separator || c === LF || c === CR) break;
       i++;
     }
     if (i >= len && !final) return { kind: 'incomplete', unclosedQuoteField: null };
     fields.push(buf.slice(pos, i));
     if (i >= len) return { kind: 'record', fields, end: len };
-    if (buf.charCodeAt(i) === COMMA) {
+    if (buf.charCodeAt(i) === separator) {
       pos = i + 1;
       if (pos >= len) {
         if (!final) return { kind: 'incomplete', unclosedQuoteField: null };

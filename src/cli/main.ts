@@ -8,6 +8,7 @@ import { startServer } from '../server/start.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
+import { runEvaluate, runScore, runTrain } from './model-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -20,6 +21,13 @@ Commands:
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
       [--leads N] [--seed S]  (default 1000 leads, seed 1; same seed, same bytes)
       [--export-at ISO] [--json]
+  train --data DIR --model-out DIR [--json]
+                              train fit, engagement and composite models from a bundle
+  score --data DIR --model DIR --out FILE.csv [--as-of ISO]
+                              score the bundle's open leads (default as of its latest time)
+  evaluate --csv FILE --label COL [--id COL] [--drop COLS] [--folds K] [--seed N]
+      [--predictions OUT.csv] [--json]
+                              cross-validate the scoring model on a flat table
   worker                      run background jobs (needs DATABASE_URL; the embedded
                               database runs them inside "serve")
   migrate                     apply database migrations and exit
@@ -31,6 +39,7 @@ Exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 rows rejected,
 `;
 
 const write = (text: string) => process.stdout.write(text);
+const note = (text: string) => process.stderr.write(`leadscore: ${text}\n`);
 
 function usage(message: string): never {
   throw new LeadscoreError('USAGE', `${message}\n\n${USAGE}`);
@@ -121,6 +130,49 @@ async function run(argv: string[]): Promise<number> {
       await waitForStop(log);
       await server.close();
       return EXIT.ok;
+    }
+    case 'train': {
+      const v = parse({ data: { type: 'string' }, 'model-out': { type: 'string' }, json: { type: 'boolean' } });
+      if (typeof v.data !== 'string' || typeof v['model-out'] !== 'string') usage('leadscore train needs --data DIR and --model-out DIR');
+      return runTrain({ data: v.data, modelOut: v['model-out'], json: v.json === true }, write, note);
+    }
+    case 'score': {
+      const v = parse({ data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' } });
+      if (typeof v.data !== 'string' || typeof v.model !== 'string' || typeof v.out !== 'string') {
+        usage('leadscore score needs --data DIR, --model DIR and --out FILE.csv');
+      }
+      const asOfText = v['as-of'] as string | undefined;
+      const asOf = asOfText === undefined ? null : parseIsoDate(asOfText);
+      if (asOfText !== undefined && asOf === null) usage(`--as-of "${asOfText}" is not an ISO 8601 time`);
+      return runScore({ data: v.data, model: v.model, out: v.out, asOf }, write, note);
+    }
+    case 'evaluate': {
+      const v = parse({
+        csv: { type: 'string' },
+        label: { type: 'string' },
+        id: { type: 'string' },
+        drop: { type: 'string' },
+        folds: { type: 'string' },
+        seed: { type: 'string' },
+        predictions: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (typeof v.csv !== 'string' || typeof v.label !== 'string') usage('leadscore evaluate needs --csv FILE and --label COL');
+      const folds = integerOption('folds', v.folds as string | undefined, 5, 100);
+      if (folds < 2) usage('--folds must be at least 2');
+      return runEvaluate(
+        {
+          csv: v.csv,
+          label: v.label,
+          id: (v.id as string | undefined) ?? null,
+          drop: typeof v.drop === 'string' ? v.drop.split(',').map((d) => d.trim()).filter(Boolean) : [],
+          folds,
+          seed: integerOption('seed', v.seed as string | undefined, 7, 2 ** 31 - 1),
+          predictions: (v.predictions as string | undefined) ?? null,
+          json: v.json === true,
+        },
+        write,
+      );
     }
     case 'worker': {
       parse({});

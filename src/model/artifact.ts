@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { FeatureSpec } from '../features/index.js';
+import type { Calibration } from './calibrate.js';
+import type { Metrics } from './metrics.js';
+import { MODEL_NAMES, type ModelName, type ModelSet } from './model-set.js';
+import { exportToOnnx } from './onnx-export.js';
+import { loadOnnxScorer, type OnnxScorer } from './onnx-runtime.js';
+import type { Tree, TreeEnsemble } from './tree.js';
+
+export const MODEL_FORMAT = 'leadscore-model/1';
+
+const CalibrationSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('platt'), a: z.number(), b: z.number() }),
+  z.object({ method: z.literal('isotonic'), x: z.array(z.number()), y: z.array(z.number()) }),
+  z.object({ method: z.literal('none') }),
+]);
+
+const FeatureDefSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['numeric', 'categorical']),
+  group: z.enum(['fit', 'engagement']),
+  categories: z.array(z.string()).optional(),
+  attribute: z.string().optional(),
+});
+
+const ModelEntrySchema = z.object({
+  file: z.string().regex(/^[\w.-]+\.onnx$/),
+  /** TypeScript trees for exact explanations; absent for a model brought in from elsewhere. */
+  trees: z.string().regex(/^[\w.-]+\.json$/).optional(),
+  inputs: z.array(z.string()).min(1),
+  /** Where the model's inputs are in the feature spec; defaults to looking them up by name. */
+  columns: z.array(z.number().int().nonnegative()).optional(),
+  probabilityOutput: z.string().optional(),
+  probabilityColumn: z.number().int().nonnegative().optional(),
+  calibration: CalibrationSchema.optional(),
+  holdout: z.record(z.string(), z.number().nullable()).optional(),
+});
+
+export const ManifestSchema = z.object({
+  format: z.literal(MODEL_FORMAT),
+  version: z.string().min(1),
+  createdAt: z.string(),
+  isDefault: z.boolean(),
+  featureSpec: z.object({ version: z.string(), halfLifeDays: z.number().positive(), features: z.array(FeatureDefSchema).min(1) }),
+  training: z.record(z.string(), z.unknown()).optional(),
+  thresholds: z.object({
+    fit: z.tuple([z.number(), z.number(), z.number()]),
+    engagement: z.tuple([z.number(), z.number(), z.number()]),
+    composite: z.tuple([z.number(), z.number()]),
+  }),
+  models: z.object({ composite: ModelEntrySchema, fit: ModelEntrySchema.optional(), engagement: ModelEntrySchema.optional() }),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+interface TreeJson {
+  feature: number[];
+  threshold: number[];
+  categoriesLeft: Array<number[] | null>;
+  missingLeft: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+  cover: number[];
+}
+
+const treeToJson = (t: Tree): TreeJson => ({
+  feature: Array.from(t.feature),
+  threshold: Array.from(t.threshold),
+  categoriesLeft: t.categoriesLeft.map((c) => (c ? Array.from(c) : null)),
+  missingLeft: Array.from(t.missingLeft),
+  left: Array.from(t.left),
+  right: Array.from(t.right),
+  value: Array.from(t.value),
+  cover: Array.from(t.cover),
+});
+
+const treeFromJson = (t: TreeJson): Tree => ({
+  feature: Int32Array.from(t.feature),
+  threshold: Float64Array.from(t.threshold),
+  categoriesLeft: t.categoriesLeft.map((c) => (c ? Int32Array.from(c) : null)),
+  missingLeft: Uint8Array.from(t.missingLeft),
+  left: Int32Array.from(t.left),
+  right: Int32Array.from(t.right),
+  value: Float64Array.from(t.value),
+  cover: Float64Array.from(t.cover),
+});
+
+/** Write a model folder: one ONNX file per model, their trees, manifest.json and MODEL_CARD.md. */
+export function writeModelFolder(set: ModelSet, dir: string, card: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const entries = {} as Record<ModelName, z.infer<typeof ModelEntrySchema>>;
+  for (const name of MODEL_NAMES) {
+    const model = set.models[name];
+    const onnx = exportToOnnx(model.ensemble, {
+      featureNames: model.featureNames,
+      calibration: model.calibration,
+      docString: `Leadscore ${name} model ${set.version}`,
+    });
+    fs.writeFileSync(path.join(dir, `${name}.onnx`), onnx);
+    const ensembleJson = { ...model.ensemble, trees: model.ensemble.trees.map(treeToJson) };
+    fs.writeFileSync(path.join(dir, `${name}.trees.json`), JSON.stringify(ensembleJson));
+    entries[name] = {
+      file: `${name}.onnx`,
+      trees: `${name}.trees.json`,
+      inputs: model.featureNames,
+      columns: model.columns,
+      calibration: model.calibration,
+      holdout: model.holdout as unknown as Record<string, number>,
+    };
+  }
+  const manifest: Manifest = {
+    format: MODEL_FORMAT,
+    version: set.version,
+    createdAt: set.createdAt,
+    isDefault: set.isDefault,
+    featureSpec: set.spec as Manifest['featureSpec'],
+    training: set.training as unknown as Record<string, unknown>,
+    thresholds: set.thresholds,
+    models: entries,
+  };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), card);
+}
+
+export interface LoadedModel {
+  name: ModelName;
+  columns: number[];
+  scorer: OnnxScorer;
+  /** Present when the folder has the trees: exact TreeSHAP explanations. */
+  ensemble: TreeEnsemble | null;
+  calibration: Calibration | null;
+  holdout: Partial<Metrics> | null;
+}
+
+export interface LoadedModelSet {
+  dir: string;
+  manifest: Manifest;
+  spec: FeatureSpec;
+  models: Partial<Record<ModelName, LoadedModel>> & { composite: LoadedModel };
+  close(): Promise<void>;
+}
+
+/** Read and check a model folder; every problem names the file and what is wrong. */
+export async function loadModelFolder(dir: string): Promise<LoadedModelSet> {
+  const manifestFile = path.join(dir, 'manifest.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read ${manifestFile}: ${(err as Error).message}`);
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${manifestFile} is not a Leadscore model manifest: ${z.prettifyError(parsed.error)}`);
+  const manifest = parsed.data;
+  const spec = manifest.featureSpec as FeatureSpec;
+  const names = spec.features.map((f) => f.name);
+  const models: Partial<Record<ModelName, LoadedModel>> = {};
+  try {
+    for (const name of MODEL_NAMES) {
+      const entry = manifest.models[name];
+      if (!entry) continue;
+      const columns = entry.columns ?? entry.inputs.map((input) => names.indexOf(input));
+      const unknown = entry.inputs.filter((_, i) => !(columns[i]! >= 0 && names[columns[i]!] === entry.inputs[i]));
+      if (unknown.length > 0 || columns.length !== entry.inputs.length) {
+        throw new Error(`${manifestFile}: the ${name} model's inputs ${JSON.stringify(unknown)} are not features of its spec at the listed columns`);
+      }
+      const bytes = fs.readFileSync(path.join(dir, entry.file));
+      const scorer = await loadOnnxScorer(bytes, {
+        featureNames: entry.inputs,
+        ...(entry.probabilityOutput ? { probabilityOutput: entry.probabilityOutput } : {}),
+        ...(entry.probabilityColumn !== undefined ? { probabilityColumn: entry.probabilityColumn } : {}),
+      }).catch((err: Error) => {
+        throw new Error(`${path.join(dir, entry.file)}: ${err.message}`);
+      });
+      let ensemble: TreeEnsemble | null = null;
+      if (entry.trees) {
+        const json = JSON.parse(fs.readFileSync(path.join(dir, entry.trees), 'utf8')) as Omit<TreeEnsemble, 'trees'> & { trees: TreeJson[] };
+        ensemble = { ...json, trees: json.trees.map(treeFromJson) };
+      }
+      models[name] = { name, columns, scorer, ensemble, calibration: (entry.calibration as Calibration | undefined) ?? null, holdout: (entry.holdout as Partial<Metrics>) ?? null };
+    }
+  } catch (err) {
+    await Promise.all(Object.values(models).map((m) => m.scorer.close()));
+    throw err;
+  }
+  return {
+    dir,
+    manifest,
+    spec,
+    models: models as LoadedModelSet['models'],
+    close: async () => {
+      await Promise.all(Object.values(models).map((m) => m.scorer.close()));
+    },
+  };
+}

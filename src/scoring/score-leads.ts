@@ -1,0 +1,81 @@
+import type { ScoreReason } from '../domain/index.js';
+import { featurizeMany, type FeatureMatrix } from '../features/index.js';
+import type { LoadedModelSet } from '../model/artifact.js';
+import { shapValues } from '../model/gbdt/shap.js';
+import { selectColumns } from '../model/training-set.js';
+import type { LeadHistory } from '../sync/index.js';
+import { reasonsFor } from './reasons.js';
+
+export interface ScoredLead {
+  leadId: string;
+  /** Calibrated probability of conversion from the composite model. */
+  probability: number;
+  /** 0-100: 100 x the calibrated probability of each model. */
+  composite: number;
+  fit: number | null;
+  engagement: number | null;
+  /** Fit letter A-D and engagement digit 1-4, e.g. "B2". */
+  grade: string | null;
+  tier: 'Hot' | 'Warm' | 'Nurture';
+  reasons: ScoreReason[];
+}
+
+const round1 = (x: number) => Math.round(x * 1000) / 10;
+
+function letter(p: number, [a, b, c]: readonly [number, number, number]): number {
+  return p >= a ? 0 : p >= b ? 1 : p >= c ? 2 : 3;
+}
+
+/**
+ * Scores for leads as of `asOf`: each model's calibrated probability through onnxruntime, grade
+ * and tier from the model's thresholds, and the composite model's reasons (exact TreeSHAP).
+ */
+export async function scoreHistories(
+  models: LoadedModelSet,
+  histories: readonly LeadHistory[],
+  asOf: Date,
+  options: { reasons?: boolean; reasonsPerSide?: number } = {},
+): Promise<ScoredLead[]> {
+  if (histories.length === 0) return [];
+  const matrix = featurizeMany(
+    models.spec,
+    histories.map((h) => ({ lead: h.lead, activities: h.activities, asOf })),
+  );
+  const probabilityOf = async (name: 'fit' | 'engagement' | 'composite'): Promise<Float64Array | null> => {
+    const model = models.models[name];
+    if (!model) return null;
+    return (await model.scorer.score(selectColumns(matrix, model.columns))).probability;
+  };
+  const composite = (await probabilityOf('composite'))!;
+  const fit = await probabilityOf('fit');
+  const engagement = await probabilityOf('engagement');
+  const reasons = options.reasons === false ? null : explain(models, matrix, options.reasonsPerSide ?? 3);
+  const t = models.manifest.thresholds;
+  return histories.map((h, i) => {
+    const p = composite[i]!;
+    return {
+      leadId: h.lead.id,
+      probability: p,
+      composite: round1(p),
+      fit: fit ? round1(fit[i]!) : null,
+      engagement: engagement ? round1(engagement[i]!) : null,
+      grade: fit && engagement ? `${'ABCD'[letter(fit[i]!, t.fit)]}${letter(engagement[i]!, t.engagement) + 1}` : null,
+      tier: p >= t.composite[0] ? 'Hot' : p >= t.composite[1] ? 'Warm' : 'Nurture',
+      reasons: reasons ? reasons(i) : [],
+    };
+  });
+}
+
+function explain(models: LoadedModelSet, matrix: FeatureMatrix, perSide: number): ((row: number) => ScoreReason[]) | null {
+  const model = models.models.composite;
+  if (!model.ensemble) return null;
+  const input = selectColumns(matrix, model.columns);
+  const { values } = shapValues(model.ensemble, input);
+  const width = models.spec.features.length;
+  return (row) => {
+    // Contributions in spec order (the composite model may read a subset of the spec).
+    const contributions = new Float64Array(width);
+    model.columns.forEach((c, k) => (contributions[c] = values[row * input.cols + k]!));
+    return reasonsFor(models.spec, matrix.values.subarray(row * width, (row + 1) * width), contributions, { perSide });
+  };
+}
