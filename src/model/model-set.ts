@@ -66,6 +66,7 @@ function quantile(sorted: Float64Array, q: number): number {
  * Train the fit, engagement and composite models from leads with outcomes. Rows are in outcome
  * order: the oldest 80% grow the trees, the next 10% stop the growth and fit the calibration, the
  * newest 10% measure the result, unseen by everything else (a time split, as scoring is too).
+ * The shipped trees are then grown again on all rows with the number of trees found.
  */
 export function trainModelSet(histories: readonly LeadHistory[], options: TrainModelSetOptions = {}): ModelSet {
   const set = buildTrainingSet(histories, { recencyHalfLifeDays: options.recencyHalfLifeDays ?? 365 });
@@ -99,15 +100,24 @@ export function trainModelSet(histories: readonly LeadHistory[], options: TrainM
     });
     const { calibration } = chooseCalibration(predictMargin(ensemble, validation.matrix), validation.labels);
     const holdoutProbability = applyCalibration(calibration, predictMargin(ensemble, holdout.matrix));
+    // The newest outcomes matter most (what predicts conversion drifts), so the model that ships
+    // is grown again on every row, as many trees as the time split found best; the measured
+    // figures and the calibration come from the split.
+    const final = trainGbdt(matrix, set.labels, {
+      kinds: columns.map((c) => kinds[c]!),
+      categoryCounts: columns.map((c) => counts[c]!),
+      weights: set.weights,
+      params: { ...options.params, maxTrees: ensemble.trees.length, earlyStoppingRounds: 0 },
+    }).ensemble;
     models[name] = {
       name,
       columns,
       featureNames: columns.map((c) => set.spec.features[c]!.name),
-      ensemble,
+      ensemble: final,
       calibration,
       holdout: allMetrics(holdoutProbability, holdout.labels),
     };
-    scoresOfAll[name] = applyCalibration(calibration, predictMargin(ensemble, matrix)).sort();
+    scoresOfAll[name] = applyCalibration(calibration, predictMargin(final, matrix)).sort();
   }
 
   const hash = createHash('sha256');

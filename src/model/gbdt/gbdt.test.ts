@@ -45,7 +45,7 @@ describe('trainGbdt', () => {
     const { matrix, labels } = dataset(3000, 2, (x, r) => (Number.isNaN(x(0)) ? (r() < 0.8 ? 1 : 0) : r() < 0.2 ? 1 : 0), 3, (c, r) =>
       c === 0 && r() < 0.3 ? NaN : r(),
     );
-    const { ensemble } = trainGbdt(matrix, labels, { kinds: numeric(2), categoryCounts: [0, 0], params: { maxTrees: 20 } });
+    const { ensemble } = trainGbdt(matrix, labels, { kinds: numeric(2), categoryCounts: [0, 0], params: { maxTrees: 20, learningRate: 0.2, colSubsample: 1 } });
     const p = predictProbability(ensemble, { rows: 2, cols: 2, values: Float64Array.from([NaN, 0.5, 0.5, 0.5]) });
     expect(p[0]).toBeGreaterThan(0.65);
     expect(p[1]).toBeLessThan(0.35);

@@ -16,16 +16,17 @@ export interface GbdtParams {
   positiveWeight: number | 'balanced';
 }
 
+/** Chosen by cross-validation on ../shared/data and generated bundles (see bench/models.ts). */
 export const DEFAULT_PARAMS: GbdtParams = {
   learningRate: 0.05,
   maxTrees: 500,
-  maxDepth: 6,
+  maxDepth: 5,
   maxBins: 255,
-  l2: 1,
+  l2: 3,
   minChildWeight: 1,
   minSamplesLeaf: 20,
   rowSubsample: 1,
-  colSubsample: 1,
+  colSubsample: 0.8,
   earlyStoppingRounds: 40,
   seed: 1,
   positiveWeight: 1,
