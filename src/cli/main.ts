@@ -21,8 +21,9 @@ Commands:
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
       [--leads N] [--seed S]  (default 1000 leads, seed 1; same seed, same bytes)
       [--export-at ISO] [--json]
-  train --data DIR --model-out DIR [--json]
+  train --data DIR --model-out DIR [--json] [--default]
                               train fit, engagement and composite models from a bundle
+                              (--default marks it as the model shipped for new tenants)
   score --data DIR --model DIR --out FILE.csv [--as-of ISO]
                               score the bundle's open leads (default as of its latest time)
   evaluate --csv FILE --label COL [--id COL] [--drop COLS] [--folds K] [--seed N]
@@ -132,9 +133,9 @@ async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'train': {
-      const v = parse({ data: { type: 'string' }, 'model-out': { type: 'string' }, json: { type: 'boolean' } });
+      const v = parse({ data: { type: 'string' }, 'model-out': { type: 'string' }, json: { type: 'boolean' }, default: { type: 'boolean' } });
       if (typeof v.data !== 'string' || typeof v['model-out'] !== 'string') usage('leadscore train needs --data DIR and --model-out DIR');
-      return runTrain({ data: v.data, modelOut: v['model-out'], json: v.json === true }, write, note);
+      return runTrain({ data: v.data, modelOut: v['model-out'], json: v.json === true, isDefault: v.default === true }, write, note);
     }
     case 'score': {
       const v = parse({ data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' } });

@@ -27,17 +27,19 @@ async function readBundle(dir: string, log: (line: string) => void): Promise<Lea
   return histories;
 }
 
-export async function runTrain(args: { data: string; modelOut: string; json: boolean }, out: (t: string) => void, log: (t: string) => void): Promise<number> {
+export async function runTrain(args: { data: string; modelOut: string; json: boolean; isDefault: boolean }, out: (t: string) => void, log: (t: string) => void): Promise<number> {
   const histories = await readBundle(args.data, log);
   let set;
   try {
-    set = trainModelSet(histories);
+    set = trainModelSet(histories, { isDefault: args.isDefault });
   } catch (err) {
     if (err instanceof NotEnoughDataError) throw new LeadscoreError('INPUT_INVALID', err.message);
     throw err;
   }
   const dir = path.resolve(args.modelOut);
-  writeModelFolder(set, dir, modelCard(set, path.resolve(args.data)));
+  // A path inside the project is written relative to it, so a shipped card names no one's machine.
+  const shownSource = path.relative(process.cwd(), path.resolve(args.data));
+  writeModelFolder(set, dir, modelCard(set, shownSource.startsWith('..') ? path.resolve(args.data) : shownSource));
   if (args.json) {
     out(JSON.stringify({ modelDir: dir, version: set.version, training: set.training, holdout: Object.fromEntries(MODEL_NAMES.map((n) => [n, set.models[n].holdout])) }, null, 2) + '\n');
   } else {
