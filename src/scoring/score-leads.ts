@@ -1,7 +1,8 @@
 import type { ScoreReason } from '../domain/index.js';
 import { featurizeMany, type FeatureMatrix } from '../features/index.js';
 import type { LoadedModelSet } from '../model/artifact.js';
-import { shapValues } from '../model/gbdt/shap.js';
+import { FastTreeShap } from '../model/gbdt/fast-shap.js';
+import type { TreeEnsemble } from '../model/tree.js';
 import { selectColumns } from '../model/training-set.js';
 import type { LeadHistory } from '../sync/index.js';
 import { reasonsFor } from './reasons.js';
@@ -66,11 +67,19 @@ export async function scoreHistories(
   });
 }
 
+/** The explainer's tables take a moment to build: once per loaded model. */
+const explainers = new WeakMap<TreeEnsemble, FastTreeShap>();
+function explainerFor(ensemble: TreeEnsemble): FastTreeShap {
+  let explainer = explainers.get(ensemble);
+  if (!explainer) explainers.set(ensemble, (explainer = new FastTreeShap(ensemble)));
+  return explainer;
+}
+
 function explain(models: LoadedModelSet, matrix: FeatureMatrix, perSide: number): ((row: number) => ScoreReason[]) | null {
   const model = models.models.composite;
   if (!model.ensemble) return null;
   const input = selectColumns(matrix, model.columns);
-  const { values } = shapValues(model.ensemble, input);
+  const { values } = explainerFor(model.ensemble).values(input);
   const width = models.spec.features.length;
   return (row) => {
     // Contributions in spec order (the composite model may read a subset of the spec).

@@ -197,3 +197,24 @@ describe('shapValues', () => {
     for (let c = 0; c < 5; c++) if (!used.has(c)) for (let r = 0; r < matrix.rows; r++) expect(values[r * 5 + c]).toBe(0);
   });
 });
+
+describe('FastTreeShap', () => {
+  it('gives the same values as the recursive algorithm, within 1e-9', async () => {
+    const { FastTreeShap } = await import('./fast-shap.js');
+    const kinds: FeatureKind[] = ['numeric', 'categorical', 'numeric', 'numeric'];
+    const { matrix, labels } = dataset(
+      1200,
+      4,
+      (x, r) => (r() < (x(0) > 0 ? 0.7 : 0.3) + (x(1) === 1 ? 0.1 : 0) - (Number.isNaN(x(2)) ? 0.1 : 0) ? 1 : 0),
+      13,
+      (c, r) => (c === 1 ? Math.floor(r() * 5) : r() < 0.1 ? NaN : r() * 2 - 1),
+    );
+    const { ensemble } = trainGbdt(matrix, labels, { kinds, categoryCounts: [0, 5, 0, 0], params: { maxTrees: 30, maxDepth: 6, minSamplesLeaf: 3, learningRate: 0.2 } });
+    const slow = shapValues(ensemble, matrix);
+    const fast = new FastTreeShap(ensemble).values(matrix);
+    expect(fast.base).toBeCloseTo(slow.base, 12);
+    let worst = 0;
+    for (let i = 0; i < slow.values.length; i++) worst = Math.max(worst, Math.abs(fast.values[i]! - slow.values[i]!));
+    expect(worst).toBeLessThan(1e-9);
+  });
+});
