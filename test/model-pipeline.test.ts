@@ -100,6 +100,44 @@ describe('training a model set', () => {
     await expect(loadModelFolder(broken)).rejects.toThrow(/composite\.onnx: this ONNX model does not match its manifest: the model's input "features" takes \d+ features but the manifest names \d+/);
   });
 
+  it('scores with an ONNX model brought in with only a manifest, explaining it without its trees', async () => {
+    const foreign = path.join(root, 'foreign');
+    fs.mkdirSync(foreign, { recursive: true });
+    fs.copyFileSync(path.join(modelDir, 'composite.onnx'), path.join(foreign, 'model.onnx'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, 'manifest.json'), 'utf8'));
+    fs.writeFileSync(
+      path.join(foreign, 'manifest.json'),
+      JSON.stringify({
+        format: 'leadscore-model/1',
+        version: 'imported-1',
+        createdAt: '2026-07-01T00:00:00Z',
+        isDefault: false,
+        featureSpec: manifest.featureSpec,
+        thresholds: manifest.thresholds,
+        models: { composite: { file: 'model.onnx', inputs: manifest.models.composite.inputs, probabilityOutput: 'probability' } },
+      }),
+    );
+    const own = await loadModelFolder(modelDir);
+    const imported = await loadModelFolder(foreign);
+    try {
+      const open = histories.filter((h) => !h.outcome).slice(0, 40);
+      const asOf = new Date('2026-06-30T00:00:00Z');
+      const a = await scoreHistories(own, open, asOf);
+      const b = await scoreHistories(imported, open, asOf);
+      b.forEach((s, i) => {
+        expect(s.probability).toBeCloseTo(a[i]!.probability, 6);
+        expect(s.grade).toBeNull();
+        expect(s.reasons.length).toBeGreaterThan(0);
+      });
+      // The strongest reasons mostly agree with the exact TreeSHAP ones.
+      const agree = b.filter((s, i) => s.reasons[0]?.feature === a[i]!.reasons[0]?.feature).length;
+      expect(agree).toBeGreaterThan(open.length / 2);
+    } finally {
+      await own.close();
+      await imported.close();
+    }
+  });
+
   it('refuses to train without enough outcomes, saying how many it needs', () => {
     expect(() => trainModelSet(histories.slice(0, 100))).toThrow(/at least 300 outcomes .* this data has \d+ outcomes/);
   });

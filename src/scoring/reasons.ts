@@ -226,6 +226,11 @@ const TOPICS: Topic[] = [
   },
 ];
 
+/** The topic a feature's contribution is reported under (the feature itself when it has none). */
+export function topicKey(name: string): string {
+  return topicOf(name)?.key ?? name;
+}
+
 function topicOf(name: string): Topic | null {
   for (const topic of TOPICS) {
     for (const f of topic.features) if (f.endsWith('*') ? name.startsWith(f.slice(0, -1)) : name === f) return topic;

@@ -5,6 +5,7 @@ import { FastTreeShap } from '../model/gbdt/fast-shap.js';
 import type { TreeEnsemble } from '../model/tree.js';
 import { selectColumns } from '../model/training-set.js';
 import type { LeadHistory } from '../sync/index.js';
+import { occlusionContributions } from './occlusion.js';
 import { reasonsFor } from './reasons.js';
 
 export interface ScoredLead {
@@ -50,7 +51,7 @@ export async function scoreHistories(
   const composite = (await probabilityOf('composite'))!;
   const fit = await probabilityOf('fit');
   const engagement = await probabilityOf('engagement');
-  const reasons = options.reasons === false ? null : explain(models, matrix, options.reasonsPerSide ?? 3);
+  const reasons = options.reasons === false ? null : await explain(models, matrix, options.reasonsPerSide ?? 3);
   const t = models.manifest.thresholds;
   return histories.map((h, i) => {
     const p = composite[i]!;
@@ -75,16 +76,19 @@ function explainerFor(ensemble: TreeEnsemble): FastTreeShap {
   return explainer;
 }
 
-function explain(models: LoadedModelSet, matrix: FeatureMatrix, perSide: number): ((row: number) => ScoreReason[]) | null {
+async function explain(models: LoadedModelSet, matrix: FeatureMatrix, perSide: number): Promise<(row: number) => ScoreReason[]> {
   const model = models.models.composite;
-  if (!model.ensemble) return null;
-  const input = selectColumns(matrix, model.columns);
-  const { values } = explainerFor(model.ensemble).values(input);
   const width = models.spec.features.length;
-  return (row) => {
+  let contributions: Float64Array;
+  if (model.ensemble) {
+    const input = selectColumns(matrix, model.columns);
+    const { values } = explainerFor(model.ensemble).values(input);
     // Contributions in spec order (the composite model may read a subset of the spec).
-    const contributions = new Float64Array(width);
-    model.columns.forEach((c, k) => (contributions[c] = values[row * input.cols + k]!));
-    return reasonsFor(models.spec, matrix.values.subarray(row * width, (row + 1) * width), contributions, { perSide });
-  };
+    contributions = new Float64Array(matrix.rows * width);
+    for (let r = 0; r < matrix.rows; r++) model.columns.forEach((c, k) => (contributions[r * width + c] = values[r * input.cols + k]!));
+  } else {
+    contributions = await occlusionContributions(models.spec, model, matrix);
+  }
+  return (row) =>
+    reasonsFor(models.spec, matrix.values.subarray(row * width, (row + 1) * width), contributions.subarray(row * width, (row + 1) * width), { perSide });
 }
