@@ -41,7 +41,7 @@ export async function runTrain(args: { data: string; modelOut: string; json: boo
   const shownSource = path.relative(process.cwd(), path.resolve(args.data));
   writeModelFolder(set, dir, modelCard(set, shownSource.startsWith('..') ? path.resolve(args.data) : shownSource));
   if (args.json) {
-    out(JSON.stringify({ modelDir: dir, version: set.version, training: set.training, holdout: Object.fromEntries(MODEL_NAMES.map((n) => [n, set.models[n].holdout])) }, null, 2) + '\n');
+    out(JSON.stringify({ modelDir: dir, version: set.version, training: set.training, holdout: Object.fromEntries(MODEL_NAMES.map((n) => [n, set.models[n].holdout])), baseline: set.baseline }, null, 2) + '\n');
   } else {
     const lines = [
       `Trained model ${set.version} into ${dir}`,
@@ -52,6 +52,7 @@ export async function runTrain(args: { data: string; modelOut: string; json: boo
         const h: Metrics = set.models[n].holdout;
         return `  ${n.padEnd(11)} ${f3(h.auc)}  ${f3(h.prAuc)}   ${f3(h.logLoss)}     ${f3(h.ece)}              ${f3(h.liftTopDecile).padEnd(12)}  ${String(set.models[n].ensemble.trees.length).padEnd(5)}  ${set.models[n].calibration.method}`;
       }),
+      `  logistic regression baseline on the composite features: AUC ${f3(set.baseline.logistic.auc)}, log loss ${f3(set.baseline.logistic.logLoss)}`,
     ];
     out(lines.join('\n') + '\n');
   }

@@ -45,6 +45,7 @@ export const ManifestSchema = z.object({
   isDefault: z.boolean(),
   featureSpec: z.object({ version: z.string(), halfLifeDays: z.number().positive(), features: z.array(FeatureDefSchema).min(1) }),
   training: z.record(z.string(), z.unknown()).optional(),
+  baseline: z.record(z.string(), z.unknown()).optional(),
   thresholds: z.object({
     fit: z.tuple([z.number(), z.number(), z.number()]),
     engagement: z.tuple([z.number(), z.number(), z.number()]),
@@ -117,6 +118,7 @@ export function writeModelFolder(set: ModelSet, dir: string, card: string): void
     isDefault: set.isDefault,
     featureSpec: set.spec as Manifest['featureSpec'],
     training: set.training as unknown as Record<string, unknown>,
+    baseline: set.baseline as unknown as Record<string, unknown>,
     thresholds: set.thresholds,
     models: entries,
   };

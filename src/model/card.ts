@@ -36,6 +36,7 @@ ${set.training.split.train} rows grew the trees, ${set.training.split.validation
 | model | rows | converted | AUC | PR-AUC | log loss | Brier | calibration error | lift, top 10% |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${MODEL_NAMES.map((name) => row(name, set.models[name].holdout)).join('\n')}
+${row('logistic regression on the composite features (baseline)', set.baseline.logistic)}
 
 ## When a tenant gets its own model
 A tenant's own models replace ${set.isDefault ? 'this default' : 'the default'} once it has at least ${m.outcomes} outcomes with at

@@ -6,6 +6,7 @@ import { applyCalibration, chooseCalibration, type Calibration } from './calibra
 import { predictMargin } from './gbdt/predict.js';
 import type { GbdtParams } from './gbdt/params.js';
 import { trainGbdt } from './gbdt/train.js';
+import { predictLogisticMargin, trainLogistic } from './logistic.js';
 import { allMetrics, type Metrics } from './metrics.js';
 import { buildTrainingSet, selectColumns, sliceRows } from './training-set.js';
 import type { FeatureKind, TreeEnsemble } from './tree.js';
@@ -31,6 +32,8 @@ export interface ModelSet {
   isDefault: boolean;
   spec: FeatureSpec;
   models: Record<ModelName, TrainedModel>;
+  /** The regularized logistic regression on the composite features, measured on the same holdout. */
+  baseline: { logistic: Metrics };
   training: {
     outcomes: number;
     conversions: number;
@@ -120,6 +123,15 @@ export function trainModelSet(histories: readonly LeadHistory[], options: TrainM
     scoresOfAll[name] = applyCalibration(calibration, predictMargin(final, matrix)).sort();
   }
 
+  const composite = models.composite;
+  const logisticRows = selectColumns(set.matrix, composite.columns);
+  const logistic = trainLogistic(sliceRows(logisticRows, 0, validEnd), set.labels.subarray(0, validEnd), {
+    kinds: composite.columns.map((c) => kinds[c]!),
+    categoryCounts: composite.columns.map((c) => counts[c]!),
+    weights: set.weights.subarray(0, validEnd),
+  });
+  const logisticHoldout = predictLogisticMargin(logistic, sliceRows(logisticRows, validEnd, n)).map((m) => 1 / (1 + Math.exp(-m)));
+
   const hash = createHash('sha256');
   hash.update(set.spec.version);
   hash.update(set.leadIds.join('\n'));
@@ -134,6 +146,7 @@ export function trainModelSet(histories: readonly LeadHistory[], options: TrainM
     isDefault: options.isDefault ?? false,
     spec: set.spec,
     models,
+    baseline: { logistic: allMetrics(logisticHoldout, set.labels.subarray(validEnd, n)) },
     training: {
       outcomes: n,
       conversions,
