@@ -52,7 +52,7 @@ export async function loadOnnxScorer(bytes: Uint8Array, expected: OnnxExpectatio
     featureNames: expected.featureNames,
     async score(matrix) {
       if (matrix.cols !== width) throw new Error(`rows have ${matrix.cols} features, the model takes ${width}`);
-      const feed = new ort.Tensor('float32', Float32Array.from(matrix.values), [matrix.rows, width]);
+      const feed = new ort.Tensor('float32', new Float32Array(matrix.values), [matrix.rows, width]);
       const outputs = await session.run({ [input]: feed });
       const column = (name: string, index: number) => {
         const tensor = outputs[name]!;
