@@ -7,7 +7,7 @@ import { loadModelFolder, writeModelFolder } from '../src/model/artifact.js';
 import { modelCard } from '../src/model/card.js';
 import { applyCalibration } from '../src/model/calibrate.js';
 import { predictMargin } from '../src/model/gbdt/predict.js';
-import { trainModelSet, type ModelSet } from '../src/model/model-set.js';
+import { sizeBand, trainModelSet, type ModelSet } from '../src/model/model-set.js';
 import { selectColumns } from '../src/model/training-set.js';
 import { featurizeMany } from '../src/features/index.js';
 import { scoreHistories } from '../src/scoring/score-leads.js';
@@ -15,6 +15,7 @@ import { collectHistories, type LeadHistory } from '../src/sync/index.js';
 import { generateBundle } from '../src/synthetic/index.js';
 import { cliEnv, runCli } from './helpers/cli.js';
 
+const sizeBandOf = (employees: number | null) => sizeBand(employees === null ? NaN : Math.log10(employees + 1));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'model-pipeline-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -122,7 +123,8 @@ describe('training a model set', () => {
     try {
       const open = histories.filter((h) => !h.outcome).slice(0, 40);
       const asOf = new Date('2026-06-30T00:00:00Z');
-      const a = await scoreHistories(own, open, asOf);
+      const own1 = { ...own, segments: {} }; // the imported folder has no segment models
+      const a = await scoreHistories(own1, open, asOf);
       const b = await scoreHistories(imported, open, asOf);
       b.forEach((s, i) => {
         expect(s.probability).toBeCloseTo(a[i]!.probability, 6);
@@ -135,6 +137,35 @@ describe('training a model set', () => {
     } finally {
       await own.close();
       await imported.close();
+    }
+  });
+
+  it('considers a model per company-size band and routes each lead to the one that earned it', async () => {
+    expect(set.segments.considered.map((c) => c.band)).toEqual(['unknown', '1-49', '50-499', '500+']);
+    for (const c of set.segments.considered) expect(c.why.length).toBeGreaterThan(10);
+    // Give every band with enough data a model of its own, then check the routing.
+    const forced = trainModelSet(histories, { now: new Date('2026-07-01T00:00:00Z'), segments: 'all' });
+    const bands = Object.keys(forced.segments.models);
+    expect(bands.length).toBeGreaterThan(0);
+    const dir = path.join(root, 'segmented');
+    writeModelFolder(forced, dir, modelCard(forced, bundle));
+    const loaded = await loadModelFolder(dir);
+    const global = await loadModelFolder(modelDir);
+    try {
+      expect(Object.keys(loaded.segments).sort()).toEqual(bands.sort());
+      const open = histories.filter((h) => !h.outcome).slice(0, 200);
+      const asOf = new Date('2026-06-30T00:00:00Z');
+      const [a, b] = [await scoreHistories(global, open, asOf), await scoreHistories(loaded, open, asOf)];
+      const banded = open.filter((h) => bands.includes(sizeBandOf(h.lead.employees)));
+      const other = open.filter((h) => !bands.includes(sizeBandOf(h.lead.employees)));
+      expect(banded.length).toBeGreaterThan(0);
+      const differs = (h: LeadHistory) => Math.abs(a[open.indexOf(h)]!.probability - b[open.indexOf(h)]!.probability) > 1e-9;
+      expect(banded.some(differs)).toBe(true);
+      expect(fs.readFileSync(path.join(dir, 'MODEL_CARD.md'), 'utf8')).toMatch(/has a composite model of its own/);
+      expect(other.every((h) => !differs(h))).toBe(true);
+    } finally {
+      await loaded.close();
+      await global.close();
     }
   });
 

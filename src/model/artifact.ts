@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { FeatureSpec } from '../features/index.js';
 import type { Calibration } from './calibrate.js';
 import type { Metrics } from './metrics.js';
-import { MODEL_NAMES, type ModelName, type ModelSet } from './model-set.js';
+import { MODEL_NAMES, SIZE_BANDS, type ModelName, type ModelSet, type SizeBand, type TrainedModel } from './model-set.js';
 import { exportToOnnx } from './onnx-export.js';
 import { loadOnnxScorer, type OnnxScorer } from './onnx-runtime.js';
 import type { Tree, TreeEnsemble } from './tree.js';
@@ -52,6 +52,14 @@ export const ManifestSchema = z.object({
     composite: z.tuple([z.number(), z.number()]),
   }),
   models: z.object({ composite: ModelEntrySchema, fit: ModelEntrySchema.optional(), engagement: ModelEntrySchema.optional() }),
+  /** Composite models for company-size bands that earned one (see the model card). */
+  segments: z
+    .object({
+      feature: z.literal('employees_log10'),
+      considered: z.array(z.record(z.string(), z.unknown())).optional(),
+      models: z.partialRecord(z.enum(SIZE_BANDS), ModelEntrySchema),
+    })
+    .optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -91,25 +99,25 @@ const treeFromJson = (t: TreeJson): Tree => ({
 /** Write a model folder: one ONNX file per model, their trees, manifest.json and MODEL_CARD.md. */
 export function writeModelFolder(set: ModelSet, dir: string, card: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  const entries = {} as Record<ModelName, z.infer<typeof ModelEntrySchema>>;
-  for (const name of MODEL_NAMES) {
-    const model = set.models[name];
-    const onnx = exportToOnnx(model.ensemble, {
-      featureNames: model.featureNames,
-      calibration: model.calibration,
-      docString: `Leadscore ${name} model ${set.version}`,
-    });
-    fs.writeFileSync(path.join(dir, `${name}.onnx`), onnx);
-    const ensembleJson = { ...model.ensemble, trees: model.ensemble.trees.map(treeToJson) };
-    fs.writeFileSync(path.join(dir, `${name}.trees.json`), JSON.stringify(ensembleJson));
-    entries[name] = {
-      file: `${name}.onnx`,
-      trees: `${name}.trees.json`,
+  const write = (file: string, model: TrainedModel, label: string): z.infer<typeof ModelEntrySchema> => {
+    const onnx = exportToOnnx(model.ensemble, { featureNames: model.featureNames, calibration: model.calibration, docString: `Leadscore ${label} ${set.version}` });
+    fs.writeFileSync(path.join(dir, `${file}.onnx`), onnx);
+    fs.writeFileSync(path.join(dir, `${file}.trees.json`), JSON.stringify({ ...model.ensemble, trees: model.ensemble.trees.map(treeToJson) }));
+    return {
+      file: `${file}.onnx`,
+      trees: `${file}.trees.json`,
       inputs: model.featureNames,
       columns: model.columns,
       calibration: model.calibration,
       holdout: model.holdout as unknown as Record<string, number>,
     };
+  };
+  const entries = {} as Record<ModelName, z.infer<typeof ModelEntrySchema>>;
+  for (const name of MODEL_NAMES) entries[name] = write(name, set.models[name], `${name} model`);
+  const segmentEntries: Partial<Record<SizeBand, z.infer<typeof ModelEntrySchema>>> = {};
+  for (const band of SIZE_BANDS) {
+    const model = set.segments.models[band];
+    if (model) segmentEntries[band] = write(`composite-employees-${band.replace('+', 'plus')}`, model, `composite model for companies of ${band} employees`);
   }
   const manifest: Manifest = {
     format: MODEL_FORMAT,
@@ -121,6 +129,7 @@ export function writeModelFolder(set: ModelSet, dir: string, card: string): void
     baseline: set.baseline as unknown as Record<string, unknown>,
     thresholds: set.thresholds,
     models: entries,
+    segments: { feature: set.segments.feature, considered: set.segments.considered as unknown as Array<Record<string, unknown>>, models: segmentEntries },
   };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), card);
@@ -141,6 +150,8 @@ export interface LoadedModelSet {
   manifest: Manifest;
   spec: FeatureSpec;
   models: Partial<Record<ModelName, LoadedModel>> & { composite: LoadedModel };
+  /** Composite models of company-size bands that have one; other bands use `models.composite`. */
+  segments: Partial<Record<SizeBand, LoadedModel>>;
   close(): Promise<void>;
 }
 
@@ -158,33 +169,43 @@ export async function loadModelFolder(dir: string): Promise<LoadedModelSet> {
   const manifest = parsed.data;
   const spec = manifest.featureSpec as FeatureSpec;
   const names = spec.features.map((f) => f.name);
+  const loaded: LoadedModel[] = [];
+  const load = async (name: ModelName, entry: z.infer<typeof ModelEntrySchema>): Promise<LoadedModel> => {
+    const columns = entry.columns ?? entry.inputs.map((input) => names.indexOf(input));
+    const unknown = entry.inputs.filter((_, i) => !(columns[i]! >= 0 && names[columns[i]!] === entry.inputs[i]));
+    if (unknown.length > 0 || columns.length !== entry.inputs.length) {
+      throw new Error(`${manifestFile}: the inputs ${JSON.stringify(unknown)} of ${entry.file} are not features of its spec at the listed columns`);
+    }
+    const bytes = fs.readFileSync(path.join(dir, entry.file));
+    const scorer = await loadOnnxScorer(bytes, {
+      featureNames: entry.inputs,
+      ...(entry.probabilityOutput ? { probabilityOutput: entry.probabilityOutput } : {}),
+      ...(entry.probabilityColumn !== undefined ? { probabilityColumn: entry.probabilityColumn } : {}),
+    }).catch((err: Error) => {
+      throw new Error(`${path.join(dir, entry.file)}: ${err.message}`);
+    });
+    let ensemble: TreeEnsemble | null = null;
+    if (entry.trees) {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, entry.trees), 'utf8')) as Omit<TreeEnsemble, 'trees'> & { trees: TreeJson[] };
+      ensemble = { ...json, trees: json.trees.map(treeFromJson) };
+    }
+    const model: LoadedModel = { name, columns, scorer, ensemble, calibration: (entry.calibration as Calibration | undefined) ?? null, holdout: (entry.holdout as Partial<Metrics>) ?? null };
+    loaded.push(model);
+    return model;
+  };
   const models: Partial<Record<ModelName, LoadedModel>> = {};
+  const segments: Partial<Record<SizeBand, LoadedModel>> = {};
   try {
     for (const name of MODEL_NAMES) {
       const entry = manifest.models[name];
-      if (!entry) continue;
-      const columns = entry.columns ?? entry.inputs.map((input) => names.indexOf(input));
-      const unknown = entry.inputs.filter((_, i) => !(columns[i]! >= 0 && names[columns[i]!] === entry.inputs[i]));
-      if (unknown.length > 0 || columns.length !== entry.inputs.length) {
-        throw new Error(`${manifestFile}: the ${name} model's inputs ${JSON.stringify(unknown)} are not features of its spec at the listed columns`);
-      }
-      const bytes = fs.readFileSync(path.join(dir, entry.file));
-      const scorer = await loadOnnxScorer(bytes, {
-        featureNames: entry.inputs,
-        ...(entry.probabilityOutput ? { probabilityOutput: entry.probabilityOutput } : {}),
-        ...(entry.probabilityColumn !== undefined ? { probabilityColumn: entry.probabilityColumn } : {}),
-      }).catch((err: Error) => {
-        throw new Error(`${path.join(dir, entry.file)}: ${err.message}`);
-      });
-      let ensemble: TreeEnsemble | null = null;
-      if (entry.trees) {
-        const json = JSON.parse(fs.readFileSync(path.join(dir, entry.trees), 'utf8')) as Omit<TreeEnsemble, 'trees'> & { trees: TreeJson[] };
-        ensemble = { ...json, trees: json.trees.map(treeFromJson) };
-      }
-      models[name] = { name, columns, scorer, ensemble, calibration: (entry.calibration as Calibration | undefined) ?? null, holdout: (entry.holdout as Partial<Metrics>) ?? null };
+      if (entry) models[name] = await load(name, entry);
+    }
+    for (const band of SIZE_BANDS) {
+      const entry = manifest.segments?.models[band];
+      if (entry) segments[band] = await load('composite', entry);
     }
   } catch (err) {
-    await Promise.all(Object.values(models).map((m) => m.scorer.close()));
+    await Promise.all(loaded.map((m) => m.scorer.close()));
     throw err;
   }
   return {
@@ -192,8 +213,9 @@ export async function loadModelFolder(dir: string): Promise<LoadedModelSet> {
     manifest,
     spec,
     models: models as LoadedModelSet['models'],
+    segments,
     close: async () => {
-      await Promise.all(Object.values(models).map((m) => m.scorer.close()));
+      await Promise.all(loaded.map((m) => m.scorer.close()));
     },
   };
 }

@@ -38,6 +38,11 @@ ${set.training.split.train} rows grew the trees, ${set.training.split.validation
 ${MODEL_NAMES.map((name) => row(name, set.models[name].holdout)).join('\n')}
 ${row('logistic regression on the composite features (baseline)', set.baseline.logistic)}
 
+## Company-size segments
+${set.segments.considered
+  .map((c) => `- ${c.band} employees: ${c.outcomes} outcomes; ${c.used ? 'has a composite model of its own' : 'uses the composite model'}: ${c.why}${c.segmentLogLoss !== undefined ? ` (log loss ${f3(c.segmentLogLoss)} against ${f3(c.globalLogLoss!)})` : ''}`)
+  .join('\n')}
+
 ## When a tenant gets its own model
 A tenant's own models replace ${set.isDefault ? 'this default' : 'the default'} once it has at least ${m.outcomes} outcomes with at
 least ${m.conversions} conversions and ${m.nonConversions} non-conversions. Below that, a model of its own would be less

@@ -1,6 +1,7 @@
 import type { ScoreReason } from '../domain/index.js';
 import { featurizeMany, type FeatureMatrix } from '../features/index.js';
-import type { LoadedModelSet } from '../model/artifact.js';
+import type { LoadedModel, LoadedModelSet } from '../model/artifact.js';
+import { sizeBand } from '../model/model-set.js';
 import { FastTreeShap } from '../model/gbdt/fast-shap.js';
 import type { TreeEnsemble } from '../model/tree.js';
 import { selectColumns } from '../model/training-set.js';
@@ -48,10 +49,28 @@ export async function scoreHistories(
     if (!model) return null;
     return (await model.scorer.score(selectColumns(matrix, model.columns))).probability;
   };
-  const composite = (await probabilityOf('composite'))!;
+  // Each lead's composite model: its company-size band's own where it has one.
+  const groups = compositeGroups(models, matrix);
+  const composite = new Float64Array(matrix.rows);
+  const contributions = options.reasons === false ? null : new Float64Array(matrix.rows * matrix.cols);
+  for (const { model, rows } of groups) {
+    const part = rowsOf(matrix, rows);
+    const p = (await model.scorer.score(selectColumns(part, model.columns))).probability;
+    rows.forEach((r, i) => (composite[r] = p[i]!));
+    if (contributions) {
+      const c = await explain(models, model, part);
+      rows.forEach((r, i) => contributions.set(c.subarray(i * matrix.cols, (i + 1) * matrix.cols), r * matrix.cols));
+    }
+  }
   const fit = await probabilityOf('fit');
   const engagement = await probabilityOf('engagement');
-  const reasons = options.reasons === false ? null : await explain(models, matrix, options.reasonsPerSide ?? 3);
+  const width = matrix.cols;
+  const reasons = contributions
+    ? (row: number) =>
+        reasonsFor(models.spec, matrix.values.subarray(row * width, (row + 1) * width), contributions.subarray(row * width, (row + 1) * width), {
+          perSide: options.reasonsPerSide ?? 3,
+        })
+    : null;
   const t = models.manifest.thresholds;
   return histories.map((h, i) => {
     const p = composite[i]!;
@@ -76,19 +95,34 @@ function explainerFor(ensemble: TreeEnsemble): FastTreeShap {
   return explainer;
 }
 
-async function explain(models: LoadedModelSet, matrix: FeatureMatrix, perSide: number): Promise<(row: number) => ScoreReason[]> {
-  const model = models.models.composite;
-  const width = models.spec.features.length;
-  let contributions: Float64Array;
-  if (model.ensemble) {
-    const input = selectColumns(matrix, model.columns);
-    const { values } = explainerFor(model.ensemble).values(input);
-    // Contributions in spec order (the composite model may read a subset of the spec).
-    contributions = new Float64Array(matrix.rows * width);
-    for (let r = 0; r < matrix.rows; r++) model.columns.forEach((c, k) => (contributions[r * width + c] = values[r * input.cols + k]!));
-  } else {
-    contributions = await occlusionContributions(models.spec, model, matrix);
+/** Rows grouped by the composite model that scores them. */
+function compositeGroups(models: LoadedModelSet, matrix: FeatureMatrix): Array<{ model: LoadedModel; rows: number[] }> {
+  const column = models.spec.features.findIndex((f) => f.name === 'employees_log10');
+  const byModel = new Map<LoadedModel, number[]>();
+  for (let r = 0; r < matrix.rows; r++) {
+    const band = column === -1 ? null : sizeBand(matrix.values[r * matrix.cols + column]!);
+    const model = (band && models.segments[band]) || models.models.composite;
+    let rows = byModel.get(model);
+    if (!rows) byModel.set(model, (rows = []));
+    rows.push(r);
   }
-  return (row) =>
-    reasonsFor(models.spec, matrix.values.subarray(row * width, (row + 1) * width), contributions.subarray(row * width, (row + 1) * width), { perSide });
+  return [...byModel.entries()].map(([model, rows]) => ({ model, rows }));
+}
+
+function rowsOf(matrix: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
+  const values = new Float64Array(rows.length * matrix.cols);
+  rows.forEach((r, i) => values.set(matrix.values.subarray(r * matrix.cols, (r + 1) * matrix.cols), i * matrix.cols));
+  return { rows: rows.length, cols: matrix.cols, values };
+}
+
+/** Per-feature contributions (rows x spec width) of a composite model: TreeSHAP, or occlusion without trees. */
+async function explain(models: LoadedModelSet, model: LoadedModel, matrix: FeatureMatrix): Promise<Float64Array> {
+  if (!model.ensemble) return occlusionContributions(models.spec, model, matrix);
+  const width = matrix.cols;
+  const input = selectColumns(matrix, model.columns);
+  const { values } = explainerFor(model.ensemble).values(input);
+  // Contributions in spec order (the model may read a subset of the spec).
+  const out = new Float64Array(matrix.rows * width);
+  for (let r = 0; r < matrix.rows; r++) model.columns.forEach((c, k) => (out[r * width + c] = values[r * input.cols + k]!));
+  return out;
 }
