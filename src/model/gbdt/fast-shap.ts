@@ -1,5 +1,5 @@
 import type { FeatureMatrix, TreeEnsemble } from '../tree.js';
-import { categoryTables, goesLeft } from './predict.js';
+import { categoryTables } from './predict.js';
 import type { ShapResult } from './shap.js';
 
 /**
@@ -15,10 +15,8 @@ import type { ShapResult } from './shap.js';
  *            |S|! (k-|S|-1)! / k!  *  product of z_s over s in U\S\{j}
  */
 interface LeafTable {
-  /** Path nodes of the leaf: node index, the direction the path takes, the bit of its feature. */
-  nodes: Int32Array;
-  goLeft: Uint8Array;
-  bits: Int32Array;
+  /** The leaf's node index in its tree. */
+  node: number;
   /** The unique path features, by bit. */
   features: Int32Array;
   /** contributions[mask * k + j] */
@@ -30,6 +28,15 @@ interface TreeTables {
   categories: Array<Uint8Array | null>;
   leaves: LeafTable[];
   expected: number;
+  /**
+   * Nodes other than the root, parents first, with the bit that the parent's feature has in the
+   * masks of every leaf below (bits are given in path order, so a shared path prefix shares them)
+   * and whether the node is its parent's left child.
+   */
+  order: Int32Array;
+  parent: Int32Array;
+  bit: Int32Array;
+  isLeft: Uint8Array;
 }
 
 const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
@@ -76,16 +83,36 @@ function leafTables(tree: TreeEnsemble['trees'][number]): LeafTable[] {
         contributions[mask * k + j] = value * (o - zero[j]!) * sum;
       }
     }
-    tables.push({
-      nodes: Int32Array.from(path, (p) => p.node),
-      goLeft: Uint8Array.from(path, (p) => (p.left ? 1 : 0)),
-      bits: Int32Array.from(bits),
-      features: Int32Array.from(features),
-      contributions,
-    });
+    tables.push({ node, features: Int32Array.from(features), contributions });
   };
   walk(0, []);
   return tables;
+}
+
+/** Parents-first order of a tree's non-root nodes with each one's mask bit (see TreeTables). */
+function maskOrder(tree: TreeEnsemble['trees'][number]) {
+  const order: number[] = [];
+  const parent: number[] = [];
+  const bit: number[] = [];
+  const isLeft: number[] = [];
+  const visit = (node: number, features: number[]) => {
+    if (tree.feature[node]! < 0) return;
+    const f = tree.feature[node]!;
+    const b = features.includes(f) ? features.indexOf(f) : features.length;
+    const below = features.includes(f) ? features : [...features, f];
+    for (const [child, left] of [
+      [tree.left[node]!, 1],
+      [tree.right[node]!, 0],
+    ] as const) {
+      order.push(child);
+      parent.push(node);
+      bit.push(b);
+      isLeft.push(left);
+      visit(child, below);
+    }
+  };
+  visit(0, []);
+  return { order: Int32Array.from(order), parent: Int32Array.from(parent), bit: Int32Array.from(bit), isLeft: Uint8Array.from(isLeft) };
 }
 
 function popcount(x: number): number {
@@ -103,7 +130,7 @@ export class FastTreeShap {
     this.trees = ensemble.trees.map((tree) => {
       let expected = 0;
       for (let i = 0; i < tree.feature.length; i++) if (tree.feature[i]! < 0) expected += (tree.value[i]! * tree.cover[i]!) / tree.cover[0]!;
-      return { tree, categories: categoryTables(tree), leaves: leafTables(tree), expected };
+      return { tree, categories: categoryTables(tree), leaves: leafTables(tree), expected, ...maskOrder(tree) };
     });
     this.base = this.trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
   }
@@ -118,33 +145,62 @@ export class FastTreeShap {
     const block = 256;
     const maxNodes = Math.max(1, ...this.trees.map((t) => t.tree.feature.length));
     const agrees = new Uint8Array(maxNodes * block);
+    // Per node, the mask bits of the path features the row disagrees with, built parent to child.
+    const cleared = new Int32Array(maxNodes * block);
+    // Values as float32, the precision thresholds are compared at.
+    const x32 = new Float32Array(matrix.values);
+    const counts = this.ensemble.categoryCounts;
+    // A block's contributions column by column, so each leaf adds into contiguous memory.
+    const sums = new Float64Array(cols * block);
     const masks = new Int32Array(block);
     for (let start = 0; start < matrix.rows; start += block) {
       const n = Math.min(block, matrix.rows - start);
+      sums.fill(0);
       for (const t of this.trees) {
         const tree = t.tree;
         for (let i = 0; i < tree.feature.length; i++) {
-          if (tree.feature[i]! < 0) continue;
+          const f = tree.feature[i]!;
+          if (f < 0) continue;
           const base = i * block;
-          for (let r = 0; r < n; r++) agrees[base + r] = goesLeft(this.ensemble, tree, t.categories, matrix.values, (start + r) * cols, i) ? 1 : 0;
+          const table = t.categories[i];
+          const missingLeft = tree.missingLeft[i]!;
+          if (table) {
+            const known = counts[f]!;
+            for (let r = 0; r < n; r++) {
+              const v = matrix.values[(start + r) * cols + f]!;
+              agrees[base + r] = Number.isInteger(v) && v >= 0 && v < known ? table[v]! : missingLeft;
+            }
+          } else {
+            const threshold = tree.threshold[i]!;
+            for (let r = 0; r < n; r++) {
+              const v = x32[(start + r) * cols + f]!;
+              agrees[base + r] = v !== v ? missingLeft : v <= threshold ? 1 : 0;
+            }
+          }
+        }
+        cleared.fill(0, 0, n);
+        const { order, parent, bit, isLeft } = t;
+        for (let o = 0; o < order.length; o++) {
+          const node = order[o]! * block;
+          const from = parent[o]! * block;
+          const flag = 1 << bit[o]!;
+          const want = isLeft[o]!;
+          for (let r = 0; r < n; r++) cleared[node + r] = cleared[from + r]! | (agrees[from + r] === want ? 0 : flag);
         }
         for (const leaf of t.leaves) {
           const k = leaf.features.length;
           if (k === 0) continue;
-          masks.fill((1 << k) - 1, 0, n);
-          for (let p = 0; p < leaf.nodes.length; p++) {
-            const base = leaf.nodes[p]! * block;
-            const want = leaf.goLeft[p]!;
-            const clear = ~(1 << leaf.bits[p]!);
-            for (let r = 0; r < n; r++) if (agrees[base + r] !== want) masks[r]! &= clear;
-          }
+          const full = (1 << k) - 1;
+          const leafBase = leaf.node * block;
+          for (let r = 0; r < n; r++) masks[r] = (full & ~cleared[leafBase + r]!) * k;
           const table = leaf.contributions;
           for (let j = 0; j < k; j++) {
-            const column = leaf.features[j]!;
-            for (let r = 0; r < n; r++) out[(start + r) * cols + column]! += table[masks[r]! * k + j]!;
+            const column = leaf.features[j]! * block;
+            for (let r = 0; r < n; r++) sums[column + r]! += table[masks[r]! + j]!;
           }
         }
       }
+      for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) out[(start + r) * cols + c] = sums[c * block + r]!;
     }
     return { base: this.base, values: out };
   }
