@@ -51,7 +51,6 @@ function leafTables(tree: TreeEnsemble['trees'][number]): LeafTable[] {
     }
     const features: number[] = [];
     const zero: number[] = [];
-    const bits: number[] = [];
     for (const step of path) {
       const f = tree.feature[step.node]!;
       let bit = features.indexOf(f);
@@ -62,7 +61,6 @@ function leafTables(tree: TreeEnsemble['trees'][number]): LeafTable[] {
       }
       const child = step.left ? tree.left[step.node]! : tree.right[step.node]!;
       zero[bit]! *= tree.cover[child]! / tree.cover[step.node]!;
-      bits.push(bit);
     }
     const k = features.length;
     const value = tree.value[node]!;
