@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyCalibration, chooseCalibration, fitIsotonic, fitPlatt } from './calibrate.js';
 import { calibrationError, logLoss } from './metrics.js';
+import { rng } from '../../test/helpers/random.js';
 
-function rng(seed: number) {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 /** Margins and labels drawn from a known true probability of the margin. */
 function sample(n: number, truth: (m: number) => number, seed: number) {

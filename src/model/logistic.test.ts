@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { auc } from './metrics.js';
 import { predictLogisticMargin, trainLogistic } from './logistic.js';
+import { rng } from '../../test/helpers/random.js';
 
-function rng(seed: number) {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 describe('trainLogistic', () => {
   it('recovers known effects of numbers, categories and missingness', () => {

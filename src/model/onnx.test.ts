@@ -5,16 +5,8 @@ import { trainGbdt } from './gbdt/train.js';
 import { exportToOnnx } from './onnx-export.js';
 import { loadOnnxScorer } from './onnx-runtime.js';
 import type { FeatureKind, FeatureMatrix, TreeEnsemble } from './tree.js';
+import { rng } from '../../test/helpers/random.js';
 
-function rng(seed: number) {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 const kinds: FeatureKind[] = ['numeric', 'categorical', 'numeric', 'categorical', 'numeric'];
 const counts = [0, 6, 0, 30, 0];

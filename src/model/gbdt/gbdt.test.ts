@@ -5,17 +5,8 @@ import { resolveParams } from './params.js';
 import { categoryTables, goesLeft, predictMargin, predictProbability } from './predict.js';
 import { shapValues } from './shap.js';
 import { trainGbdt } from './train.js';
+import { rng } from '../../../test/helpers/random.js';
 
-/** A small seeded generator of test data. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 function dataset(rows: number, cols: number, label: (x: (c: number) => number, r: () => number) => number, seed = 1, fill?: (c: number, r: () => number) => number) {
   const next = rng(seed);
