@@ -12,7 +12,11 @@ export type ErrorCode =
   | 'MIGRATION_FAILED'
   | 'NOT_FOUND'
   | 'CONNECTOR_UNKNOWN'
-  | 'CONNECTOR_OPTIONS_INVALID';
+  | 'CONNECTOR_OPTIONS_INVALID'
+  | 'SETTINGS_INVALID'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'MODEL_UNAVAILABLE';
 
 export class LeadscoreError extends Error {
   readonly code: ErrorCode;

@@ -7,3 +7,4 @@ export * from './outcome.js';
 export * from './score.js';
 export * from './connector.js';
 export * from './registry.js';
+export * from './history.js';

@@ -18,12 +18,13 @@ export const ScoreSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('scored'),
     leadId: z.string(),
-    fit: score100,
-    engagement: score100,
     composite: score100,
+    /** Null only for a model brought in without fit and engagement models. */
+    fit: score100.nullable(),
+    engagement: score100.nullable(),
     /** Calibrated probability of conversion (composite / 100). */
     probability: z.number().min(0).max(1),
-    grade: z.string().regex(/^[A-D][1-4]$/),
+    grade: z.string().regex(/^[A-D][1-4]$/).nullable(),
     tier: z.string().min(1),
     reasons: z.array(ScoreReasonSchema),
     nextAction: z.string().nullable(),

@@ -51,6 +51,8 @@ export const ManifestSchema = z.object({
     engagement: z.tuple([z.number(), z.number(), z.number()]),
     composite: z.tuple([z.number(), z.number()]),
   }),
+  /** Probability at percentiles 0-100 of the training leads' scores (absent in older models). */
+  distribution: z.record(z.enum(['fit', 'engagement', 'composite']), z.array(z.number()).length(101)).optional(),
   models: z.object({ composite: ModelEntrySchema, fit: ModelEntrySchema.optional(), engagement: ModelEntrySchema.optional() }),
   /** Composite models for company-size bands that earned one (see the model card). */
   segments: z
@@ -128,6 +130,7 @@ export function writeModelFolder(set: ModelSet, dir: string, card: string): void
     training: set.training as unknown as Record<string, unknown>,
     baseline: set.baseline as unknown as Record<string, unknown>,
     thresholds: set.thresholds,
+    distribution: set.distribution,
     models: entries,
     segments: { feature: set.segments.feature, considered: set.segments.considered as unknown as Array<Record<string, unknown>>, models: segmentEntries },
   };

@@ -53,6 +53,11 @@ export interface ModelSet {
     /** Composite probability at the 80th and 50th percentile: Hot above the first, Warm above the second. */
     composite: [number, number];
   };
+  /**
+   * Calibrated probability at each percentile 0, 1, ..., 100 of the training leads' scores, per
+   * model: what "top 20%" means when RevOps set tiers or grades by percentile.
+   */
+  distribution: Record<ModelName, number[]>;
 }
 
 export interface TrainModelSetOptions {
@@ -70,6 +75,10 @@ export interface TrainModelSetOptions {
 
 function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function percentiles(sorted: Float64Array): number[] {
+  return Array.from({ length: 101 }, (_, q) => (q === 100 ? sorted[sorted.length - 1]! : quantile(sorted, q / 100)));
 }
 
 /**
@@ -153,6 +162,11 @@ export function trainModelSet(histories: readonly LeadHistory[], options: TrainM
       fit: [quantile(scoresOfAll.fit, 0.75), quantile(scoresOfAll.fit, 0.5), quantile(scoresOfAll.fit, 0.25)],
       engagement: [quantile(scoresOfAll.engagement, 0.75), quantile(scoresOfAll.engagement, 0.5), quantile(scoresOfAll.engagement, 0.25)],
       composite: [quantile(scoresOfAll.composite, 0.8), quantile(scoresOfAll.composite, 0.5)],
+    },
+    distribution: {
+      fit: percentiles(scoresOfAll.fit),
+      engagement: percentiles(scoresOfAll.engagement),
+      composite: percentiles(scoresOfAll.composite),
     },
   };
 }

@@ -17,6 +17,9 @@ export interface ScoredLead {
   composite: number;
   fit: number | null;
   engagement: number | null;
+  /** Calibrated probabilities of the fit and engagement models (fit and engagement are 100 x these, rounded). */
+  fitProbability: number | null;
+  engagementProbability: number | null;
   /** Fit letter A-D and engagement digit 1-4, e.g. "B2". */
   grade: string | null;
   tier: 'Hot' | 'Warm' | 'Nurture';
@@ -80,6 +83,8 @@ export async function scoreHistories(
       composite: round1(p),
       fit: fit ? round1(fit[i]!) : null,
       engagement: engagement ? round1(engagement[i]!) : null,
+      fitProbability: fit ? fit[i]! : null,
+      engagementProbability: engagement ? engagement[i]! : null,
       grade: fit && engagement ? `${'ABCD'[letter(fit[i]!, t.fit)]}${letter(engagement[i]!, t.engagement) + 1}` : null,
       tier: p >= t.composite[0] ? 'Hot' : p >= t.composite[1] ? 'Warm' : 'Nurture',
       reasons: reasons ? reasons(i) : [],

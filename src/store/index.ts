@@ -9,3 +9,5 @@ export * from './leads.js';
 export * from './activities.js';
 export * from './outcomes.js';
 export * from './imports.js';
+export * from './histories.js';
+export * from './scores.js';

@@ -94,17 +94,36 @@ export async function getLead(db: Queryable, tenant: TenantId, leadId: string): 
   return rows[0] ? toLead(rows[0]) : null;
 }
 
-/** Leads in id order, a page at a time: pass the last id of a page to get the next. */
+/** Leads in id order, a page at a time: pass the last id of a page to get the next. `openOnly` skips leads with an outcome. */
 export async function listLeads(
   db: Queryable,
   tenant: TenantId,
-  page: { after?: string; limit: number },
+  page: { after?: string; limit: number; openOnly?: boolean },
 ): Promise<Lead[]> {
+  const open = page.openOnly
+    ? `AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.tenant_id = leads.tenant_id AND o.lead_id = leads.lead_id)`
+    : '';
   const rows = await db.query<LeadRow>(
-    `${SELECT_LEAD} WHERE tenant_id = $1 AND lead_id > $2 ORDER BY lead_id LIMIT $3`,
+    `${SELECT_LEAD} WHERE tenant_id = $1 AND lead_id > $2 ${open} ORDER BY lead_id LIMIT $3`,
     [tenant, page.after ?? '', page.limit],
   );
   return rows.map(toLead);
+}
+
+/** The stored leads among `ids`, in id order; ids that are not leads of the tenant are left out. */
+export async function getLeadsByIds(db: Queryable, tenant: TenantId, ids: readonly string[]): Promise<Lead[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<LeadRow>(
+    `${SELECT_LEAD} WHERE tenant_id = $1 AND lead_id IN (SELECT jsonb_array_elements_text($2::jsonb)) ORDER BY lead_id`,
+    [tenant, JSON.stringify([...new Set(ids)])],
+  );
+  return rows.map(toLead);
+}
+
+/** Where a stored lead came from ('file', 'salesforce', 'hubspot'), or null when it is not a lead of the tenant. */
+export async function getLeadSource(db: Queryable, tenant: TenantId, leadId: string): Promise<string | null> {
+  const rows = await db.query<{ source: string }>(`SELECT source FROM leads WHERE tenant_id = $1 AND lead_id = $2`, [tenant, leadId]);
+  return rows[0]?.source ?? null;
 }
 
 /** For each id that is a stored lead of the tenant, its creation time. */

@@ -1,12 +1,6 @@
-import type { Activity, Lead, LeadSource, Outcome, Rejection } from '../domain/index.js';
+import type { Activity, LeadHistory, LeadSource, Rejection } from '../domain/index.js';
 
-/** A lead with everything known about it: what training and scoring read. */
-export interface LeadHistory {
-  lead: Lead;
-  /** Distinct activities in time order. */
-  activities: Activity[];
-  outcome: Outcome | null;
-}
+export type { LeadHistory } from '../domain/index.js';
 
 export interface Collected {
   histories: LeadHistory[];

@@ -11,6 +11,7 @@ export const STEPS = [
   'src/domain',
   'src/config',
   'src/store',
+  'src/settings',
   'src/sync',
   'src/features',
   'src/model',

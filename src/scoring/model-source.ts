@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TenantId } from '../domain/index.js';
+import { loadModelFolder, type LoadedModelSet } from '../model/artifact.js';
+import type { ModelSource } from './rescore.js';
+
+/** The model shipped in the package: models/default at the package root (above src/ or dist/src/). */
+export const SHIPPED_DEFAULT_MODEL = path.join(packageRoot(import.meta.dirname), 'models/default');
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return from;
+  }
+}
+
+export interface FolderModelSourceOptions {
+  /** Folder of the model every tenant without its own uses. */
+  defaultDir: string;
+  /** Where tenants' own models live: `<dir>/<tenant>/manifest.json`. */
+  tenantsDir: string | null;
+  onError?: (tenant: TenantId, error: Error) => void;
+}
+
+/**
+ * Model sets from folders, each loaded once and kept: a tenant's own (trained on its outcomes)
+ * when its folder has one, otherwise the shipped default. A folder that fails to load is reported
+ * and the tenant falls back to the default; with no default either, leads say "no model".
+ */
+export class FolderModelSource implements ModelSource {
+  private readonly loaded = new Map<string, Promise<LoadedModelSet | null>>();
+
+  constructor(private readonly options: FolderModelSourceOptions) {}
+
+  forTenant(tenant: TenantId): Promise<LoadedModelSet | null> {
+    const own = this.options.tenantsDir ? path.join(this.options.tenantsDir, tenant) : null;
+    if (own && fs.existsSync(path.join(own, 'manifest.json'))) return this.load(own, tenant);
+    return this.load(this.options.defaultDir, tenant);
+  }
+
+  /** Ready when the default model loads: what `/readyz` asks. */
+  async defaultLoaded(): Promise<boolean> {
+    return (await this.load(this.options.defaultDir, null)) !== null;
+  }
+
+  private load(dir: string, tenant: TenantId | null): Promise<LoadedModelSet | null> {
+    let entry = this.loaded.get(dir);
+    if (!entry) {
+      entry = loadModelFolder(dir).catch((err: Error) => {
+        if (tenant) this.options.onError?.(tenant, err);
+        this.loaded.delete(dir);
+        return dir === this.options.defaultDir ? null : this.load(this.options.defaultDir, tenant);
+      });
+      this.loaded.set(dir, entry);
+    }
+    return entry;
+  }
+
+  async close(): Promise<void> {
+    const sets = await Promise.all(this.loaded.values());
+    this.loaded.clear();
+    await Promise.all(sets.map((s) => s?.close()));
+  }
+}

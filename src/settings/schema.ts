@@ -1,0 +1,195 @@
+import { validate as validCron } from 'node-cron';
+import { z } from 'zod';
+
+/** The scores a tenant can steer by. */
+export const SCORE_NAMES = ['composite', 'fit', 'engagement'] as const;
+export type ScoreName = (typeof SCORE_NAMES)[number];
+
+/** What Leadscore writes to a CRM record; each maps to a field (Salesforce) or property (HubSpot). */
+export const WRITTEN_FIELDS = ['composite', 'fit', 'engagement', 'grade', 'tier', 'reasons', 'nextAction', 'scoredAt', 'modelVersion'] as const;
+export type WrittenField = (typeof WRITTEN_FIELDS)[number];
+
+const TierSchema = z
+  .object({
+    name: z.string().trim().min(1).max(40),
+    /** A lead is in the first tier whose minimum it reaches (a score 0-100, or a percentile 0-100). */
+    min: z.number().min(0).max(100),
+    /** What a rep should do with a lead of this tier; the lead's strongest reason is appended. */
+    action: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
+/** Three descending cut-offs: A (or 1) at or above the first, B above the second, C above the third, D below. */
+const CutoffsSchema = z.tuple([z.number().gt(0).lt(100), z.number().gt(0).lt(100), z.number().gt(0).lt(100)]);
+
+const cron = z
+  .string()
+  .trim()
+  .refine((v) => validCron(v), { message: 'is not a cron expression (five fields: minute hour day month weekday, e.g. "0 3 * * *")' });
+
+const salesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}__c$/, 'is not a Salesforce custom field API name (e.g. "Leadscore_Composite__c")');
+const hubspotProperty = z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'is not a HubSpot property name (lower case letters, digits and "_")');
+
+function mappingSchema(field: z.ZodString) {
+  // null: that value is not written to this CRM.
+  return z.partialRecord(z.enum(WRITTEN_FIELDS), field.nullable()).superRefine((mapping, ctx) => {
+    const seen = new Map<string, string>();
+    for (const [key, target] of Object.entries(mapping)) {
+      if (!target) continue;
+      const lower = target.toLowerCase();
+      if (seen.has(lower)) ctx.addIssue({ code: 'custom', path: [key], message: `writes to "${target}", which ${seen.get(lower)} already writes to` });
+      seen.set(lower, key);
+    }
+  });
+}
+
+export const SettingsSchema = z
+  .object({
+    tiers: z
+      .object({
+        /** 'score': minimums are scores 0-100; 'percentile': minimums are percentiles of the model's scores. */
+        basis: z.enum(['score', 'percentile']),
+        /** The score tiers are cut from. */
+        score: z.enum(SCORE_NAMES),
+        /** Highest first; the last one's minimum is 0, so every lead lands in a tier. */
+        levels: z.array(TierSchema).min(2).max(6),
+      })
+      .strict(),
+    grades: z
+      .object({
+        /** 'model': quartiles of the model's training scores; 'score' or 'percentile': the cut-offs below. */
+        basis: z.enum(['model', 'score', 'percentile']),
+        fit: CutoffsSchema,
+        engagement: CutoffsSchema,
+      })
+      .strict(),
+    routing: z.object({ score: z.enum(SCORE_NAMES) }).strict(),
+    writeback: z
+      .object({
+        /** Points of the tier's score a lead must move since its last write before it is written again (a tier or grade change always is). */
+        minScoreChange: z.number().min(0).max(100),
+      })
+      .strict(),
+    engagement: z
+      .object({
+        /** Half-life of the time-decayed engagement totals; it takes effect with the next trained model. */
+        halfLifeDays: z.number().min(1).max(365),
+      })
+      .strict(),
+    fieldMappings: z.object({ salesforce: mappingSchema(salesforceField), hubspot: mappingSchema(hubspotProperty) }).strict(),
+    schedules: z
+      .object({
+        /** Batch rescoring of every open lead (engagement decays without new activity). */
+        rescore: cron,
+        /** Incremental sync from each connected CRM. */
+        sync: cron,
+        /** Retraining on new outcomes. */
+        retrain: cron,
+        timezone: z.string().refine((tz) => isTimeZone(tz), { message: 'is not an IANA time zone (e.g. "Europe/Berlin")' }),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    checkTiers(s.tiers, ctx);
+    for (const key of ['fit', 'engagement'] as const) {
+      const [a, b, c] = s.grades[key];
+      if (!(a > b && b > c)) {
+        ctx.addIssue({ code: 'custom', path: ['grades', key], message: `cut-offs must go down strictly (A > B > C), got [${a}, ${b}, ${c}]` });
+      }
+    }
+  });
+export type Settings = z.infer<typeof SettingsSchema>;
+
+function checkTiers(tiers: Settings['tiers'], ctx: z.RefinementCtx): void {
+  const levels = tiers.levels;
+  const names = new Map<string, number>();
+  levels.forEach((level, i) => {
+    const key = level.name.toLowerCase();
+    if (names.has(key)) ctx.addIssue({ code: 'custom', path: ['tiers', 'levels', i, 'name'], message: `"${level.name}" is already the name of tier ${names.get(key)! + 1}` });
+    names.set(key, i);
+    if (i > 0 && level.min >= levels[i - 1]!.min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tiers', 'levels', i, 'min'],
+        message: `${level.min} is not below ${levels[i - 1]!.name}'s minimum of ${levels[i - 1]!.min}: tiers go from highest to lowest, so "${level.name}" would be empty`,
+      });
+    }
+  });
+  const top = levels[0]!;
+  if (top.min >= 100) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tiers', 'levels', 0, 'min'],
+      message: `${top.min} leaves "${top.name}" empty: no calibrated ${tiers.basis === 'score' ? 'score reaches 100' : 'lead is above the 100th percentile'}`,
+    });
+  }
+  const last = levels[levels.length - 1]!;
+  if (last.min !== 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tiers', 'levels', levels.length - 1, 'min'],
+      message: `the lowest tier ("${last.name}") must start at 0 so that every lead lands in a tier, got ${last.min}`,
+    });
+  }
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a tenant gets before anyone changes anything. */
+export const DEFAULT_SETTINGS: Settings = {
+  tiers: {
+    basis: 'percentile',
+    score: 'composite',
+    levels: [
+      { name: 'Hot', min: 80, action: 'Call within 1 hour' },
+      { name: 'Warm', min: 50, action: 'Follow up within 2 business days' },
+      { name: 'Nurture', min: 0, action: 'Keep in a nurture sequence' },
+    ],
+  },
+  grades: { basis: 'model', fit: [75, 50, 25], engagement: [75, 50, 25] },
+  routing: { score: 'composite' },
+  writeback: { minScoreChange: 5 },
+  engagement: { halfLifeDays: 14 },
+  fieldMappings: {
+    salesforce: {
+      composite: 'Leadscore_Score__c',
+      fit: 'Leadscore_Fit__c',
+      engagement: 'Leadscore_Engagement__c',
+      grade: 'Leadscore_Grade__c',
+      tier: 'Leadscore_Tier__c',
+      reasons: 'Leadscore_Reasons__c',
+      nextAction: 'Leadscore_Next_Action__c',
+      scoredAt: 'Leadscore_Scored_At__c',
+      modelVersion: 'Leadscore_Model_Version__c',
+    },
+    hubspot: {
+      composite: 'leadscore_score',
+      fit: 'leadscore_fit',
+      engagement: 'leadscore_engagement',
+      grade: 'leadscore_grade',
+      tier: 'leadscore_tier',
+      reasons: 'leadscore_reasons',
+      nextAction: 'leadscore_next_action',
+      scoredAt: 'leadscore_scored_at',
+      modelVersion: 'leadscore_model_version',
+    },
+  },
+  schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', timezone: 'UTC' },
+};
+
+/** A readable message per problem: "tiers.levels[1].min: ...". */
+export function describeIssues(error: z.ZodError): Array<{ field: string; message: string }> {
+  return error.issues.map((issue) => ({ field: fieldPath(issue.path), message: issue.message }));
+}
+
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') || '(body)';
+}
