@@ -127,7 +127,14 @@ async function run(argv: string[]): Promise<number> {
       const log = createLogger(cfg.logLevel);
       const server = await startServer(cfg, log);
       log.info(`Leadscore is running at ${server.url}`, { database: server.db.kind });
-      process.stderr.write(`\nLeadscore is running at ${server.url} (press Ctrl+C to stop)\n\n`);
+      if (server.newApiKey) {
+        // Shown once, never logged: only its hash is stored.
+        process.stderr.write(
+          `\nAn admin API key for tenant "${server.newApiKey.tenant}" was created. It is shown only this once; keep it somewhere safe:\n\n    ${server.newApiKey.key}\n\n` +
+            `Try: curl -s -H "Authorization: Bearer <key>" ${server.url}/api/v1/settings\n`,
+        );
+      }
+      process.stderr.write(`\nLeadscore is running at ${server.url} (press Ctrl+C to stop); API documentation at ${server.url}/api/v1/openapi.json\n\n`);
       await waitForStop(log);
       await server.close();
       return EXIT.ok;

@@ -38,6 +38,13 @@ const EnvSchema = z.object({
   ),
   DEMO_LEADS: integer(0, 1_000_000, 2000),
   DEMO_SEED: integer(0, 2 ** 31 - 1, 42),
+  LEADSCORE_BOOTSTRAP_API_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^ls_[a-z0-9]{12}_[A-Za-z0-9_-]{20,200}$/, 'expected ls_<12 lower-case letters or digits>_<20-200 letters, digits, "-" or "_">')
+      .optional(),
+  ),
 });
 
 export interface Config {
@@ -50,6 +57,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The tenant filled with synthetic data on first start; null when DEMO_TENANT is empty. */
   demo: { tenant: z.infer<typeof TenantIdSchema>; leads: number; seed: number } | null;
+  /** An admin API key to create at start instead of a random one (scripts, tests). */
+  bootstrapApiKey: string | null;
 }
 
 /** Parse the environment once. A wrong value stops the start with a message naming the variable. */
@@ -59,7 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const value = env[variable];
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(variable === 'DATABASE_URL' ? redactUrl(value) : value)})`;
+      const shown =
+        value === undefined || variable === 'LEADSCORE_BOOTSTRAP_API_KEY' ? '' : ` (got ${JSON.stringify(variable === 'DATABASE_URL' ? redactUrl(value) : value)})`;
       return `${variable}: ${issue.message}${shown}`;
     });
     throw new LeadscoreError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -75,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: 'embedded', dataDir: path.join(dataDir, 'pg') },
     logLevel: e.LOG_LEVEL,
     demo: e.DEMO_TENANT === '' ? null : { tenant: e.DEMO_TENANT, leads: e.DEMO_LEADS, seed: e.DEMO_SEED },
+    bootstrapApiKey: e.LEADSCORE_BOOTSTRAP_API_KEY ?? null,
   };
 }
 

@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
+import pino, { type Logger as PinoLogger } from 'pino';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Keys whose values never reach a log line, whatever their nesting. */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|credential/i;
@@ -9,11 +11,13 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds `fields` (a request id, a tenant) to every line. */
+  child(fields: Record<string, unknown>): Logger;
 }
 
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 5 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: value.message, ...('code' in value ? { code: value.code } : {}) };
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -21,17 +25,44 @@ function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** One JSON object per line on stderr, so stdout stays free for command output. */
-export function createLogger(level: Level, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const log = (at: Level, message: string, fields?: Record<string, unknown>) => {
-    if (order[at] < order[level]) return;
-    const extra = fields ? (redact(fields) as Record<string, unknown>) : {};
-    write(JSON.stringify({ time: new Date().toISOString(), level: at, message, ...extra }) + '\n');
+function wrap(logger: PinoLogger): Logger {
+  const at = (level: Level) => (message: string, fields?: Record<string, unknown>) => {
+    if (!logger.isLevelEnabled(level)) return;
+    if (fields) logger[level](redact(fields) as object, message);
+    else logger[level](message);
   };
   return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => wrap(logger.child(redact(fields) as Record<string, unknown>)),
   };
+}
+
+/**
+ * Structured logs through pino: one JSON object per line on stderr (stdout stays free for
+ * command output), with `time`, `level` and `message`. Secret-looking keys are redacted.
+ */
+export function createLogger(level: Level, write?: (line: string) => void): Logger {
+  const destination = write
+    ? new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          write(chunk.toString());
+          done();
+        },
+      })
+    : pino.destination({ fd: 2, sync: true });
+  return wrap(
+    pino(
+      {
+        level,
+        messageKey: 'message',
+        base: null,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      destination,
+    ),
+  );
 }

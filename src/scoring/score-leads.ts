@@ -33,19 +33,19 @@ function letter(p: number, [a, b, c]: readonly [number, number, number]): number
 }
 
 /**
- * Scores for leads as of `asOf`: each model's calibrated probability through onnxruntime, grade
+ * Scores for leads as of `asOf` (one time, or each lead's own): each model's calibrated probability through onnxruntime, grade
  * and tier from the model's thresholds, and the composite model's reasons (exact TreeSHAP).
  */
 export async function scoreHistories(
   models: LoadedModelSet,
   histories: readonly LeadHistory[],
-  asOf: Date,
+  asOf: Date | ((history: LeadHistory) => Date),
   options: { reasons?: boolean; reasonsPerSide?: number } = {},
 ): Promise<ScoredLead[]> {
   if (histories.length === 0) return [];
   const matrix = featurizeMany(
     models.spec,
-    histories.map((h) => ({ lead: h.lead, activities: h.activities, asOf })),
+    histories.map((h) => ({ lead: h.lead, activities: h.activities, asOf: typeof asOf === 'function' ? asOf(h) : asOf })),
   );
   const probabilityOf = async (name: 'fit' | 'engagement' | 'composite'): Promise<Float64Array | null> => {
     const model = models.models[name];

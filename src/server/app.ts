@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { Logger } from '../config/log.js';
+import { httpRequestDuration, metricsRegistry, queueDepth } from '../config/metrics.js';
 import type { TenantId } from '../domain/index.js';
-import { countTenantData, latestImportRun, type Database } from '../store/index.js';
+import type { ModelSource } from '../scoring/rescore.js';
+import { countPendingOutbox, countTenantData, latestImportRun, type Database } from '../store/index.js';
+import { errorHandler } from './api/errors.js';
+import { apiRouter } from './api/routes.js';
 import { homePage } from './home.js';
+import type { JobRunner } from './job-runner.js';
 
 export interface AppDeps {
   db: Database;
@@ -10,11 +16,34 @@ export interface AppDeps {
   schemaVersion: number;
   demoTenant: TenantId | null;
   startedAt: Date;
+  /** Scoring: the API is mounted only with models and a job runner. */
+  models?: ModelSource & { defaultLoaded(): Promise<boolean> };
+  jobs?: JobRunner;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  // A request id on every request and log line (a caller's own X-Request-Id is kept when sane);
+  // one line per request with its route, status and time, never its body.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    req.id = given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    req.log = deps.log.child({ requestId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
+      httpRequestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      if (req.path !== '/metrics' && req.path !== '/healthz') {
+        req.log[res.statusCode >= 500 ? 'error' : 'info']('request', { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 });
+      }
+    });
+    next();
+  });
 
   app.get('/health', async (_req, res) => {
     const body = {
@@ -31,6 +60,37 @@ export function createApp(deps: AppDeps): Express {
     }
     res.status(body.status === 'ok' ? 200 : 503).json(body);
   });
+
+  /** Liveness: the process answers. */
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  /** Readiness: the database answers and the default model is loaded. */
+  app.get('/readyz', async (req, res) => {
+    const checks = { database: false, model: false };
+    try {
+      await deps.db.query('SELECT 1');
+      checks.database = true;
+    } catch (err) {
+      req.log.error('readiness: database unreachable', { error: err });
+    }
+    checks.model = deps.models ? await deps.models.defaultLoaded() : false;
+    const ready = checks.database && checks.model;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  app.get('/metrics', async (req, res) => {
+    try {
+      await deps.jobs?.measure();
+      queueDepth.set({ queue: 'outbox' }, await countPendingOutbox(deps.db));
+    } catch (err) {
+      req.log.warn('metrics: queue depth unavailable', { error: err });
+    }
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs }));
 
   app.get('/', async (_req, res, next) => {
     try {
@@ -50,9 +110,6 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such page' } });
   });
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    deps.log.error('request failed', { error: err });
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'something went wrong; the server log has the details' } });
-  });
+  app.use(errorHandler);
   return app;
 }

@@ -9,14 +9,14 @@ import { recordedImport } from '../sync/index.js';
 import { generateBundle } from '../synthetic/index.js';
 
 /**
- * Fill the demo tenant from the synthetic generator the first time the server starts, through
+ * Fill the demo tenant (true when it was filled now) from the synthetic generator the first time the server starts, through
  * the same bundle import a user runs, so the demo shows what an import gives.
  */
-export async function seedDemoTenant(db: Database, config: Config, log: Logger): Promise<void> {
+export async function seedDemoTenant(db: Database, config: Config, log: Logger): Promise<boolean> {
   const demo = config.demo;
-  if (!demo || demo.leads === 0) return;
+  if (!demo || demo.leads === 0) return false;
   await ensureTenant(db, demo.tenant, 'Demo (synthetic data)');
-  if ((await countTenantData(db, demo.tenant)).leads > 0) return;
+  if ((await countTenantData(db, demo.tenant)).leads > 0) return false;
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-demo-'));
   try {
@@ -26,6 +26,7 @@ export async function seedDemoTenant(db: Database, config: Config, log: Logger):
     await generateBundle({ leads: demo.leads, seed: demo.seed, outDir: dir, exportAt: today });
     const result = await recordedImport(db, demo.tenant, `synthetic demo data (seed ${demo.seed})`, new FileBundleSource({ dir }));
     log.info('demo tenant ready', { tenant: demo.tenant, leads: result.streams.leads.inserted, activities: result.streams.activities.inserted });
+    return true;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

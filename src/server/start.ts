@@ -1,26 +1,52 @@
 import type { Server } from 'node:http';
+import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../config/log.js';
-import { LeadscoreError } from '../domain/index.js';
-import { migrate, openDatabase, type Database } from '../store/index.js';
+import { LeadscoreError, type TenantId } from '../domain/index.js';
+import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
 import { createApp } from './app.js';
 import { seedDemoTenant } from './demo.js';
+import { JobRunner } from './job-runner.js';
 
 export interface RunningServer {
   url: string;
   db: Database;
+  jobs: JobRunner;
+  /** The admin key created at this start, shown once; null when one existed or was given. */
+  newApiKey: { tenant: TenantId; key: string } | null;
   close(): Promise<void>;
 }
 
-/** Open and migrate the database, fill the demo tenant if needed, and listen. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export interface StartOptions {
+  /** Folder of the model tenants without their own use (default: the shipped models/default). */
+  defaultModelDir?: string;
+}
+
+/**
+ * Open and migrate the database, fill the demo tenant if needed, make sure an admin API key
+ * exists, start the job runner, and listen.
+ */
+export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const db = await openDatabase(config.database, 'leadscore serve');
+  const models = new FolderModelSource({
+    defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL,
+    tenantsDir: path.join(config.dataDir, 'models'),
+    onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
+  });
+  const jobs = new JobRunner(db, models, log);
   let server: Server | null = null;
+  let newApiKey: RunningServer['newApiKey'] = null;
   try {
     const { version, applied } = await migrate(db);
     if (applied.length) log.info('database migrated', { applied, version });
-    await seedDemoTenant(db, config, log);
-    const app = createApp({ db, log, schemaVersion: version, demoTenant: config.demo?.tenant ?? null, startedAt: new Date() });
+    const seeded = await seedDemoTenant(db, config, log);
+    newApiKey = await bootstrapApiKey(db, config);
+    const resumed = await jobs.resume();
+    if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
+    // Score the demo data as it arrives, so the first look shows scores.
+    if (seeded && config.demo) await jobs.enqueueRescore(config.demo.tenant, { all: true });
+    const app = createApp({ db, log, schemaVersion: version, demoTenant: config.demo?.tenant ?? null, startedAt: new Date(), models, jobs });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', (err: NodeJS.ErrnoException) =>
@@ -32,6 +58,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       );
     });
   } catch (err) {
+    await jobs.stop();
+    await models.close();
     await db.close();
     throw err;
   }
@@ -42,9 +70,29 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     url: `http://${shownHost}:${port}`,
     db,
+    jobs,
+    newApiKey,
     close: async () => {
       await new Promise<void>((resolve) => running.close(() => resolve()));
+      await jobs.stop();
+      await models.close();
       await db.close();
     },
   };
+}
+
+/**
+ * The first start makes an admin key for the demo tenant (or "default") and returns it to be
+ * shown once; LEADSCORE_BOOTSTRAP_API_KEY makes that value the key instead.
+ */
+async function bootstrapApiKey(db: Database, config: Config): Promise<RunningServer['newApiKey']> {
+  const tenant = config.demo?.tenant ?? ('default' as TenantId);
+  await ensureTenant(db, tenant, config.demo ? 'Demo (synthetic data)' : 'Default');
+  if (config.bootstrapApiKey) {
+    await createApiKey(db, tenant, API_SCOPES, 'bootstrap (LEADSCORE_BOOTSTRAP_API_KEY)', config.bootstrapApiKey);
+    return null;
+  }
+  if ((await countApiKeys(db, tenant)) > 0) return null;
+  const { key } = await createApiKey(db, tenant, API_SCOPES, 'created at first start');
+  return { tenant, key };
 }

@@ -11,3 +11,5 @@ export * from './outcomes.js';
 export * from './imports.js';
 export * from './histories.js';
 export * from './scores.js';
+export * from './api-keys.js';
+export * from './jobs.js';

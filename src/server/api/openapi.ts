@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import './schemas.js';
+
+type Operation = {
+  method: 'get' | 'put' | 'post';
+  path: string;
+  summary: string;
+  scope: 'scores:read' | 'score' | 'admin';
+  body?: string;
+  response: string;
+  status?: number;
+  parameters?: Array<{ name: string; in: 'path' | 'query'; description: string }>;
+};
+
+/** Every `/api/v1` route: the router and this document are kept in step by a test. */
+export const OPERATIONS: Operation[] = [
+  { method: 'post', path: '/score', summary: 'Score a lead given in the request, without storing anything (forms, enrichment tools)', scope: 'score', body: 'ScoreRequest', response: 'Score' },
+  {
+    method: 'get',
+    path: '/leads/{source}/{id}/score',
+    summary: "A stored lead's current score, reasons and score history (what the record cards call)",
+    scope: 'scores:read',
+    response: 'LeadScore',
+    parameters: [
+      { name: 'source', in: 'path', description: 'Where the lead came from: file, salesforce or hubspot' },
+      { name: 'id', in: 'path', description: 'The lead id in that source' },
+    ],
+  },
+  { method: 'get', path: '/settings', summary: 'The settings in force and their version', scope: 'admin', response: 'SettingsVersion' },
+  { method: 'put', path: '/settings', summary: 'Save new settings as the next version', scope: 'admin', body: 'SettingsChange', response: 'SettingsVersion' },
+  {
+    method: 'post',
+    path: '/settings/preview',
+    summary: 'Dry run: how many open leads land in each tier under these settings, and what converted historically in each',
+    scope: 'admin',
+    body: 'SettingsPreviewRequest',
+    response: 'SettingsPreview',
+  },
+  { method: 'get', path: '/settings/history', summary: 'Every saved version, newest first, with who changed what', scope: 'admin', response: 'SettingsVersion' },
+  { method: 'post', path: '/settings/restore', summary: 'Put an earlier version back in force (saved as a new version)', scope: 'admin', body: 'SettingsRestore', response: 'SettingsVersion' },
+  { method: 'post', path: '/rescore', summary: 'Rescore every open lead or the listed ones in the background', scope: 'admin', body: 'RescoreRequest', response: 'Job', status: 202 },
+  { method: 'get', path: '/jobs/{id}', summary: 'A background job: status, progress and result', scope: 'admin', response: 'Job', parameters: [{ name: 'id', in: 'path', description: 'The job id' }] },
+];
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+
+/** The OpenAPI 3.1 document, generated from the zod schemas that validate the requests. */
+export function openApiDocument(serverUrl = '/api/v1'): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { io: 'input', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Record<string, unknown>> };
+  for (const schema of Object.values(schemas)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const list = op.path === '/settings/history';
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      description: `Needs an API key with the "${op.scope}" scope (or "admin").`,
+      security: [{ apiKey: [] }],
+      ...(op.parameters ? { parameters: op.parameters.map((p) => ({ ...p, required: p.in === 'path', schema: { type: 'string' } })) } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+      responses: {
+        [String(op.status ?? 200)]: {
+          description: 'OK',
+          content: { 'application/json': { schema: list ? { type: 'object', properties: { versions: { type: 'array', items: ref(op.response) } } } : ref(op.response) } },
+        },
+        ...(op.body ? { 400: errorResponse('The body is malformed or a field is wrong; `issues` names each field') } : {}),
+        401: errorResponse('No API key, or not a valid one'),
+        403: errorResponse('The key lacks the scope'),
+        ...(op.parameters ? { 404: errorResponse('No such lead or job for this tenant') } : {}),
+        ...(op.body ? { 413: errorResponse('The body is larger than the limit') } : {}),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Leadscore API',
+      version: '1',
+      description: 'Lead scores with grades, tiers, reasons and next actions; RevOps settings; rescoring jobs. Every request is scoped to the tenant of its API key.',
+    },
+    servers: [{ url: serverUrl }],
+    components: { schemas, securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: ls_<id>_<secret>' } } },
+    paths,
+  };
+}

@@ -1,0 +1,227 @@
+import express, { Router, type Request } from 'express';
+import { scoresComputed } from '../../config/metrics.js';
+import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
+import { previewSettings } from '../../scoring/preview.js';
+import { rescore, type ModelSource } from '../../scoring/rescore.js';
+import { scoreLeads } from '../../scoring/service.js';
+import { currentSettings, restoreSettings, saveSettings, settingsHistory, type Settings, type SettingsVersion } from '../../settings/index.js';
+import { getJob, getLeadSource, getScoreHistory, getScores, type Database, type Job } from '../../store/index.js';
+import type { JobRunner } from '../job-runner.js';
+import { apiKeyAuth } from './auth.js';
+import { ApiError, parseBody } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { RescoreRequestSchema, ScoreRequestSchema, SettingsPreviewRequestSchema, SettingsPutSchema, SettingsRestoreSchema } from './schemas.js';
+
+export interface ApiDeps {
+  db: Database;
+  models: ModelSource;
+  jobs: JobRunner;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+}
+
+const reasonOut = (r: ScoreReason) => ({ text: r.text, weight: Math.round(r.contribution * 1000) / 1000, direction: r.direction, feature: r.feature });
+
+export function scoreOut(score: Score, leadId: string | null = score.leadId) {
+  if (score.status === 'not_scored') return { status: score.status, lead_id: leadId, reason: score.reason, scored_at: score.scoredAt.toISOString() };
+  return {
+    status: score.status,
+    lead_id: leadId,
+    composite: score.composite,
+    fit: score.fit,
+    engagement: score.engagement,
+    probability: Math.round(score.probability * 1e6) / 1e6,
+    grade: score.grade,
+    tier: score.tier,
+    reasons: score.reasons.map(reasonOut),
+    next_action: score.nextAction,
+    model_version: score.modelVersion,
+    feature_spec_version: score.featureSpecVersion,
+    scored_at: score.scoredAt.toISOString(),
+  };
+}
+
+const settingsOut = (v: SettingsVersion) => ({
+  version: v.version,
+  settings: v.settings,
+  changed_by: v.changedBy,
+  changed_at: v.changedAt?.toISOString() ?? null,
+  changes: v.changes,
+  restored_from: v.restoredFrom,
+});
+
+const jobOut = (j: Job) => ({
+  id: j.id,
+  kind: j.kind,
+  status: j.status,
+  request: j.request,
+  progress: j.progress,
+  result: j.result,
+  error: j.error,
+  created_at: j.createdAt.toISOString(),
+  started_at: j.startedAt?.toISOString() ?? null,
+  finished_at: j.finishedAt?.toISOString() ?? null,
+});
+
+const tenantOf = (req: Request): TenantId => req.auth!.tenant;
+const changedBy = (req: Request) => `api-key:${req.auth!.keyId}${req.auth!.label ? ` (${req.auth!.label})` : ''}`;
+
+/** The versioned JSON API. Every handler reads the tenant from the API key, never from the request. */
+export function apiRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const requireScope = apiKeyAuth(deps.db);
+  // Settings are read on every scoring call: kept for a few seconds, dropped on every save.
+  const settingsCache = new Map<TenantId, { settings: Settings; until: number }>();
+  const settingsOf = async (tenant: TenantId): Promise<Settings> => {
+    const hit = settingsCache.get(tenant);
+    if (hit && hit.until > Date.now()) return hit.settings;
+    const { settings } = await currentSettings(deps.db, tenant);
+    settingsCache.set(tenant, { settings, until: Date.now() + 5000 });
+    return settings;
+  };
+
+  router.use(express.json({ limit: deps.bodyLimit ?? 256 * 1024, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  router.post('/score', requireScope('score'), async (req, res) => {
+    const body = parseBody(ScoreRequestSchema, req.body);
+    const asOf = body.as_of ? new Date(body.as_of) : new Date();
+    const leadId = body.lead.id ?? 'request';
+    const lead: Lead = {
+      id: leadId,
+      createdAt: body.lead.created_at ? new Date(body.lead.created_at) : asOf,
+      email: body.lead.email ?? null,
+      firstName: body.lead.first_name ?? null,
+      lastName: body.lead.last_name ?? null,
+      title: body.lead.title ?? null,
+      company: body.lead.company ?? null,
+      industry: body.lead.industry ?? null,
+      employees: body.lead.employees ?? null,
+      annualRevenue: body.lead.annual_revenue ?? null,
+      country: body.lead.country ?? null,
+      leadSource: body.lead.lead_source ?? null,
+      attributes: body.lead.attributes ?? {},
+    };
+    const activities: Activity[] = body.activities.map((a, i) => {
+      const activity = { leadId, type: normalizeActivityType(a.type), occurredAt: new Date(a.occurred_at), channel: a.channel ?? null, detail: a.detail ?? null };
+      const checked = ActivitySchema.safeParse(activity);
+      if (!checked.success) {
+        throw new ApiError(400, 'INVALID_REQUEST', `activities[${i}].type: ${checked.error.issues[0]!.message}`, [{ field: `activities[${i}].type`, message: checked.error.issues[0]!.message }]);
+      }
+      return activity;
+    });
+    activities.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+    const tenant = tenantOf(req);
+    const [score] = await scoreLeads(await deps.models.forTenant(tenant), await settingsOf(tenant), [{ lead, activities, outcome: null }], asOf);
+    scoresComputed.inc({ path: 'api' });
+    res.json(scoreOut(score!, body.lead.id ?? null));
+  });
+
+  router.get('/leads/:source/:id/score', requireScope('scores:read'), async (req, res) => {
+    const tenant = tenantOf(req);
+    const { source, id } = req.params as { source: string; id: string };
+    const stored = await getLeadSource(deps.db, tenant, id);
+    if (stored === null || stored !== source) throw new ApiError(404, 'NOT_FOUND', `no lead "${id}" from ${source} in this account`);
+    let score = (await getScores(deps.db, tenant, [id])).get(id)?.score;
+    if (!score) {
+      // Never scored yet (just arrived): score it now rather than answer with a blank.
+      await rescore(deps.db, deps.models, tenant, { ids: [id] });
+      scoresComputed.inc({ path: 'realtime' });
+      score = (await getScores(deps.db, tenant, [id])).get(id)!.score;
+    }
+    const history = await getScoreHistory(deps.db, tenant, id);
+    res.json({
+      source,
+      lead_id: id,
+      score: scoreOut(score),
+      history: history.map((h) => ({
+        scored_at: h.scoredAt.toISOString(),
+        status: h.status,
+        composite: h.composite,
+        fit: h.fit,
+        engagement: h.engagement,
+        grade: h.grade,
+        tier: h.tier,
+        reasons: h.reasons.map(reasonOut),
+        model_version: h.modelVersion,
+      })),
+    });
+  });
+
+  router.get('/settings', requireScope('admin'), async (req, res) => {
+    res.json(settingsOut(await currentSettings(deps.db, tenantOf(req))));
+  });
+
+  router.put('/settings', requireScope('admin'), async (req, res) => {
+    const body = parseBody(SettingsPutSchema, req.body);
+    const tenant = tenantOf(req);
+    await checkResolvable(deps, tenant, body.settings);
+    const saved = await saveSettings(deps.db, tenant, body.settings, changedBy(req), body.expected_version === undefined ? {} : { expectedVersion: body.expected_version });
+    settingsCache.delete(tenant);
+    req.log.info('settings saved', { version: saved.version, changes: saved.changes.map((c) => c.field) });
+    res.json(settingsOut(saved));
+  });
+
+  router.post('/settings/preview', requireScope('admin'), async (req, res) => {
+    const body = parseBody(SettingsPreviewRequestSchema, req.body);
+    const tenant = tenantOf(req);
+    await checkResolvable(deps, tenant, body.settings);
+    const p = await previewSettings(deps.db, deps.models, tenant, body.settings);
+    res.json({
+      model_version: p.modelVersion,
+      open_leads: { scored: p.openLeads.scored, not_scored: p.openLeads.notScored },
+      historical: p.historical,
+      tiers: p.tiers.map((t) => ({
+        name: t.name,
+        min: t.min,
+        probability_cutoff: t.probabilityCutoff,
+        open_leads: t.openLeads,
+        historical_leads: t.historicalLeads,
+        historical_conversions: t.historicalConversions,
+        historical_conversion_rate: t.historicalConversionRate,
+      })),
+    });
+  });
+
+  router.get('/settings/history', requireScope('admin'), async (req, res) => {
+    res.json({ versions: (await settingsHistory(deps.db, tenantOf(req))).map(settingsOut) });
+  });
+
+  router.post('/settings/restore', requireScope('admin'), async (req, res) => {
+    const body = parseBody(SettingsRestoreSchema, req.body);
+    const tenant = tenantOf(req);
+    const restored = await restoreSettings(deps.db, tenant, body.version, changedBy(req));
+    settingsCache.delete(tenant);
+    res.json(settingsOut(restored));
+  });
+
+  router.post('/rescore', requireScope('admin'), async (req, res) => {
+    const body = parseBody(RescoreRequestSchema, req.body);
+    const job = await deps.jobs.enqueueRescore(tenantOf(req), 'all' in body ? { all: true } : { leads: body.leads });
+    res.status(202).location(`/api/v1/jobs/${job.id}`).json(jobOut(job));
+  });
+
+  router.get('/jobs/:id', requireScope('admin'), async (req, res) => {
+    const job = await getJob(deps.db, tenantOf(req), (req.params as { id: string }).id);
+    if (!job) throw new ApiError(404, 'NOT_FOUND', `no job "${(req.params as { id: string }).id}" in this account`);
+    res.json(jobOut(job));
+  });
+
+  router.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `no API route ${req.method} ${req.baseUrl}${req.path}; see /api/v1/openapi.json`)));
+  return router;
+}
+
+/** Settings whose percentiles the tenant's model cannot resolve are refused before they are saved. */
+async function checkResolvable(deps: ApiDeps, tenant: TenantId, settings: Settings): Promise<void> {
+  const models = await deps.models.forTenant(tenant);
+  if (!models || models.manifest.distribution) return;
+  const usesPercentiles = settings.tiers.basis === 'percentile' || settings.grades.basis === 'percentile';
+  if (usesPercentiles) {
+    throw new ApiError(400, 'INVALID_REQUEST', `model ${models.manifest.version} has no score distribution, so tiers and grades cannot be set by percentile; use "score"`, [
+      { field: settings.tiers.basis === 'percentile' ? 'settings.tiers.basis' : 'settings.grades.basis', message: 'percentiles need a model with a score distribution' },
+    ]);
+  }
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { SettingsSchema } from '../../settings/index.js';
+
+/**
+ * Request and response bodies of `/api/v1`, the one source of both validation and the OpenAPI
+ * document. Requests are strict: an unknown field is an error that names it.
+ */
+
+const isoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 time, e.g. 2026-06-30T09:00:00Z');
+const text = (max: number) => z.string().max(max).nullable().optional();
+
+export const LeadInputSchema = z
+  .object({
+    id: z.string().min(1).max(255).optional().describe('The lead id in your system; echoed back'),
+    created_at: isoTime.optional().describe('When the lead was created; default: as_of'),
+    email: text(320),
+    first_name: text(255),
+    last_name: text(255),
+    title: text(500),
+    company: text(500),
+    industry: text(255),
+    employees: z.number().int().min(0).max(10_000_000).nullable().optional(),
+    annual_revenue: z.number().min(0).max(1e13).nullable().optional(),
+    country: text(255),
+    lead_source: text(255),
+    attributes: z.record(z.string().max(100), z.string().max(1000)).optional().describe('Custom fields, as extra columns of leads.csv are'),
+  })
+  .strict()
+  .meta({ id: 'LeadInput' });
+
+export const ActivityInputSchema = z
+  .object({
+    type: z.string().min(1).max(100).describe('e.g. page_view, pricing_page_view, demo_request, form_submit, email_click'),
+    occurred_at: isoTime,
+    channel: text(255),
+    detail: text(2000),
+  })
+  .strict()
+  .meta({ id: 'ActivityInput' });
+
+export const ScoreRequestSchema = z
+  .object({
+    lead: LeadInputSchema,
+    activities: z.array(ActivityInputSchema).max(5000).default([]),
+    as_of: isoTime.optional().describe('Score as of this time (default: now); activity after it is ignored'),
+  })
+  .strict()
+  .meta({ id: 'ScoreRequest' });
+
+export const ReasonSchema = z
+  .object({
+    text: z.string().describe('A sentence a rep can read'),
+    weight: z.number().describe('Signed contribution to the log-odds of conversion'),
+    direction: z.enum(['positive', 'negative']),
+    feature: z.string(),
+  })
+  .meta({ id: 'Reason' });
+
+export const ScoreResponseSchema = z
+  .discriminatedUnion('status', [
+    z.object({
+      status: z.literal('scored'),
+      lead_id: z.string().nullable(),
+      composite: z.number().describe('0-100: 100 x the calibrated probability of conversion'),
+      fit: z.number().nullable(),
+      engagement: z.number().nullable(),
+      probability: z.number(),
+      grade: z.string().nullable().describe('Fit letter A-D and engagement digit 1-4'),
+      tier: z.string(),
+      reasons: z.array(ReasonSchema),
+      next_action: z.string().nullable(),
+      model_version: z.string(),
+      feature_spec_version: z.string(),
+      scored_at: z.string(),
+    }),
+    z.object({
+      status: z.literal('not_scored'),
+      lead_id: z.string().nullable(),
+      reason: z.string().describe('Why this lead cannot be scored yet'),
+      scored_at: z.string(),
+    }),
+  ])
+  .meta({ id: 'Score' });
+
+export const HistoryEntrySchema = z
+  .object({
+    scored_at: z.string(),
+    status: z.string(),
+    composite: z.number().nullable(),
+    fit: z.number().nullable(),
+    engagement: z.number().nullable(),
+    grade: z.string().nullable(),
+    tier: z.string().nullable(),
+    reasons: z.array(ReasonSchema),
+    model_version: z.string().nullable(),
+  })
+  .meta({ id: 'ScoreHistoryEntry' });
+
+export const LeadScoreResponseSchema = z
+  .object({ source: z.string(), lead_id: z.string(), score: ScoreResponseSchema, history: z.array(HistoryEntrySchema) })
+  .meta({ id: 'LeadScore' });
+
+export const SettingsResponseSchema = z
+  .object({
+    version: z.number().int().describe('0: the defaults, never saved'),
+    settings: SettingsSchema,
+    changed_by: z.string().nullable(),
+    changed_at: z.string().nullable(),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    restored_from: z.number().int().nullable(),
+  })
+  .meta({ id: 'SettingsVersion' });
+
+export const SettingsPutSchema = z
+  .object({
+    settings: SettingsSchema,
+    expected_version: z.number().int().min(0).optional().describe('Refuse the change if the version in force is another (someone saved since you read)'),
+  })
+  .strict()
+  .meta({ id: 'SettingsChange' });
+
+export const SettingsPreviewRequestSchema = z.object({ settings: SettingsSchema }).strict().meta({ id: 'SettingsPreviewRequest' });
+
+export const SettingsPreviewResponseSchema = z
+  .object({
+    model_version: z.string(),
+    open_leads: z.object({ scored: z.number().int(), not_scored: z.number().int() }),
+    historical: z.object({ leads: z.number().int(), from: z.string().nullable(), to: z.string().nullable() }),
+    tiers: z.array(
+      z.object({
+        name: z.string(),
+        min: z.number(),
+        probability_cutoff: z.number().describe('The calibrated probability the minimum stands for'),
+        open_leads: z.number().int(),
+        historical_leads: z.number().int(),
+        historical_conversions: z.number().int(),
+        historical_conversion_rate: z.number().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'SettingsPreview' });
+
+export const SettingsRestoreSchema = z.object({ version: z.number().int().min(0) }).strict().meta({ id: 'SettingsRestore' });
+
+export const RescoreRequestSchema = z
+  .union([
+    z.object({ all: z.literal(true) }).strict(),
+    z.object({ leads: z.array(z.string().min(1).max(255)).min(1).max(10_000) }).strict(),
+  ])
+  .meta({ id: 'RescoreRequest', description: 'Either {"all": true} for every open lead or {"leads": [ids]}' });
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    request: z.record(z.string(), z.unknown()),
+    progress: z.record(z.string(), z.unknown()),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'Job' });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable code to branch on, e.g. INVALID_REQUEST, UNAUTHENTICATED, NOT_FOUND'),
+      message: z.string(),
+      issues: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('One entry per bad field'),
+    }),
+  })
+  .meta({ id: 'Error' });

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/config/log.js';
+import { tenantId } from '../src/domain/index.js';
+import { OPERATIONS } from '../src/server/api/openapi.js';
+import { startServer, type RunningServer } from '../src/server/start.js';
+import { DEFAULT_SETTINGS } from '../src/settings/index.js';
+import { createApiKey, ensureTenant } from '../src/store/index.js';
+
+const ADMIN = 'ls_testadmin001_abcdefghijklmnopqrstuvwxyz012345';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-'));
+const logLines: string[] = [];
+let server: RunningServer;
+let base: string;
+let readerKey: string;
+let otherTenantKey: string;
+
+const call = async (method: string, route: string, body?: unknown, key: string | null = ADMIN, raw?: string) => {
+  const res = await fetch(`${base}/api/v1${route}`, {
+    method,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+};
+
+const lead = {
+  id: 'form-1',
+  email: 'dana@globex-industries.com',
+  title: 'VP of Operations',
+  company: 'Globex Industries',
+  industry: 'Manufacturing',
+  employees: 800,
+  country: 'US',
+  lead_source: 'webinar',
+  created_at: '2026-06-01T09:00:00Z',
+};
+const activities = [
+  { type: 'pricing_page_view', occurred_at: '2026-06-27T10:00:00Z' },
+  { type: 'Pricing Page View', occurred_at: '2026-06-28T10:00:00Z' },
+  { type: 'demo_request', occurred_at: '2026-06-29T15:00:00Z', channel: 'web' },
+];
+
+beforeAll(async () => {
+  const config = loadConfig({ DATA_DIR: dir, PORT: '0', DEMO_LEADS: '500', DEMO_SEED: '3', LEADSCORE_BOOTSTRAP_API_KEY: ADMIN, LOG_LEVEL: 'info' });
+  server = await startServer(config, createLogger('info', (l) => logLines.push(l)));
+  base = server.url;
+  await server.jobs.idle();
+  readerKey = (await createApiKey(server.db, tenantId('demo'), ['scores:read'], 'card')).key;
+  await ensureTenant(server.db, tenantId('globex'), 'Globex');
+  otherTenantKey = (await createApiKey(server.db, tenantId('globex'), ['admin'], 'other')).key;
+});
+afterAll(async () => {
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('API keys', () => {
+  it('refuses requests without a valid key and keys without the scope, as JSON', async () => {
+    expect(await call('GET', '/settings', undefined, null)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
+    expect((await call('GET', '/settings', undefined, 'ls_testadmin001_wrongwrongwrongwrongwrong')).status).toBe(401);
+    expect((await call('GET', '/settings', undefined, 'not-a-key')).status).toBe(401);
+    expect(await call('GET', '/settings', undefined, readerKey)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN', message: expect.stringMatching(/"admin" scope/) } } });
+    expect((await call('POST', '/score', { lead }, readerKey)).status).toBe(403);
+  });
+
+  it('answers every documented route (401 without a key, never 404)', async () => {
+    for (const op of OPERATIONS) {
+      const route = op.path.replace('{source}', 'file').replace('{id}', 'x');
+      expect({ route, status: (await call(op.method.toUpperCase(), route, op.body ? {} : undefined, null)).status }).toEqual({ route, status: 401 });
+    }
+  });
+});
+
+describe('POST /api/v1/score', () => {
+  it('scores a lead with reasons, grade, tier, next action and model version, storing nothing', async () => {
+    const res = await call('POST', '/score', { lead, activities, as_of: '2026-06-30T00:00:00Z' });
+    expect(res.status).toBe(200);
+    const s = res.body;
+    expect(s).toMatchObject({ status: 'scored', lead_id: 'form-1', grade: expect.stringMatching(/^[A-D][1-4]$/), model_version: expect.any(String), feature_spec_version: expect.stringMatching(/^lf-1/) });
+    expect(s.composite).toBeCloseTo(s.probability * 100, 0);
+    expect(['Hot', 'Warm', 'Nurture']).toContain(s.tier);
+    expect(s.reasons.length).toBeGreaterThan(0);
+    expect(s.reasons[0]).toEqual({ text: expect.any(String), weight: expect.any(Number), direction: expect.stringMatching(/positive|negative/), feature: expect.any(String) });
+    expect(s.reasons.some((r: { text: string }) => /demo/i.test(r.text))).toBe(true);
+    expect(s.next_action).toMatch(/^(Call within 1 hour|Follow up within 2 business days|Keep in a nurture sequence)/);
+    const stored = await server.db.query(`SELECT 1 FROM leads WHERE lead_id = 'form-1'`);
+    expect(stored).toHaveLength(0);
+  });
+
+  it('ignores activity after as_of, and scores more engaged leads higher', async () => {
+    const asOf = '2026-06-26T00:00:00Z';
+    const without = await call('POST', '/score', { lead, activities: [], as_of: asOf });
+    const later = await call('POST', '/score', { lead, activities, as_of: asOf });
+    expect(later.body.composite).toBe(without.body.composite);
+    const engaged = await call('POST', '/score', { lead, activities, as_of: '2026-06-30T00:00:00Z' });
+    expect(engaged.body.engagement).toBeGreaterThan(without.body.engagement);
+  });
+
+  it('says a lead with nothing known cannot be scored yet', async () => {
+    const res = await call('POST', '/score', { lead: { first_name: 'Ann' } });
+    expect(res).toMatchObject({ status: 200, body: { status: 'not_scored', reason: expect.stringMatching(/too little data/) } });
+  });
+
+  it('answers bad input with a 4xx naming the field', async () => {
+    expect(await call('POST', '/score', undefined, ADMIN, '{"lead": {')).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_JSON' } } });
+    expect(await call('POST', '/score', { lead: { ...lead, employees: 'many' } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'INVALID_REQUEST', issues: [{ field: 'lead.employees' }] } },
+    });
+    const unknown = await call('POST', '/score', { lead: { ...lead, favourite_colour: 'red' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/lead.*favourite_colour/);
+    expect((await call('POST', '/score', { lead, activities: [{ type: 'x', occurred_at: 'yesterday' }] })).body.error.issues[0].field).toBe('activities[0].occurred_at');
+    expect((await call('POST', '/score', { lead, activities: [{ type: '!!!', occurred_at: '2026-06-01T00:00:00Z' }] })).body.error.issues[0].field).toBe('activities[0].type');
+    const huge = await call('POST', '/score', { lead, activities: Array.from({ length: 4000 }, () => ({ type: 'page_view', occurred_at: '2026-06-01T00:00:00Z', detail: 'x'.repeat(60) })) });
+    expect(huge).toMatchObject({ status: 413, body: { error: { code: 'BODY_TOO_LARGE' } } });
+  });
+});
+
+describe('GET /api/v1/leads/:source/:id/score', () => {
+  it("returns a stored lead's score and history, only to its own tenant", async () => {
+    const [row] = await server.db.query<{ lead_id: string }>(
+      `SELECT l.lead_id FROM leads l JOIN scores s USING (tenant_id, lead_id) WHERE l.tenant_id = 'demo' AND s.status = 'scored' LIMIT 1`,
+    );
+    const id = row!.lead_id;
+    const res = await call('GET', `/leads/file/${id}/score`, undefined, readerKey);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ source: 'file', lead_id: id, score: { status: 'scored', lead_id: id } });
+    expect(res.body.history.length).toBeGreaterThanOrEqual(1);
+    expect(res.body.history[0].composite).toBe(res.body.score.composite);
+    expect((await call('GET', `/leads/salesforce/${id}/score`, undefined, readerKey)).status).toBe(404);
+    expect(await call('GET', `/leads/file/${id}/score`, undefined, otherTenantKey)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+  });
+});
+
+describe('settings', () => {
+  it('saves versions, refuses bad ones naming the field while the old stay in force, previews and restores', async () => {
+    const first = await call('GET', '/settings');
+    expect(first.body).toMatchObject({ version: 0, settings: DEFAULT_SETTINGS });
+
+    const overlapping = structuredClone(DEFAULT_SETTINGS);
+    overlapping.tiers.levels[1]!.min = 85;
+    const refused = await call('PUT', '/settings', { settings: overlapping });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST', issues: [{ field: 'settings.tiers.levels[1].min' }] } } });
+    expect((await call('GET', '/settings')).body.version).toBe(0);
+
+    const strict = structuredClone(DEFAULT_SETTINGS);
+    strict.tiers.levels[0]!.min = 90;
+    const preview = await call('POST', '/settings/preview', { settings: strict });
+    expect(preview.status).toBe(200);
+    const tiers = preview.body.tiers as Array<{ name: string; open_leads: number; historical_leads: number; historical_conversion_rate: number | null }>;
+    expect(tiers.map((t) => t.name)).toEqual(['Hot', 'Warm', 'Nurture']);
+    expect(tiers.reduce((a, t) => a + t.open_leads, 0)).toBe(preview.body.open_leads.scored);
+    expect(tiers.reduce((a, t) => a + t.historical_leads, 0)).toBe(preview.body.historical.leads);
+    expect(preview.body.historical.leads).toBeGreaterThan(100);
+    // Hotter tiers converted more often.
+    expect(tiers[0]!.historical_conversion_rate!).toBeGreaterThan(tiers[2]!.historical_conversion_rate!);
+
+    const saved = await call('PUT', '/settings', { settings: strict, expected_version: 0 });
+    expect(saved).toMatchObject({ status: 200, body: { version: 1, changed_by: expect.stringMatching(/^api-key:testadmin001/), changes: [{ field: 'tiers.levels[0].min', from: 80, to: 90 }] } });
+    expect((await call('PUT', '/settings', { settings: DEFAULT_SETTINGS, expected_version: 0 })).status).toBe(409);
+    const history = await call('GET', '/settings/history');
+    expect(history.body.versions.map((v: { version: number }) => v.version)).toEqual([1]);
+    const restored = await call('POST', '/settings/restore', { version: 0 });
+    expect(restored.body).toMatchObject({ version: 2, restored_from: 0, settings: DEFAULT_SETTINGS });
+    // Another tenant never sees these.
+    expect((await call('GET', '/settings', undefined, otherTenantKey)).body.version).toBe(0);
+  });
+});
+
+describe('rescoring jobs', () => {
+  it('runs a rescore in the background and reports it by job id, to its tenant only', async () => {
+    const started = await call('POST', '/rescore', { all: true });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ kind: 'rescore', status: 'queued' });
+    await server.jobs.idle();
+    const job = await call('GET', `/jobs/${started.body.id}`);
+    expect(job.body).toMatchObject({ status: 'succeeded', result: { leads: expect.any(Number) } });
+    expect(job.body.result.leads).toBeGreaterThan(20);
+    expect((await call('GET', `/jobs/${started.body.id}`, undefined, otherTenantKey)).status).toBe(404);
+    expect((await call('POST', '/rescore', { all: false })).status).toBe(400);
+    expect((await call('POST', '/rescore', { leads: [] })).status).toBe(400);
+  });
+});
+
+describe('operations', () => {
+  it('serves the OpenAPI document, health, readiness and metrics, and logs requests without secrets', async () => {
+    const doc = await call('GET', '/openapi.json', undefined, null);
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const op of OPERATIONS) expect(doc.body.paths[op.path][op.method]).toBeDefined();
+    expect(doc.body.components.schemas.ScoreRequest.required).toContain('lead');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, model: true } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/leadscore_scores_computed_total\{path="api"\} [1-9]/);
+    expect(metrics).toMatch(/leadscore_http_request_duration_seconds_bucket\{.*route="\/api\/v1\/score"/);
+    expect(metrics).toMatch(/leadscore_queue_depth\{queue="outbox"\} \d+/);
+    const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'request');
+    expect(requests.length).toBeGreaterThan(10);
+    expect(requests[0]).toMatchObject({ requestId: expect.any(String), method: expect.any(String), status: expect.any(Number) });
+    expect(logLines.join('\n')).not.toContain('abcdefghijklmnopqrstuvwxyz012345');
+    expect(logLines.join('\n')).not.toContain('dana@globex');
+  });
+});
