@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateBundle } from '../src/synthetic/index.js';
+import { benchApi } from './api.js';
+import { benchRescore } from './rescore.js';
 
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
@@ -102,8 +104,15 @@ async function benchImport(): Promise<void> {
 }
 
 const [command] = positionals;
+const serverBase = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 if (command === 'import') await benchImport();
-else {
-  console.error('usage: npm run bench -- import [--leads N] [--seed S] [--skip-server]');
+else if (command === 'rescore') {
+  const result = await withDatabase(serverBase, (url) => benchRescore(url, Number(values.leads ?? 100_000), Number(values.seed ?? 1)));
+  fs.writeFileSync(path.resolve('.bench', 'rescore-results.json'), JSON.stringify(result, null, 2));
+} else if (command === 'api') {
+  const result = await benchApi();
+  fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
+} else {
+  console.error('usage: npm run bench -- import|rescore|api [--leads N] [--seed S] [--skip-server]');
   process.exitCode = 2;
 }

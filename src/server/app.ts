@@ -21,10 +21,21 @@ export interface AppDeps {
   jobs?: JobRunner;
 }
 
+/** Requests being handled, so a stop can wait for them before closing the models and database. */
+export function inFlight(app: Express): number {
+  return (app.locals.inFlight as number | undefined) ?? 0;
+}
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.locals.inFlight = 0;
+  app.use((_req, res, next) => {
+    app.locals.inFlight++;
+    res.once('close', () => app.locals.inFlight--);
+    next();
+  });
 
   // A request id on every request and log line (a caller's own X-Request-Id is kept when sane);
   // one line per request with its route, status and time, never its body.

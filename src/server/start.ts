@@ -5,7 +5,7 @@ import type { Logger } from '../config/log.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
-import { createApp } from './app.js';
+import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
 import { JobRunner } from './job-runner.js';
 
@@ -36,6 +36,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   });
   const jobs = new JobRunner(db, models, log);
   let server: Server | null = null;
+  let app: ReturnType<typeof createApp> | null = null;
   let newApiKey: RunningServer['newApiKey'] = null;
   try {
     const { version, applied } = await migrate(db);
@@ -46,9 +47,9 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.
     if (seeded && config.demo) await jobs.enqueueRescore(config.demo.tenant, { all: true });
-    const app = createApp({ db, log, schemaVersion: version, demoTenant: config.demo?.tenant ?? null, startedAt: new Date(), models, jobs });
+    app = createApp({ db, log, schemaVersion: version, demoTenant: config.demo?.tenant ?? null, startedAt: new Date(), models, jobs });
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
+      const s = app!.listen(config.port, config.host, () => resolve(s));
       s.once('error', (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'EADDRINUSE'
@@ -67,13 +68,19 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   const running = server;
+  const handling = app!;
   return {
     url: `http://${shownHost}:${port}`,
     db,
     jobs,
     newApiKey,
     close: async () => {
-      await new Promise<void>((resolve) => running.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => running.close(() => resolve()));
+      running.closeIdleConnections();
+      // Requests already read finish before the models and database they use are closed.
+      for (let waited = 0; inFlight(handling) > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      running.closeAllConnections();
+      await closed;
       await jobs.stop();
       await models.close();
       await db.close();

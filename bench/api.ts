@@ -1,0 +1,102 @@
+/**
+ * API latency: `npm run bench -- api`. The server runs in its own process (as in production);
+ * autocannon drives it over loopback at a fixed 200 requests per second. Reference from the same
+ * run: GET /healthz at the same rate (what express and the network cost with no scoring).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+const KEY = 'ls_benchadmin01_bench-key-bench-key-bench-key-0001';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function scoreBody(i: number): string {
+  const day = (d: number, h = 10) => `2026-06-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00Z`;
+  const types = ['page_view', 'email_open', 'email_click', 'content_download', 'pricing_page_view', 'webinar_attended', 'form_submit'];
+  return JSON.stringify({
+    lead: {
+      id: `bench-${i}`,
+      email: `person${i}@company${i}.com`,
+      title: ['VP of Sales', 'Marketing Manager', 'Head of Operations', 'Software Engineer'][i % 4],
+      company: `Company ${i}`,
+      industry: ['Software', 'Manufacturing', 'Healthcare', 'Retail'][i % 4],
+      employees: [40, 250, 1200, 8000][i % 4],
+      country: ['US', 'GB', 'DE', 'FR'][i % 4],
+      lead_source: ['webinar', 'organic_search', 'paid_search', 'referral'][i % 4],
+      created_at: '2026-05-01T09:00:00Z',
+    },
+    activities: Array.from({ length: 20 }, (_, k) => ({ type: types[(k + i) % types.length], occurred_at: day(1 + ((k * 7 + i) % 28), 8 + (k % 10)) })),
+    as_of: '2026-06-30T00:00:00Z',
+  });
+}
+
+async function run(url: string, options: Partial<autocannon.Options>): Promise<autocannon.Result> {
+  return autocannon({ url, connections: 20, duration: 20, ...options });
+}
+
+const summary = (r: autocannon.Result) => ({
+  requests: r.requests.total,
+  rps: r.requests.average,
+  p50: r.latency.p50,
+  p90: r.latency.p90,
+  p99: r.latency.p99,
+  max: r.latency.max,
+  non2xx: r.non2xx,
+  errors: r.errors,
+});
+
+export async function benchApi(): Promise<Record<string, unknown>> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-api-'));
+  const root = path.resolve(import.meta.dirname, '../..');
+  const server = spawn(process.execPath, [path.join(root, 'bin/leadscore.js'), 'serve', '--port', String(port)], {
+    env: { ...process.env, DATA_DIR: dataDir, DEMO_TENANT: 'bench', DEMO_LEADS: '0', LEADSCORE_BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (i > 600) throw new Error('the server did not become ready in 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const bodies = Array.from({ length: 64 }, (_, i) => scoreBody(i));
+    let n = 0;
+    const score: Partial<autocannon.Options> = {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, body: bodies[n++ % bodies.length] }) }],
+    };
+    const check = await fetch(`${base}/api/v1/score`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: bodies[0] });
+    const sample = (await check.json()) as { status: string; reasons?: unknown[] };
+    if (check.status !== 200 || sample.status !== 'scored' || !sample.reasons?.length) throw new Error(`the score call did not give a scored lead with reasons: ${JSON.stringify(sample)}`);
+
+    await run(`${base}/api/v1/score`, { ...score, duration: 5, overallRate: 200 }); // warm-up
+    const health = summary(await run(`${base}/healthz`, { overallRate: 200 }));
+    const scored = summary(await run(`${base}/api/v1/score`, { ...score, overallRate: 200 }));
+    const capacity = summary(await run(`${base}/api/v1/score`, { ...score, connections: 8, duration: 10 }));
+    const line = (label: string, s: ReturnType<typeof summary>) =>
+      console.log(`${label.padEnd(44)} ${Math.round(s.rps)} req/s, p50 ${s.p50} ms, p90 ${s.p90} ms, p99 ${s.p99} ms, max ${s.max} ms, non-2xx ${s.non2xx}, errors ${s.errors}`);
+    line('GET /healthz at 200 req/s (reference)', health);
+    line('POST /api/v1/score with reasons at 200 req/s', scored);
+    line('POST /api/v1/score, 8 connections flat out', capacity);
+    console.log(`\np99 of scoring at 200 req/s: ${scored.p99} ms = ${(scored.p99 / 20).toFixed(2)} x the 20 ms target, ${(scored.p99 / Math.max(health.p99, 0.001)).toFixed(1)} x /healthz's p99 in the same run`);
+    return { health, scored, capacity, cpus: os.cpus().length };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
