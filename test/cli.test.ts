@@ -150,3 +150,30 @@ describe('leadscore serve', () => {
     expect(lastImports[1]).toBe(lastImports[0]);
   });
 });
+
+describe('leadscore rescore and api-key', () => {
+  const env = cliEnv({ DATA_DIR: path.join(root, 'data-scoring') });
+
+  it('scores the open leads an import adds, rescores on demand without writing twice, and makes API keys', async () => {
+    const dir = folder('scoring-bundle', {
+      'leads.csv': 'id,created_at,email,title,company,employees\nL1,2026-06-01,ann@acme.com,VP Sales,Acme,300\nL2,2026-06-02,bob@gmail.com,Student,,\nL3,2026-06-03,cy@initech.com,CTO,Initech,40\n',
+      'activities.csv': 'lead_id,type,occurred_at\nL1,demo_request,2026-06-20T10:00:00Z\nL1,pricing_page_view,2026-06-20T10:05:00Z\n',
+      'outcomes.csv': 'lead_id,converted,outcome_at\nL3,true,2026-06-25T00:00:00Z\n',
+    });
+    const imported = await runCli(['import', '--data', dir, '--tenant', 'acme', '--json'], env);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout).scoring).toMatchObject({ leads: 2, changed: 2, writeJobs: 2, modelVersion: expect.any(String) });
+
+    const again = await runCli(['rescore', '--tenant', 'acme', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ tenant: 'acme', leads: 2, changed: 0, writes: 0 });
+    const one = await runCli(['rescore', '--tenant', 'acme', '--lead', 'L1', '--lead', 'nope'], env);
+    expect(one.code).toBe(3);
+    expect(one.stdout).toMatch(/Rescored 1 open lead .*Not leads of this tenant: nope/s);
+
+    const key = await runCli(['api-key', 'create', '--tenant', 'acme', '--scopes', 'scores:read'], env);
+    expect(key.code).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^ls_[a-z0-9]{12}_\S{20,}$/);
+    expect((await runCli(['api-key', 'create', '--scopes', 'everything'], env)).stderr).toMatch(/unknown scope\(s\) everything/);
+  });
+});

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { FileBundleSource, type HeaderNotes } from '../../connectors/file/index.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type Rejection, type TenantId } from '../domain/index.js';
+import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { rescore } from '../scoring/rescore.js';
 import { ensureTenant, migrate, openDatabase } from '../store/index.js';
 import { recordedImport, type ImportResult, type StreamName } from '../sync/index.js';
 import { EXIT } from './exit.js';
@@ -33,11 +35,13 @@ export interface ImportReport {
   rejections: Rejection[];
   /** Rejected rows beyond those listed (only counted, to bound memory). */
   rejectionsNotListed: number;
+  /** Open leads the import added or changed, rescored right after it (null with --no-score). */
+  scoring: { leads: number; changed: number; writeJobs: number; modelVersion: string | null } | null;
 }
 
 export async function runImport(
   config: Config,
-  args: { dir: string; tenant: TenantId; json: boolean },
+  args: { dir: string; tenant: TenantId; json: boolean; score?: boolean },
   out: (text: string) => void,
 ): Promise<number> {
   const dir = path.resolve(args.dir);
@@ -67,7 +71,18 @@ export async function runImport(
     await ensureTenant(db, args.tenant, args.tenant);
     const result = await recordedImport(db, args.tenant, dir, source);
     progress.done();
-    const report = buildReport(result, {
+    let scoring: ImportReport['scoring'] = null;
+    if (args.score !== false && result.changedLeadIds.size > 0) {
+      // New data rescores the leads it touched, as a sync does.
+      const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
+      try {
+        const done = await rescore(db, models, args.tenant, { ids: [...result.changedLeadIds] });
+        scoring = { leads: done.leads, changed: done.changed, writeJobs: done.writes, modelVersion: (await models.forTenant(args.tenant))?.manifest.version ?? null };
+      } finally {
+        await models.close();
+      }
+    }
+    const report = buildReport(result, scoring, {
       tenant: args.tenant,
       source: dir,
       durationMs: Date.now() - startedAt,
@@ -84,6 +99,7 @@ export async function runImport(
 
 function buildReport(
   result: ImportResult & { importId: number },
+  scoring: ImportReport['scoring'],
   context: { tenant: string; source: string; durationMs: number; present: Set<string>; headers: HeaderNotes[] },
 ): ImportReport {
   const files: Record<string, FileReport> = {};
@@ -112,6 +128,7 @@ function buildReport(
     files,
     rejections: result.rejections,
     rejectionsNotListed: result.rejectionsNotListed,
+    scoring,
   };
 }
 
@@ -131,6 +148,10 @@ export function humanReport(report: ImportReport): string {
   for (const [file, f] of Object.entries(report.files)) {
     if (f.attributeColumns.length) lines.push(`  ${file}: kept as custom attributes: ${f.attributeColumns.join(', ')}`);
     if (f.ignoredColumns.length) lines.push(`  ${file}: ignored columns: ${f.ignoredColumns.join(', ')}`);
+  }
+  if (report.scoring) {
+    const s = report.scoring;
+    lines.push(`Scored ${s.leads} open lead${s.leads === 1 ? '' : 's'} the import added or changed (model ${s.modelVersion ?? 'none'}): ${s.changed} score${s.changed === 1 ? '' : 's'} changed, ${s.writeJobs} CRM write job${s.writeJobs === 1 ? '' : 's'} queued.`);
   }
   const total = Object.values(report.files).reduce((n, f) => n + f.rejected, 0);
   if (total === 0) {

@@ -9,6 +9,7 @@ import { EXIT, exitCodeFor } from './exit.js';
 import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
+import { runCreateApiKey, runRescore } from './service-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -17,7 +18,12 @@ Commands:
   serve                       start the web server (and, on the embedded database, its workers)
       [--port P] [--host H]
   import --data DIR           import a CSV bundle folder (leads.csv, activities.csv, outcomes.csv)
-      [--tenant T] [--json]   into tenant T (default "default"); --json prints one JSON report
+      [--tenant T] [--json]   into tenant T (default "default"); --json prints one JSON report;
+      [--no-score]            open leads it adds or changes are then scored (unless --no-score)
+  rescore [--tenant T]        rescore every open lead of tenant T now (or --lead ID, repeatable)
+      [--lead ID] [--as-of ISO] [--json]
+  api-key create [--tenant T] [--scopes S] [--label L]
+                              make an API key (scopes: scores:read,score,admin; default all)
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
       [--leads N] [--seed S]  (default 1000 leads, seed 1; same seed, same bytes)
       [--export-at ISO] [--json]
@@ -91,9 +97,9 @@ async function run(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'import': {
-      const v = parse({ data: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' } });
+      const v = parse({ data: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, 'no-score': { type: 'boolean' } });
       if (typeof v.data !== 'string') usage('leadscore import needs --data DIR');
-      return runImport(config(), { dir: v.data, tenant: tenantOption(v.tenant as string | undefined), json: v.json === true }, write);
+      return runImport(config(), { dir: v.data, tenant: tenantOption(v.tenant as string | undefined), json: v.json === true, score: v['no-score'] !== true }, write);
     }
     case 'generate': {
       const v = parse({
@@ -203,6 +209,25 @@ async function run(argv: string[]): Promise<number> {
         await db.close();
       }
       return EXIT.ok;
+    }
+    case 'rescore': {
+      const v = parse({ tenant: { type: 'string' }, lead: { type: 'string', multiple: true }, 'as-of': { type: 'string' }, json: { type: 'boolean' } });
+      const asOfText = v['as-of'] as string | undefined;
+      const asOf = asOfText === undefined ? null : parseIsoDate(asOfText);
+      if (asOfText !== undefined && asOf === null) usage(`--as-of "${asOfText}" is not an ISO 8601 time`);
+      return runRescore(config(), { tenant: tenantOption(v.tenant as string | undefined), leads: (v.lead as string[] | undefined) ?? [], asOf, json: v.json === true }, write);
+    }
+    case 'api-key': {
+      const [sub, ...more] = rest;
+      if (sub !== 'create') usage('leadscore api-key needs a subcommand: create');
+      let v: { tenant?: string; scopes?: string; label?: string };
+      try {
+        v = parseArgs({ args: more, options: { tenant: { type: 'string' }, scopes: { type: 'string' }, label: { type: 'string' } }, strict: true }).values;
+      } catch (err) {
+        return usage(`leadscore api-key create: ${(err as Error).message}`);
+      }
+      const scopes = (v.scopes ?? 'scores:read,score,admin').split(',').map((s) => s.trim()).filter(Boolean);
+      return runCreateApiKey(config(), { tenant: tenantOption(v.tenant), scopes, label: v.label ?? '' }, write);
     }
     case 'migrate': {
       parse({});

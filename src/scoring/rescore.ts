@@ -20,6 +20,8 @@ export interface RescoreResult {
   writes: number;
   /** Requested ids that are not leads of the tenant. */
   unknownIds: string[];
+  /** Requested leads left alone because they have an outcome: only open leads are scored. */
+  closed: number;
 }
 
 export interface RescoreOptions {
@@ -33,7 +35,7 @@ export interface RescoreOptions {
  * Score leads from the store and keep what changed: the new score and its history row, and a
  * write job in the outbox when the change is worth a CRM write, all in one transaction per page.
  * `all` rescores every open lead (engagement decays, so scores move without new activity);
- * `ids` rescores those leads alone (a new lead or activity). Scoring the same data as of the
+ * `ids` rescores those leads alone (a new lead or activity; leads with an outcome are skipped). Scoring the same data as of the
  * same time again changes nothing and writes nothing.
  */
 export async function rescore(
@@ -47,7 +49,7 @@ export async function rescore(
   const pageSize = options.pageSize ?? 2000;
   const modelSet = await models.forTenant(tenant);
   const { settings } = await currentSettings(db, tenant);
-  const result: RescoreResult = { leads: 0, scored: 0, notScored: 0, changed: 0, writes: 0, unknownIds: [] };
+  const result: RescoreResult = { leads: 0, scored: 0, notScored: 0, changed: 0, writes: 0, unknownIds: [], closed: 0 };
 
   const page = async (histories: Awaited<ReturnType<typeof readHistories>>) => {
     const scores = await scoreLeads(modelSet, settings, histories, asOf);
@@ -78,7 +80,9 @@ export async function rescore(
       const histories = await readHistories(db, tenant, { ids: chunk });
       const found = new Set(histories.map((h) => h.lead.id));
       result.unknownIds.push(...chunk.filter((id) => !found.has(id)));
-      if (histories.length) await page(histories);
+      const open = histories.filter((h) => h.outcome === null);
+      result.closed += histories.length - open.length;
+      if (open.length) await page(open);
     }
     return result;
   }

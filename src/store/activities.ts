@@ -12,15 +12,15 @@ export async function insertActivities(
   activities: readonly Activity[],
 ): Promise<UpsertCounts> {
   if (activities.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const rows = await db.query<{ inserted: number }>(
+  const rows = await db.query<{ inserted: number; leads: string[] }>(
     `WITH added AS (
        INSERT INTO activities (tenant_id, lead_id, type, occurred_at, channel, detail)
        SELECT $1, r.lead_id, r.type, r.occurred_at, r.channel, r.detail
        FROM jsonb_to_recordset($2::jsonb) AS r(lead_id text, type text, occurred_at timestamptz, channel text, detail text)
        ON CONFLICT (tenant_id, lead_id, occurred_at, type, detail_key) DO NOTHING
-       RETURNING 1
+       RETURNING lead_id
      )
-     SELECT count(*)::int AS inserted FROM added`,
+     SELECT count(*)::int AS inserted, coalesce(jsonb_agg(DISTINCT lead_id), '[]') AS leads FROM added`,
     [
       tenant,
       JSON.stringify(
@@ -35,7 +35,7 @@ export async function insertActivities(
     ],
   );
   const inserted = rows[0]?.inserted ?? 0;
-  return { inserted, updated: 0, unchanged: activities.length - inserted };
+  return { inserted, updated: 0, unchanged: activities.length - inserted, changedLeadIds: rows[0]?.leads ?? [] };
 }
 
 /** A lead's activities in time order, optionally only those before a time (point in time). */

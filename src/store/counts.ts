@@ -3,6 +3,8 @@ export interface UpsertCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Leads whose stored data this write changed (what needs rescoring). */
+  changedLeadIds?: string[];
 }
 
 export const emptyCounts = (): UpsertCounts => ({ inserted: 0, updated: 0, unchanged: 0 });

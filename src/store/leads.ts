@@ -29,7 +29,7 @@ const toRow = (lead: Lead) => ({
 export async function upsertLeads(db: Queryable, tenant: TenantId, leads: readonly Lead[]): Promise<UpsertCounts> {
   const unique = lastByKey(leads, (l) => l.id);
   if (unique.length === 0) return { inserted: 0, updated: 0, unchanged: leads.length };
-  const rows = await db.query<{ inserted: boolean }>(
+  const rows = await db.query<{ inserted: boolean; lead_id: string }>(
     `INSERT INTO leads AS l (tenant_id, lead_id, created_at, email, first_name, last_name, title, company,
        industry, employees, annual_revenue, country, lead_source, attributes)
      SELECT $1, r.lead_id, r.created_at, r.email, r.first_name, r.last_name, r.title, r.company, r.industry,
@@ -47,11 +47,11 @@ export async function upsertLeads(db: Queryable, tenant: TenantId, leads: readon
            (excluded.created_at, excluded.email, excluded.first_name, excluded.last_name, excluded.title,
             excluded.company, excluded.industry, excluded.employees, excluded.annual_revenue, excluded.country,
             excluded.lead_source, excluded.attributes)
-     RETURNING (xmax = 0) AS inserted`,
+     RETURNING (xmax = 0) AS inserted, lead_id`,
     [tenant, JSON.stringify(unique.map(toRow))],
   );
   const inserted = rows.filter((r) => r.inserted).length;
-  return { inserted, updated: rows.length - inserted, unchanged: leads.length - rows.length };
+  return { inserted, updated: rows.length - inserted, unchanged: leads.length - rows.length, changedLeadIds: rows.map((r) => r.lead_id) };
 }
 
 interface LeadRow {

@@ -45,12 +45,12 @@ const activity = (leadId: string, minute: number, over: Partial<Activity> = {}):
 
 describe('upsertLeads', () => {
   it('inserts, then updates only what changed, and stores every field as given', async () => {
-    expect(await upsertLeads(db, t, [lead('L1'), lead('L2')])).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(await upsertLeads(db, t, [lead('L1'), lead('L2')])).toEqual({ inserted: 2, updated: 0, unchanged: 0, changedLeadIds: ['L1', 'L2'] });
     expect(await getLead(db, t, 'L1')).toEqual(lead('L1'));
 
     const before = await db.query<{ updated_at: Date }>('SELECT updated_at FROM leads WHERE lead_id = $1', ['L2']);
     const counts = await upsertLeads(db, t, [lead('L1', { title: 'CRO', attributes: {} }), lead('L2'), lead('L3')]);
-    expect(counts).toEqual({ inserted: 1, updated: 1, unchanged: 1 });
+    expect({ ...counts, changedLeadIds: counts.changedLeadIds?.sort() }).toEqual({ inserted: 1, updated: 1, unchanged: 1, changedLeadIds: ['L1', 'L3'] });
     expect(await getLead(db, t, 'L1')).toMatchObject({ title: 'CRO', attributes: {} });
     const after = await db.query<{ updated_at: Date }>('SELECT updated_at FROM leads WHERE lead_id = $1', ['L2']);
     expect(after[0]!.updated_at).toEqual(before[0]!.updated_at);
@@ -61,6 +61,7 @@ describe('upsertLeads', () => {
       inserted: 1,
       updated: 0,
       unchanged: 1,
+      changedLeadIds: ['L1'],
     });
     expect((await getLead(db, t, 'L1'))?.title).toBe('new');
   });
@@ -88,14 +89,15 @@ describe('insertActivities', () => {
   it('stores an activity delivered twice once, and keeps activities that differ in type, time or detail', async () => {
     await upsertLeads(db, t, [lead('L1')]);
     const first = await insertActivities(db, t, [activity('L1', 0), activity('L1', 0), activity('L1', 1)]);
-    expect(first).toEqual({ inserted: 2, updated: 0, unchanged: 1 });
+    expect(first).toEqual({ inserted: 2, updated: 0, unchanged: 1, changedLeadIds: ['L1'] });
+    expect((await insertActivities(db, t, [activity('L1', 0)])).changedLeadIds).toEqual([]);
     const second = await insertActivities(db, t, [
       activity('L1', 0),
       activity('L1', 0, { type: 'pricing_page_view' }),
       activity('L1', 0, { detail: null }),
       activity('L1', 0, { channel: 'email' }), // channel is not part of what makes an activity the same
     ]);
-    expect(second).toEqual({ inserted: 2, updated: 0, unchanged: 2 });
+    expect(second).toEqual({ inserted: 2, updated: 0, unchanged: 2, changedLeadIds: ['L1'] });
     expect(await listActivities(db, t, 'L1')).toHaveLength(4);
   });
 

@@ -23,6 +23,8 @@ export interface ImportResult {
   /** Every rejected record, up to `maxListedRejections`; the rest are only counted. */
   rejections: Rejection[];
   rejectionsNotListed: number;
+  /** Leads whose data this import added or changed: what real-time scoring rescores. */
+  changedLeadIds: Set<string>;
 }
 
 export interface ImportOptions {
@@ -45,6 +47,11 @@ export async function importFromSource(
     streams: { leads: newStream(), activities: newStream(), outcomes: newStream() },
     rejections: [],
     rejectionsNotListed: 0,
+    changedLeadIds: new Set(),
+  };
+  const changed = (counts: UpsertCounts) => {
+    for (const id of counts.changedLeadIds ?? []) result.changedLeadIds.add(id);
+    return counts;
   };
   const reject = (stream: StreamName, rejection: Rejection) => {
     result.streams[stream].rejected++;
@@ -59,7 +66,7 @@ export async function importFromSource(
 
   for await (const batch of readAhead(source.readLeads(null))) {
     const records = takeBatch('leads', batch);
-    addCounts(result.streams.leads, await upsertLeads(db, tenant, records.map((r) => r.value)));
+    addCounts(result.streams.leads, changed(await upsertLeads(db, tenant, records.map((r) => r.value))));
   }
 
   for await (const batch of readAhead(source.readActivities(null))) {
@@ -73,7 +80,7 @@ export async function importFromSource(
       });
       return insertActivities(tx, tenant, accepted.map((r) => r.value));
     });
-    addCounts(result.streams.activities, counts);
+    addCounts(result.streams.activities, changed(counts));
   }
 
   for await (const batch of readAhead(source.readOutcomes(null))) {

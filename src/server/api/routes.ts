@@ -128,9 +128,14 @@ export function apiRouter(deps: ApiDeps): Router {
     let score = (await getScores(deps.db, tenant, [id])).get(id)?.score;
     if (!score) {
       // Never scored yet (just arrived): score it now rather than answer with a blank.
-      await rescore(deps.db, deps.models, tenant, { ids: [id] });
-      scoresComputed.inc({ path: 'realtime' });
-      score = (await getScores(deps.db, tenant, [id])).get(id)!.score;
+      const done = await rescore(deps.db, deps.models, tenant, { ids: [id] });
+      scoresComputed.inc({ path: 'realtime' }, done.leads);
+      score = (await getScores(deps.db, tenant, [id])).get(id)?.score ?? {
+        status: 'not_scored',
+        leadId: id,
+        reason: 'the lead already has an outcome (converted or closed); only open leads are scored',
+        scoredAt: new Date(),
+      };
     }
     const history = await getScoreHistory(deps.db, tenant, id);
     res.json({

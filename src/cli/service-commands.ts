@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { LeadscoreError, type TenantId } from '../domain/index.js';
+import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { rescore } from '../scoring/rescore.js';
+import { API_SCOPES, createApiKey, ensureTenant, migrate, openDatabase, type ApiScope } from '../store/index.js';
+import { EXIT } from './exit.js';
+import { ProgressBar } from './progress.js';
+
+/** `leadscore rescore`: every open lead of a tenant, or the given ones, as of now or --as-of. */
+export async function runRescore(
+  config: Config,
+  args: { tenant: TenantId; leads: string[]; asOf: Date | null; json: boolean },
+  out: (text: string) => void,
+): Promise<number> {
+  const db = await openDatabase(config.database, 'leadscore rescore');
+  const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
+  const progress = new ProgressBar('rescore');
+  try {
+    await migrate(db);
+    const started = Date.now();
+    const total = args.leads.length || Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM leads WHERE tenant_id = $1`, [args.tenant]))[0]!.n);
+    const result = await rescore(db, models, args.tenant, args.leads.length ? { ids: args.leads } : { all: true }, {
+      ...(args.asOf ? { asOf: args.asOf } : {}),
+      onProgress: (done) => progress.update(done.leads, total, 'leads'),
+    });
+    progress.done();
+    const modelVersion = (await models.forTenant(args.tenant))?.manifest.version ?? null;
+    const seconds = (Date.now() - started) / 1000;
+    if (args.json) out(JSON.stringify({ tenant: args.tenant, modelVersion, seconds, ...result }, null, 2) + '\n');
+    else {
+      out(
+        `Rescored ${result.leads} open lead${result.leads === 1 ? '' : 's'} of tenant "${args.tenant}" in ${seconds.toFixed(1)} s with model ${modelVersion ?? '(none)'}: ` +
+          `${result.scored} scored, ${result.notScored} not scorable yet; ${result.changed} changed, ${result.writes} CRM write job${result.writes === 1 ? '' : 's'} queued.\n`,
+      );
+      if (result.unknownIds.length) out(`Not leads of this tenant: ${result.unknownIds.slice(0, 20).join(', ')}${result.unknownIds.length > 20 ? ', ...' : ''}\n`);
+      if (result.closed) out(`${result.closed} of the given leads have an outcome and were left alone.\n`);
+    }
+    return result.unknownIds.length ? EXIT.rejectedRows : EXIT.ok;
+  } finally {
+    progress.done();
+    await models.close();
+    await db.close();
+  }
+}
+
+/** `leadscore api-key create`: prints the key once; only its hash is stored. */
+export async function runCreateApiKey(
+  config: Config,
+  args: { tenant: TenantId; scopes: string[]; label: string },
+  out: (text: string) => void,
+): Promise<number> {
+  const unknown = args.scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+  if (unknown.length) throw new LeadscoreError('USAGE', `--scopes: unknown scope(s) ${unknown.join(', ')}; choose from ${API_SCOPES.join(', ')}`);
+  const db = await openDatabase(config.database, 'leadscore api-key create');
+  try {
+    await migrate(db);
+    await ensureTenant(db, args.tenant, args.tenant);
+    const { key, keyId } = await createApiKey(db, args.tenant, args.scopes as ApiScope[], args.label);
+    out(`${key}\n`);
+    process.stderr.write(`leadscore: API key ${keyId} for tenant "${args.tenant}" with scopes ${args.scopes.join(', ')}; it is shown only this once\n`);
+    return EXIT.ok;
+  } finally {
+    await db.close();
+  }
+}
