@@ -19,6 +19,7 @@ export interface AppDeps {
   /** Scoring: the API is mounted only with models and a job runner. */
   models?: ModelSource & { defaultLoaded(): Promise<boolean> };
   jobs?: JobRunner;
+  onSettingsSaved?: (tenant: TenantId) => Promise<void>;
 }
 
 /** Requests being handled, so a stop can wait for them before closing the models and database. */
@@ -101,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 
-  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs }));
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}) }));
 
   app.get('/', async (_req, res, next) => {
     try {

@@ -8,11 +8,13 @@ import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openData
 import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
 import { JobRunner } from './job-runner.js';
+import { RescoreScheduler } from './scheduler.js';
 
 export interface RunningServer {
   url: string;
   db: Database;
   jobs: JobRunner;
+  scheduler: RescoreScheduler;
   /** The admin key created at this start, shown once; null when one existed or was given. */
   newApiKey: { tenant: TenantId; key: string } | null;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
   });
   const jobs = new JobRunner(db, models, log);
+  const scheduler = new RescoreScheduler(db, jobs, log);
   let server: Server | null = null;
   let app: ReturnType<typeof createApp> | null = null;
   let newApiKey: RunningServer['newApiKey'] = null;
@@ -47,7 +50,17 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.
     if (seeded && config.demo) await jobs.enqueueRescore(config.demo.tenant, { all: true });
-    app = createApp({ db, log, schemaVersion: version, demoTenant: config.demo?.tenant ?? null, startedAt: new Date(), models, jobs });
+    await scheduler.start();
+    app = createApp({
+      db,
+      log,
+      schemaVersion: version,
+      demoTenant: config.demo?.tenant ?? null,
+      startedAt: new Date(),
+      models,
+      jobs,
+      onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+    });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));
       s.once('error', (err: NodeJS.ErrnoException) =>
@@ -59,6 +72,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       );
     });
   } catch (err) {
+    await scheduler.stop();
     await jobs.stop();
     await models.close();
     await db.close();
@@ -73,6 +87,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     url: `http://${shownHost}:${port}`,
     db,
     jobs,
+    scheduler,
     newApiKey,
     close: async () => {
       const closed = new Promise<void>((resolve) => running.close(() => resolve()));
@@ -81,6 +96,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       for (let waited = 0; inFlight(handling) > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       running.closeAllConnections();
       await closed;
+      await scheduler.stop();
       await jobs.stop();
       await models.close();
       await db.close();

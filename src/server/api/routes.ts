@@ -18,6 +18,8 @@ export interface ApiDeps {
   jobs: JobRunner;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** Called after a tenant's settings changed (schedules follow them). */
+  onSettingsSaved?: (tenant: TenantId) => Promise<void>;
 }
 
 const reasonOut = (r: ScoreReason) => ({ text: r.text, weight: Math.round(r.contribution * 1000) / 1000, direction: r.direction, feature: r.feature });
@@ -166,6 +168,7 @@ export function apiRouter(deps: ApiDeps): Router {
     await checkResolvable(deps, tenant, body.settings);
     const saved = await saveSettings(deps.db, tenant, body.settings, changedBy(req), body.expected_version === undefined ? {} : { expectedVersion: body.expected_version });
     settingsCache.delete(tenant);
+    await deps.onSettingsSaved?.(tenant);
     req.log.info('settings saved', { version: saved.version, changes: saved.changes.map((c) => c.field) });
     res.json(settingsOut(saved));
   });
@@ -200,6 +203,7 @@ export function apiRouter(deps: ApiDeps): Router {
     const tenant = tenantOf(req);
     const restored = await restoreSettings(deps.db, tenant, body.version, changedBy(req));
     settingsCache.delete(tenant);
+    await deps.onSettingsSaved?.(tenant);
     res.json(settingsOut(restored));
   });
 
