@@ -122,6 +122,8 @@ function popcount(x: number): number {
 /** Tables for a whole ensemble; build once per loaded model, then explain any number of rows. */
 export class FastTreeShap {
   private readonly trees: TreeTables[];
+  /** Per-node masks for one row, reused across calls. */
+  private readonly scratch: Int32Array;
   readonly base: number;
 
   constructor(private readonly ensemble: TreeEnsemble) {
@@ -131,6 +133,7 @@ export class FastTreeShap {
       return { tree, categories: categoryTables(tree), leaves: leafTables(tree), expected, ...maskOrder(tree) };
     });
     this.base = this.trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
+    this.scratch = new Int32Array(Math.max(1, ...ensemble.trees.map((t) => t.feature.length)));
   }
 
   /**
@@ -138,9 +141,12 @@ export class FastTreeShap {
    * the block: the leaf's table stays in cache and the loops have no branches worth predicting.
    */
   values(matrix: FeatureMatrix): ShapResult {
+    if (matrix.rows === 1) return { base: this.base, values: this.valuesOfOneRow(matrix.values, matrix.cols) };
     const cols = matrix.cols;
     const out = new Float64Array(matrix.rows * cols);
-    const block = 256;
+    // Blocks of up to 256 rows, no larger than the input: a single row (real-time scoring) must not
+    // pay for allocating and clearing buffers sized for 256.
+    const block = Math.max(1, Math.min(256, matrix.rows));
     const maxNodes = Math.max(1, ...this.trees.map((t) => t.tree.feature.length));
     const agrees = new Uint8Array(maxNodes * block);
     // Per node, the mask bits of the path features the row disagrees with, built parent to child.
@@ -201,5 +207,36 @@ export class FastTreeShap {
       for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) out[(start + r) * cols + c] = sums[c * block + r]!;
     }
     return { base: this.base, values: out };
+  }
+
+  /** The same sums for one row without the block machinery: real-time scoring explains one lead at a time. */
+  private valuesOfOneRow(values: Float64Array, cols: number): Float64Array {
+    const out = new Float64Array(cols);
+    const cleared = this.scratch;
+    const counts = this.ensemble.categoryCounts;
+    for (const t of this.trees) {
+      const tree = t.tree;
+      const { order, parent, bit, isLeft } = t;
+      cleared[0] = 0;
+      for (let o = 0; o < order.length; o++) {
+        const from = parent[o]!;
+        const f = tree.feature[from]!;
+        const v = values[f]!;
+        const table = t.categories[from];
+        let goesLeft: number;
+        if (table) goesLeft = Number.isInteger(v) && v >= 0 && v < counts[f]! ? table[v]! : tree.missingLeft[from]!;
+        else goesLeft = v !== v ? tree.missingLeft[from]! : Math.fround(v) <= tree.threshold[from]! ? 1 : 0;
+        cleared[order[o]!] = cleared[from]! | (goesLeft === isLeft[o] ? 0 : 1 << bit[o]!);
+      }
+      for (const leaf of t.leaves) {
+        const k = leaf.features.length;
+        if (k === 0) continue;
+        const at = (((1 << k) - 1) & ~cleared[leaf.node]!) * k;
+        const table = leaf.contributions;
+        const features = leaf.features;
+        for (let j = 0; j < k; j++) out[features[j]!]! += table[at + j]!;
+      }
+    }
+    return out;
   }
 }

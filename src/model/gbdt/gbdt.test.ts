@@ -207,5 +207,13 @@ describe('FastTreeShap', () => {
     let worst = 0;
     for (let i = 0; i < slow.values.length; i++) worst = Math.max(worst, Math.abs(fast.values[i]! - slow.values[i]!));
     expect(worst).toBeLessThan(1e-9);
+    // One row at a time (real-time scoring takes another path) gives the same values.
+    const explainer = new FastTreeShap(ensemble);
+    let worstSingle = 0;
+    for (let r = 0; r < 200; r++) {
+      const one = explainer.values({ rows: 1, cols: 4, values: matrix.values.slice(r * 4, r * 4 + 4) }).values;
+      for (let c = 0; c < 4; c++) worstSingle = Math.max(worstSingle, Math.abs(one[c]! - slow.values[r * 4 + c]!));
+    }
+    expect(worstSingle).toBeLessThan(1e-9);
   });
 });
