@@ -29,13 +29,19 @@ export interface FolderModelSourceOptions {
  */
 export class FolderModelSource implements ModelSource {
   private readonly loaded = new Map<string, Promise<LoadedModelSet | null>>();
+  /** Whether a tenant has a model folder of its own, looked up at most every 30 s (it is asked per request). */
+  private readonly ownFolder = new Map<TenantId, { dir: string | null; until: number }>();
 
   constructor(private readonly options: FolderModelSourceOptions) {}
 
   forTenant(tenant: TenantId): Promise<LoadedModelSet | null> {
-    const own = this.options.tenantsDir ? path.join(this.options.tenantsDir, tenant) : null;
-    if (own && fs.existsSync(path.join(own, 'manifest.json'))) return this.load(own, tenant);
-    return this.load(this.options.defaultDir, tenant);
+    let own = this.ownFolder.get(tenant);
+    if (!own || own.until < Date.now()) {
+      const dir = this.options.tenantsDir ? path.join(this.options.tenantsDir, tenant) : null;
+      own = { dir: dir && fs.existsSync(path.join(dir, 'manifest.json')) ? dir : null, until: Date.now() + 30_000 };
+      this.ownFolder.set(tenant, own);
+    }
+    return this.load(own.dir ?? this.options.defaultDir, tenant);
   }
 
   /** Ready when the default model loads: what `/readyz` asks. */

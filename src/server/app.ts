@@ -24,19 +24,16 @@ export interface AppDeps {
 
 /** Requests being handled, so a stop can wait for them before closing the models and database. */
 export function inFlight(app: Express): number {
-  return (app.locals.inFlight as number | undefined) ?? 0;
+  return (app.locals.busy as { count: number } | undefined)?.count ?? 0;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.locals.inFlight = 0;
-  app.use((_req, res, next) => {
-    app.locals.inFlight++;
-    res.once('close', () => app.locals.inFlight--);
-    next();
-  });
+  // Handlers still running (a client that hung up does not stop its handler).
+  const busy = { count: 0 };
+  app.locals.busy = busy;
 
   // A request id on every request and log line (a caller's own X-Request-Id is kept when sane);
   // one line per request with its route, status and time, never its body.
@@ -102,7 +99,7 @@ export function createApp(deps: AppDeps): Express {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 
-  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}) }));
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}) }));
 
   app.get('/', async (_req, res, next) => {
     try {

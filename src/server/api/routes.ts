@@ -1,4 +1,4 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { scoresComputed } from '../../config/metrics.js';
 import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
 import { previewSettings } from '../../scoring/preview.js';
@@ -18,6 +18,8 @@ export interface ApiDeps {
   jobs: JobRunner;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** Counts handlers running, so a stop can wait for them before closing the models. */
+  busy?: { count: number };
   /** Called after a tenant's settings changed (schedules follow them). */
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
 }
@@ -82,13 +84,25 @@ export function apiRouter(deps: ApiDeps): Router {
     return settings;
   };
 
+  const busy = deps.busy ?? { count: 0 };
+  // Every handler counts itself while it runs, whether or not its client is still there.
+  const handler =
+    (fn: (req: Request, res: Response) => Promise<void>) =>
+    async (req: Request, res: Response): Promise<void> => {
+      busy.count++;
+      try {
+        await fn(req, res);
+      } finally {
+        busy.count--;
+      }
+    };
   router.use(express.json({ limit: deps.bodyLimit ?? 256 * 1024, strict: true, type: ['application/json', 'application/*+json'] }));
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
 
-  router.post('/score', requireScope('score'), async (req, res) => {
+  router.post('/score', requireScope('score'), handler(async (req, res) => {
     const body = parseBody(ScoreRequestSchema, req.body);
     const asOf = body.as_of ? new Date(body.as_of) : new Date();
     const leadId = body.lead.id ?? 'request';
@@ -120,9 +134,9 @@ export function apiRouter(deps: ApiDeps): Router {
     const [score] = await scoreLeads(await deps.models.forTenant(tenant), await settingsOf(tenant), [{ lead, activities, outcome: null }], asOf);
     scoresComputed.inc({ path: 'api' });
     res.json(scoreOut(score!, body.lead.id ?? null));
-  });
+  }));
 
-  router.get('/leads/:source/:id/score', requireScope('scores:read'), async (req, res) => {
+  router.get('/leads/:source/:id/score', requireScope('scores:read'), handler(async (req, res) => {
     const tenant = tenantOf(req);
     const { source, id } = req.params as { source: string; id: string };
     const stored = await getLeadSource(deps.db, tenant, id);
@@ -156,13 +170,13 @@ export function apiRouter(deps: ApiDeps): Router {
         model_version: h.modelVersion,
       })),
     });
-  });
+  }));
 
-  router.get('/settings', requireScope('admin'), async (req, res) => {
+  router.get('/settings', requireScope('admin'), handler(async (req, res) => {
     res.json(settingsOut(await currentSettings(deps.db, tenantOf(req))));
-  });
+  }));
 
-  router.put('/settings', requireScope('admin'), async (req, res) => {
+  router.put('/settings', requireScope('admin'), handler(async (req, res) => {
     const body = parseBody(SettingsPutSchema, req.body);
     const tenant = tenantOf(req);
     await checkResolvable(deps, tenant, body.settings);
@@ -171,9 +185,9 @@ export function apiRouter(deps: ApiDeps): Router {
     await deps.onSettingsSaved?.(tenant);
     req.log.info('settings saved', { version: saved.version, changes: saved.changes.map((c) => c.field) });
     res.json(settingsOut(saved));
-  });
+  }));
 
-  router.post('/settings/preview', requireScope('admin'), async (req, res) => {
+  router.post('/settings/preview', requireScope('admin'), handler(async (req, res) => {
     const body = parseBody(SettingsPreviewRequestSchema, req.body);
     const tenant = tenantOf(req);
     await checkResolvable(deps, tenant, body.settings);
@@ -192,32 +206,32 @@ export function apiRouter(deps: ApiDeps): Router {
         historical_conversion_rate: t.historicalConversionRate,
       })),
     });
-  });
+  }));
 
-  router.get('/settings/history', requireScope('admin'), async (req, res) => {
+  router.get('/settings/history', requireScope('admin'), handler(async (req, res) => {
     res.json({ versions: (await settingsHistory(deps.db, tenantOf(req))).map(settingsOut) });
-  });
+  }));
 
-  router.post('/settings/restore', requireScope('admin'), async (req, res) => {
+  router.post('/settings/restore', requireScope('admin'), handler(async (req, res) => {
     const body = parseBody(SettingsRestoreSchema, req.body);
     const tenant = tenantOf(req);
     const restored = await restoreSettings(deps.db, tenant, body.version, changedBy(req));
     settingsCache.delete(tenant);
     await deps.onSettingsSaved?.(tenant);
     res.json(settingsOut(restored));
-  });
+  }));
 
-  router.post('/rescore', requireScope('admin'), async (req, res) => {
+  router.post('/rescore', requireScope('admin'), handler(async (req, res) => {
     const body = parseBody(RescoreRequestSchema, req.body);
     const job = await deps.jobs.enqueueRescore(tenantOf(req), 'all' in body ? { all: true } : { leads: body.leads });
     res.status(202).location(`/api/v1/jobs/${job.id}`).json(jobOut(job));
-  });
+  }));
 
-  router.get('/jobs/:id', requireScope('admin'), async (req, res) => {
+  router.get('/jobs/:id', requireScope('admin'), handler(async (req, res) => {
     const job = await getJob(deps.db, tenantOf(req), (req.params as { id: string }).id);
     if (!job) throw new ApiError(404, 'NOT_FOUND', `no job "${(req.params as { id: string }).id}" in this account`);
     res.json(jobOut(job));
-  });
+  }));
 
   router.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `no API route ${req.method} ${req.baseUrl}${req.path}; see /api/v1/openapi.json`)));
   return router;
