@@ -86,12 +86,16 @@ export async function rescore(
     }
     return result;
   }
-  let after: string | undefined;
+  // The next page is read while this one is scored: the database and the scoring overlap.
+  const read = (after?: string) => readHistories(db, tenant, { ...(after === undefined ? {} : { after }), limit: pageSize, openOnly: true });
+  let next = read();
   for (;;) {
-    const histories = await readHistories(db, tenant, { after, limit: pageSize, openOnly: true });
+    const histories = await next;
     if (histories.length === 0) break;
+    next = read(histories[histories.length - 1]!.lead.id);
+    // A failed scoring page must not leave the read ahead's own failure unhandled.
+    next.catch(() => undefined);
     await page(histories);
-    after = histories[histories.length - 1]!.lead.id;
   }
   return result;
 }
