@@ -9,7 +9,7 @@ import { EXIT, exitCodeFor } from './exit.js';
 import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
-import { runCreateApiKey, runRescore } from './service-commands.js';
+import { runConnectSalesforce, runCreateApiKey, runRescore } from './service-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -22,6 +22,8 @@ Commands:
       [--no-score]            open leads it adds or changes are then scored (unless --no-score)
   rescore [--tenant T]        rescore every open lead of tenant T now (or --lead ID, repeatable)
       [--lead ID] [--as-of ISO] [--json]
+  connect salesforce --jwt [--tenant T] [--json]
+                              connect a Salesforce org with the JWT bearer flow (SALESFORCE_*)
   api-key create [--tenant T] [--scopes S] [--label L]
                               make an API key (scopes: scores:read,score,admin; default all)
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
@@ -228,6 +230,17 @@ async function run(argv: string[]): Promise<number> {
       }
       const scopes = (v.scopes ?? 'scores:read,score,admin').split(',').map((s) => s.trim()).filter(Boolean);
       return runCreateApiKey(config(), { tenant: tenantOption(v.tenant), scopes, label: v.label ?? '' }, write);
+    }
+    case 'connect': {
+      const [crm, ...more] = rest;
+      if (crm !== 'salesforce') usage('leadscore connect needs a CRM: salesforce');
+      let v: { tenant?: string; jwt?: boolean; json?: boolean };
+      try {
+        v = parseArgs({ args: more, options: { tenant: { type: 'string' }, jwt: { type: 'boolean' }, json: { type: 'boolean' } }, strict: true }).values;
+      } catch (err) {
+        return usage(`leadscore connect salesforce: ${(err as Error).message}`);
+      }
+      return runConnectSalesforce(config(), { tenant: tenantOption(v.tenant), jwt: v.jwt === true, json: v.json === true }, write);
     }
     case 'migrate': {
       parse({});

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { jwtBearerTokens, salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { loadVault } from '../config/secrets.js';
+import { connectSalesforce } from '../server/salesforce-connect.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
@@ -59,6 +62,29 @@ export async function runCreateApiKey(
     const { key, keyId } = await createApiKey(db, args.tenant, args.scopes as ApiScope[], args.label);
     out(`${key}\n`);
     process.stderr.write(`leadscore: API key ${keyId} for tenant "${args.tenant}" with scopes ${args.scopes.join(', ')}; it is shown only this once\n`);
+    return EXIT.ok;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `leadscore connect salesforce --tenant T --jwt`: connect one org through the JWT bearer flow. */
+export async function runConnectSalesforce(config: Config, args: { tenant: TenantId; jwt: boolean; json: boolean }, out: (text: string) => void): Promise<number> {
+  if (!args.jwt) {
+    throw new LeadscoreError('USAGE', 'from the command line only the JWT bearer flow connects (--jwt); admins connect through the app at /oauth/salesforce/start');
+  }
+  const app = salesforceAppFromEnv(process.env);
+  if (!app) throw new LeadscoreError('CONFIG_INVALID', 'SALESFORCE_CLIENT_ID is not set: create a Connected App and set SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY');
+  const tokens = await jwtBearerTokens(app);
+  const db = await openDatabase(config.database, 'leadscore connect salesforce');
+  try {
+    await migrate(db);
+    const result = await connectSalesforce(db, loadVault(config.encryptionKey, config.dataDir), app, args.tenant, tokens);
+    if (args.json) out(JSON.stringify(result, null, 2) + '\n');
+    else {
+      out(`Connected Salesforce org ${result.orgId} (${result.instanceUrl}) to tenant "${args.tenant}" as ${result.connectionId}.\n`);
+      out(result.missingFields.length ? `Missing fields (install the Leadscore package or create them):\n${result.missingFields.map((f) => `  ${f}`).join('\n')}\n` : 'Every Leadscore field exists on Lead and Contact.\n');
+    }
     return EXIT.ok;
   } finally {
     await db.close();

@@ -38,6 +38,13 @@ const EnvSchema = z.object({
   ),
   DEMO_LEADS: integer(0, 1_000_000, 2000),
   DEMO_SEED: integer(0, 2 ** 31 - 1, 42),
+  LEADSCORE_ENCRYPTION_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected the base64 of 32 random bytes (openssl rand -base64 32)')
+      .optional(),
+  ),
   LEADSCORE_BOOTSTRAP_API_KEY: z.preprocess(
     emptyAsUndefined,
     z
@@ -59,6 +66,8 @@ export interface Config {
   demo: { tenant: z.infer<typeof TenantIdSchema>; leads: number; seed: number } | null;
   /** An admin API key to create at start instead of a random one (scripts, tests). */
   bootstrapApiKey: string | null;
+  /** Key sealing CRM tokens at rest; without it, a key file in DATA_DIR (fine for one machine). */
+  encryptionKey: string | null;
 }
 
 /** Parse the environment once. A wrong value stops the start with a message naming the variable. */
@@ -69,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const variable = String(issue.path[0] ?? '?');
       const value = env[variable];
       const shown =
-        value === undefined || variable === 'LEADSCORE_BOOTSTRAP_API_KEY' ? '' : ` (got ${JSON.stringify(variable === 'DATABASE_URL' ? redactUrl(value) : value)})`;
+        value === undefined || variable === 'LEADSCORE_BOOTSTRAP_API_KEY' || variable === 'LEADSCORE_ENCRYPTION_KEY' ? '' : ` (got ${JSON.stringify(variable === 'DATABASE_URL' ? redactUrl(value) : value)})`;
       return `${variable}: ${issue.message}${shown}`;
     });
     throw new LeadscoreError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -86,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     demo: e.DEMO_TENANT === '' ? null : { tenant: e.DEMO_TENANT, leads: e.DEMO_LEADS, seed: e.DEMO_SEED },
     bootstrapApiKey: e.LEADSCORE_BOOTSTRAP_API_KEY ?? null,
+    encryptionKey: e.LEADSCORE_ENCRYPTION_KEY ?? null,
   };
 }
 

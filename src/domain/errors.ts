@@ -16,7 +16,11 @@ export type ErrorCode =
   | 'SETTINGS_INVALID'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
-  | 'MODEL_UNAVAILABLE';
+  | 'MODEL_UNAVAILABLE'
+  | 'CRM_NOT_CONFIGURED'
+  | 'CRM_AUTH_FAILED'
+  | 'CRM_AUTH_REVOKED'
+  | 'CRM_REQUEST_FAILED';
 
 export class LeadscoreError extends Error {
   readonly code: ErrorCode;

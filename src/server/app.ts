@@ -8,6 +8,9 @@ import { countPendingOutbox, countTenantData, latestImportRun, type Database } f
 import { errorHandler } from './api/errors.js';
 import { apiRouter } from './api/routes.js';
 import { homePage } from './home.js';
+import { salesforceOAuthRouter } from './oauth-routes.js';
+import type { SalesforceApp } from '../../connectors/salesforce/index.js';
+import type { Vault } from '../config/secrets.js';
 import type { JobRunner } from './job-runner.js';
 
 export interface AppDeps {
@@ -20,6 +23,8 @@ export interface AppDeps {
   models?: ModelSource & { defaultLoaded(): Promise<boolean> };
   jobs?: JobRunner;
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
+  /** Salesforce's OAuth routes, when a Connected App is configured. */
+  salesforce?: { app: SalesforceApp; vault: Vault } | null;
 }
 
 /** Requests being handled, so a stop can wait for them before closing the models and database. */
@@ -99,6 +104,7 @@ export function createApp(deps: AppDeps): Express {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 
+  if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
   if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}) }));
 
   app.get('/', async (_req, res, next) => {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../config/log.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
+import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { loadVault } from '../config/secrets.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
 import { createApp, inFlight } from './app.js';
@@ -23,6 +25,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Folder of the model tenants without their own use (default: the shipped models/default). */
   defaultModelDir?: string;
+  /** Where connector settings (SALESFORCE_*, PUBLIC_URL) are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -30,7 +34,10 @@ export interface StartOptions {
  * exists, start the job runner, and listen.
  */
 export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  // Connector settings are checked before anything starts: a wrong one stops the start.
+  const salesforceApp = salesforceAppFromEnv(options.env ?? process.env);
   const db = await openDatabase(config.database, 'leadscore serve');
+  const vault = loadVault(config.encryptionKey, config.dataDir);
   const models = new FolderModelSource({
     defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL,
     tenantsDir: path.join(config.dataDir, 'models'),
@@ -60,6 +67,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       models,
       jobs,
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+      salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));

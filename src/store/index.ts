@@ -13,3 +13,4 @@ export * from './histories.js';
 export * from './scores.js';
 export * from './api-keys.js';
 export * from './jobs.js';
+export * from './connections.js';

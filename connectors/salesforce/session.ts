@@ -1,0 +1,57 @@
+import jsforce from 'jsforce';
+import { LeadscoreError } from '../../src/domain/index.js';
+import { authError, type SalesforceTokens } from './oauth.js';
+import { SALESFORCE_API_VERSION, type SalesforceApp } from './options.js';
+
+export interface SalesforceSession {
+  connection: jsforce.Connection;
+  tokens: SalesforceTokens;
+  /** A REST call under /services/data/vXX.X; vendor errors come back as coded errors. */
+  get<T>(path: string): Promise<T>;
+}
+
+/**
+ * An API session for an org. An expired access token (401 INVALID_SESSION_ID) is renewed with the
+ * refresh token and the call retried once by jsforce; `onRefresh` receives the new tokens to
+ * store. A revoked refresh token becomes CRM_AUTH_REVOKED: the connection needs a reconnect.
+ */
+export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefresh: (tokens: SalesforceTokens) => void | Promise<void>): SalesforceSession {
+  const connection = new jsforce.Connection({
+    oauth2: {
+      loginUrl: tokens.loginUrl,
+      clientId: app.clientId,
+      ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}),
+      ...(app.redirectUri ? { redirectUri: app.redirectUri } : {}),
+    },
+    instanceUrl: tokens.instanceUrl,
+    accessToken: tokens.accessToken,
+    ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+    version: SALESFORCE_API_VERSION,
+  });
+  const session: SalesforceSession = {
+    connection,
+    tokens,
+    async get<T>(path: string): Promise<T> {
+      try {
+        return (await connection.request<T>(`/services/data/v${SALESFORCE_API_VERSION}${path}`)) as T;
+      } catch (err) {
+        throw translate(err, `GET ${path}`);
+      }
+    },
+  };
+  connection.on('refresh', (accessToken: string) => {
+    session.tokens = { ...session.tokens, accessToken, issuedAt: String(Date.now()) };
+    void onRefresh(session.tokens);
+  });
+  return session;
+}
+
+/** Vendor errors become coded errors where they enter. */
+export function translate(err: unknown, what: string): LeadscoreError {
+  if (err instanceof LeadscoreError) return err;
+  const e = err as { name?: string; errorCode?: string; message?: string };
+  if (e.name === 'invalid_grant' || e.errorCode === 'invalid_grant' || /invalid_grant|expired access\/refresh token/.test(e.message ?? '')) {
+    return authError(err, 'the refresh token');
+  }
+  return new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce ${what} failed: ${e.errorCode ? `${e.errorCode}: ` : ''}${e.message ?? String(err)}`, { cause: err });
+}
