@@ -4,3 +4,4 @@ export * from './options.js';
 export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens } from './oauth.js';
 export { openSession, translate, type SalesforceSession } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
+export { SalesforceSource, type SalesforceSourceOptions } from './source.js';

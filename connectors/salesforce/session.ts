@@ -8,6 +8,8 @@ export interface SalesforceSession {
   tokens: SalesforceTokens;
   /** A REST call under /services/data/vXX.X; vendor errors come back as coded errors. */
   get<T>(path: string): Promise<T>;
+  /** A GET of a path the API itself returned (e.g. nextRecordsUrl). */
+  getUrl<T>(url: string): Promise<T>;
 }
 
 /**
@@ -36,6 +38,13 @@ export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefr
         return (await connection.request<T>(`/services/data/v${SALESFORCE_API_VERSION}${path}`)) as T;
       } catch (err) {
         throw translate(err, `GET ${path}`);
+      }
+    },
+    async getUrl<T>(url: string): Promise<T> {
+      try {
+        return (await connection.request<T>(url)) as T;
+      } catch (err) {
+        throw translate(err, `GET ${url}`);
       }
     },
   };

@@ -1,0 +1,166 @@
+import type { Activity, Lead, LeadSource, Outcome, ReadBatch, Rejection, SourceRecord } from '../../src/domain/index.js';
+import { ActivitySchema, LeadSchema } from '../../src/domain/index.js';
+import type { SalesforceSession } from './session.js';
+
+/** A record as the REST query answer has it: `attributes` plus the selected fields. */
+type SfRecord = { attributes: { type: string; url: string }; Id: string; SystemModstamp: string; [field: string]: unknown };
+interface QueryAnswer {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: SfRecord[];
+}
+
+export interface SalesforceSourceOptions {
+  /** Edits can commit with a SystemModstamp slightly behind the newest one seen: re-read this much. */
+  overlapSeconds?: number;
+  /** Lead statuses that mean "disqualified" (an outcome that did not convert). */
+  disqualifiedStatuses?: string[];
+}
+
+const LEAD_FIELDS = ['Id', 'CreatedDate', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'Industry', 'NumberOfEmployees', 'AnnualRevenue', 'Country', 'LeadSource', 'SystemModstamp'];
+
+/** Salesforce lead ids start with 00Q; a Task's WhoId may also be a Contact (003). */
+const isLeadId = (id: unknown): id is string => typeof id === 'string' && id.startsWith('00Q');
+const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+const soqlTime = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Reads an org's leads, activities and outcomes through the REST query API, incrementally by
+ * SystemModstamp. A cursor is the newest SystemModstamp already read; each read starts a little
+ * before it (the overlap) so an edit committed late is not missed, and the store's upserts make
+ * the re-read rows no-ops. Pages follow `nextRecordsUrl`.
+ */
+export class SalesforceSource implements LeadSource {
+  private readonly overlapMs: number;
+  private readonly disqualified: string[];
+
+  constructor(
+    private readonly session: SalesforceSession,
+    options: SalesforceSourceOptions = {},
+  ) {
+    this.overlapMs = (options.overlapSeconds ?? 300) * 1000;
+    this.disqualified = options.disqualifiedStatuses ?? ['Unqualified', 'Disqualified'];
+  }
+
+  readLeads(cursor: string | null): AsyncIterable<ReadBatch<Lead>> {
+    return this.read('Lead', `SELECT ${LEAD_FIELDS.join(', ')} FROM Lead`, [], cursor, (r) => {
+      const lead = {
+        id: r.Id,
+        createdAt: new Date(String(r.CreatedDate)),
+        email: text(r.Email),
+        firstName: text(r.FirstName),
+        lastName: text(r.LastName),
+        title: text(r.Title),
+        company: text(r.Company),
+        industry: text(r.Industry),
+        employees: typeof r.NumberOfEmployees === 'number' ? r.NumberOfEmployees : null,
+        annualRevenue: typeof r.AnnualRevenue === 'number' ? r.AnnualRevenue : null,
+        country: text(r.Country),
+        leadSource: text(r.LeadSource),
+        attributes: {},
+      };
+      return checked(LeadSchema, lead, r);
+    });
+  }
+
+  async *readActivities(cursor: string | null): AsyncIterable<ReadBatch<Activity>> {
+    // Tasks (calls, emails) and Events (meetings) name their lead in WhoId; campaign responses
+    // (webinars, downloads, forms) are Campaign Members. Each stream keeps its own position.
+    const positions = parseCompound(cursor);
+    const task = (r: SfRecord): Activity | Rejection | null => {
+      if (!isLeadId(r.WhoId)) return null;
+      const subtype = String(r.TaskSubtype ?? '').toLowerCase();
+      const type = subtype === 'call' ? 'call' : subtype === 'email' || subtype === 'listemail' ? 'email_sent' : 'task';
+      return checked(ActivitySchema, { leadId: r.WhoId, type, occurredAt: new Date(String(r.CreatedDate)), channel: 'salesforce_task', detail: text(r.Subject) }, r);
+    };
+    const event = (r: SfRecord): Activity | Rejection | null =>
+      isLeadId(r.WhoId) ? checked(ActivitySchema, { leadId: r.WhoId, type: 'meeting', occurredAt: new Date(String(r.StartDateTime ?? r.CreatedDate)), channel: 'salesforce_event', detail: text(r.Subject) }, r) : null;
+    const member = (r: SfRecord): Activity | Rejection | null => {
+      if (!isLeadId(r.LeadId) || r.HasResponded !== true) return null;
+      const campaignType = String((r.Campaign as { Type?: string } | null)?.Type ?? '').toLowerCase();
+      const type = campaignType.includes('webinar') ? 'webinar_attended' : campaignType.includes('content') || campaignType.includes('download') ? 'content_download' : 'form_submit';
+      return checked(ActivitySchema, { leadId: r.LeadId, type, occurredAt: new Date(String(r.FirstRespondedDate ?? r.CreatedDate)), channel: 'salesforce_campaign', detail: text((r.Campaign as { Name?: string } | null)?.Name) }, r);
+    };
+    const streams = [
+      { key: 'Task', soql: 'SELECT Id, WhoId, Subject, TaskSubtype, CreatedDate, SystemModstamp FROM Task', where: ['WhoId != null'], map: task },
+      { key: 'Event', soql: 'SELECT Id, WhoId, Subject, StartDateTime, CreatedDate, SystemModstamp FROM Event', where: ['WhoId != null'], map: event },
+      { key: 'CampaignMember', soql: 'SELECT Id, LeadId, HasResponded, FirstRespondedDate, CreatedDate, Campaign.Type, Campaign.Name, SystemModstamp FROM CampaignMember', where: ['LeadId != null'], map: member },
+    ];
+    for (const s of streams) {
+      for await (const batch of this.read(s.key, s.soql, s.where, positions[s.key] ?? null, s.map)) {
+        if (batch.cursor) positions[s.key] = batch.cursor;
+        yield { ...batch, cursor: JSON.stringify(positions) };
+      }
+    }
+  }
+
+  readOutcomes(cursor: string | null): AsyncIterable<ReadBatch<Outcome>> {
+    const statuses = this.disqualified.map((s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ');
+    return this.read(
+      'LeadOutcome',
+      'SELECT Id, IsConverted, ConvertedDate, Status, LastModifiedDate, CreatedDate, ConvertedOpportunity.IsWon, ConvertedOpportunity.Amount, SystemModstamp FROM Lead',
+      [`(IsConverted = true OR Status IN (${statuses}))`],
+      cursor,
+      (r): Outcome | Rejection => {
+        const opportunity = r.ConvertedOpportunity as { IsWon?: boolean; Amount?: number | null } | null;
+        if (r.IsConverted === true) {
+          // Conversion is the outcome scores predict; the won opportunity's amount is kept for value.
+          const at = r.ConvertedDate ? new Date(`${String(r.ConvertedDate)}T00:00:00Z`) : new Date(String(r.LastModifiedDate));
+          return { leadId: r.Id, converted: true, outcomeAt: at, amount: opportunity?.IsWon && typeof opportunity.Amount === 'number' ? opportunity.Amount : null };
+        }
+        return { leadId: r.Id, converted: false, outcomeAt: new Date(String(r.LastModifiedDate)), amount: null };
+      },
+    );
+  }
+
+  /** One query, page by page, from a SystemModstamp cursor (less the overlap), in SystemModstamp order. */
+  private async *read<T>(
+    object: string,
+    select: string,
+    where: string[],
+    cursor: string | null,
+    map: (r: SfRecord) => T | Rejection | null,
+  ): AsyncIterable<ReadBatch<T>> {
+    const conditions = [...where];
+    if (cursor) conditions.push(`SystemModstamp >= ${soqlTime(new Date(Date.parse(cursor) - this.overlapMs).toISOString())}`);
+    const soql = `${select}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY SystemModstamp, Id`;
+    let answer = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent(soql)}`);
+    let newest = cursor;
+    for (;;) {
+      const records: SourceRecord<T>[] = [];
+      const rejections: Rejection[] = [];
+      for (const r of answer.records) {
+        const mapped = map(r);
+        if (mapped === null) continue;
+        if (isRejection(mapped)) rejections.push(mapped);
+        else records.push({ value: mapped, position: { file: `${object}/${r.Id}`, line: 0 } });
+        if (!newest || r.SystemModstamp > newest) newest = r.SystemModstamp;
+      }
+      yield { records, rejections, duplicatesSkipped: 0, cursor: newest };
+      if (answer.done || !answer.nextRecordsUrl) return;
+      answer = await this.session.getUrl<QueryAnswer>(answer.nextRecordsUrl);
+    }
+  }
+}
+
+function isRejection(v: unknown): v is Rejection {
+  return typeof v === 'object' && v !== null && 'reason' in v && 'file' in v;
+}
+
+/** Validate a mapped record with its domain schema; a bad one is rejected with its record and field. */
+function checked<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown, r: SfRecord): T | Rejection {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return { file: `${r.attributes?.type ?? 'record'}/${r.Id}`, line: 0, column: String(issue.path[0] ?? '') || null, reason: issue.message };
+}
+
+function parseCompound(cursor: string | null): Record<string, string> {
+  if (!cursor) return {};
+  try {
+    return JSON.parse(cursor) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}

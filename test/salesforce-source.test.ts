@@ -1,0 +1,117 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openSession, SalesforceSource } from '../connectors/salesforce/index.js';
+import { tenantId } from '../src/domain/index.js';
+import { ensureTenant, getLead, getOutcome, listActivities, type Database } from '../src/store/index.js';
+import { importFromSource } from '../src/sync/index.js';
+import { openTestDatabase } from './helpers/db.js';
+
+/** Query answers shaped like Salesforce's REST query resource (v62.0): attributes, done, nextRecordsUrl. */
+const INSTANCE = 'https://acme.my.salesforce.com';
+const V = '/services/data/v62.0';
+const rec = (type: string, fields: Record<string, unknown>) => ({ attributes: { type, url: `${V}/sobjects/${type}/${fields.Id as string}` }, ...fields });
+const lead = (id: string, extra: Record<string, unknown> = {}) =>
+  rec('Lead', {
+    Id: id,
+    CreatedDate: '2026-10-01T09:00:00.000+0000',
+    Email: `${id}@globex.com`,
+    FirstName: 'Dana',
+    LastName: 'Lee',
+    Title: 'VP Operations',
+    Company: 'Globex',
+    Industry: 'Manufacturing',
+    NumberOfEmployees: 800,
+    AnnualRevenue: 120000000,
+    Country: 'US',
+    LeadSource: 'Web',
+    SystemModstamp: '2026-11-20T10:00:00.000+0000',
+    ...extra,
+  });
+const soqlIs = (pattern: RegExp) => (q: Record<string, string>) => pattern.test(q.q ?? '');
+
+const session = openSession({ loginUrl: 'https://login.salesforce.com', clientId: 'id' }, { accessToken: 'tok', refreshToken: null, instanceUrl: INSTANCE, loginUrl: 'https://login.salesforce.com', orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' }, () => undefined);
+let db: Database;
+const acme = tenantId('acme');
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  db = await openTestDatabase();
+  await ensureTenant(db, acme, 'Acme');
+});
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+afterAll(async () => {
+  nock.enableNetConnect();
+  await db.close();
+});
+
+describe('SalesforceSource', () => {
+  it('reads leads page by page, activities from Tasks, Events and campaign responses, and conversions as outcomes', async () => {
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soqlIs(/^SELECT Id, CreatedDate, Email.* FROM Lead ORDER BY SystemModstamp, Id$/))
+      .reply(200, { totalSize: 3, done: false, nextRecordsUrl: `${V}/query/01gD0000002HU6KIAW-2000`, records: [lead('00Q5e00000AAAAAEA1'), lead('00Q5e00000BBBBBEA1', { NumberOfEmployees: -5 })] })
+      .get(`${V}/query/01gD0000002HU6KIAW-2000`)
+      .reply(200, { totalSize: 3, done: true, records: [lead('00Q5e00000CCCCCEA1', { SystemModstamp: '2026-11-21T08:00:00.000+0000' })] })
+      .get(`${V}/query`)
+      .query(soqlIs(/FROM Task WHERE WhoId != null ORDER BY/))
+      .reply(200, {
+        totalSize: 3,
+        done: true,
+        records: [
+          rec('Task', { Id: '00T5e000001', WhoId: '00Q5e00000AAAAAEA1', Subject: 'Discovery call', TaskSubtype: 'Call', CreatedDate: '2026-11-18T15:00:00.000+0000', SystemModstamp: '2026-11-18T15:00:00.000+0000' }),
+          rec('Task', { Id: '00T5e000002', WhoId: '0035e00000ZZZZZAA1', Subject: 'Contact task', TaskSubtype: 'Task', CreatedDate: '2026-11-18T15:00:00.000+0000', SystemModstamp: '2026-11-18T15:00:00.000+0000' }),
+          rec('Task', { Id: '00T5e000003', WhoId: '00Q5e00000AAAAAEA1', Subject: 'Follow-up', TaskSubtype: 'Email', CreatedDate: '2026-11-19T09:00:00.000+0000', SystemModstamp: '2026-11-19T09:00:00.000+0000' }),
+        ],
+      })
+      .get(`${V}/query`)
+      .query(soqlIs(/FROM Event WHERE WhoId != null ORDER BY/))
+      .reply(200, { totalSize: 1, done: true, records: [rec('Event', { Id: '00U5e000001', WhoId: '00Q5e00000CCCCCEA1', Subject: 'Demo', StartDateTime: '2026-11-20T16:00:00.000+0000', CreatedDate: '2026-11-19T10:00:00.000+0000', SystemModstamp: '2026-11-19T10:00:00.000+0000' })] })
+      .get(`${V}/query`)
+      .query(soqlIs(/FROM CampaignMember WHERE LeadId != null ORDER BY/))
+      .reply(200, {
+        totalSize: 2,
+        done: true,
+        records: [
+          rec('CampaignMember', { Id: '00v5e000001', LeadId: '00Q5e00000AAAAAEA1', HasResponded: true, FirstRespondedDate: '2026-11-10', CreatedDate: '2026-11-01T00:00:00.000+0000', Campaign: { attributes: { type: 'Campaign' }, Type: 'Webinar', Name: 'Ops Summit' }, SystemModstamp: '2026-11-10T00:00:00.000+0000' }),
+          rec('CampaignMember', { Id: '00v5e000002', LeadId: '00Q5e00000CCCCCEA1', HasResponded: false, FirstRespondedDate: null, CreatedDate: '2026-11-01T00:00:00.000+0000', Campaign: { attributes: { type: 'Campaign' }, Type: 'Email', Name: 'Newsletter' }, SystemModstamp: '2026-11-10T00:00:00.000+0000' }),
+        ],
+      })
+      .get(`${V}/query`)
+      .query(soqlIs(/FROM Lead WHERE \(IsConverted = true OR Status IN \('Unqualified', 'Disqualified'\)\) ORDER BY/))
+      .reply(200, {
+        totalSize: 1,
+        done: true,
+        records: [
+          rec('Lead', { Id: '00Q5e00000CCCCCEA1', IsConverted: true, ConvertedDate: '2026-11-21', Status: 'Qualified', LastModifiedDate: '2026-11-21T08:00:00.000+0000', CreatedDate: '2026-10-01T09:00:00.000+0000', ConvertedOpportunity: { attributes: { type: 'Opportunity' }, IsWon: true, Amount: 48000 }, SystemModstamp: '2026-11-21T08:00:00.000+0000' }),
+        ],
+      });
+
+    const result = await importFromSource(db, acme, new SalesforceSource(session));
+    expect(result.streams.leads).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(result.rejections[0]).toMatchObject({ file: 'Lead/00Q5e00000BBBBBEA1', column: 'employees' });
+    expect(await getLead(db, acme, '00Q5e00000AAAAAEA1')).toMatchObject({ title: 'VP Operations', employees: 800, country: 'US', leadSource: 'Web' });
+    const activities = await listActivities(db, acme, '00Q5e00000AAAAAEA1');
+    expect(activities.map((a) => [a.type, a.detail])).toEqual([
+      ['webinar_attended', 'Ops Summit'],
+      ['call', 'Discovery call'],
+      ['email_sent', 'Follow-up'],
+    ]);
+    expect((await listActivities(db, acme, '00Q5e00000CCCCCEA1')).map((a) => a.type)).toEqual(['meeting']);
+    expect(await getOutcome(db, acme, '00Q5e00000CCCCCEA1')).toMatchObject({ converted: true, amount: 48000, outcomeAt: new Date('2026-11-21T00:00:00Z') });
+  });
+
+  it('reads from a cursor less the overlap window, so late commits are not missed', async () => {
+    const source = new SalesforceSource(session, { overlapSeconds: 300 });
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soqlIs(/FROM Lead WHERE SystemModstamp >= 2026-11-21T07:55:00Z ORDER BY SystemModstamp, Id$/))
+      .reply(200, { totalSize: 1, done: true, records: [lead('00Q5e00000CCCCCEA1', { SystemModstamp: '2026-11-21T08:00:00.000+0000' })] });
+    const batches = [];
+    for await (const b of source.readLeads('2026-11-21T08:00:00.000+0000')) batches.push(b);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.cursor).toBe('2026-11-21T08:00:00.000+0000');
+  });
+});
