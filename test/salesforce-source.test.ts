@@ -27,7 +27,7 @@ const lead = (id: string, extra: Record<string, unknown> = {}) =>
     SystemModstamp: '2026-11-20T10:00:00.000+0000',
     ...extra,
   });
-const soqlIs = (pattern: RegExp) => (q: Record<string, string>) => pattern.test(q.q ?? '');
+const soqlIs = (pattern: RegExp) => (q: Record<string, string | string[] | undefined>) => pattern.test(String(q.q ?? ''));
 
 const session = openSession({ loginUrl: 'https://login.salesforce.com', clientId: 'id' }, { accessToken: 'tok', refreshToken: null, instanceUrl: INSTANCE, loginUrl: 'https://login.salesforce.com', orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' }, () => undefined);
 let db: Database;

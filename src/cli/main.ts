@@ -9,7 +9,7 @@ import { EXIT, exitCodeFor } from './exit.js';
 import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
-import { runConnectSalesforce, runCreateApiKey, runRescore } from './service-commands.js';
+import { runConnectSalesforce, runCreateApiKey, runRescore, runSync } from './service-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -24,6 +24,8 @@ Commands:
       [--lead ID] [--as-of ISO] [--json]
   connect salesforce --jwt [--tenant T] [--json]
                               connect a Salesforce org with the JWT bearer flow (SALESFORCE_*)
+  sync [--tenant T] [--full] [--json]
+                              sync the tenant's Salesforce orgs from their cursors (or all)
   api-key create [--tenant T] [--scopes S] [--label L]
                               make an API key (scopes: scores:read,score,admin; default all)
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
@@ -241,6 +243,10 @@ async function run(argv: string[]): Promise<number> {
         return usage(`leadscore connect salesforce: ${(err as Error).message}`);
       }
       return runConnectSalesforce(config(), { tenant: tenantOption(v.tenant), jwt: v.jwt === true, json: v.json === true }, write);
+    }
+    case 'sync': {
+      const v = parse({ tenant: { type: 'string' }, full: { type: 'boolean' }, json: { type: 'boolean' } });
+      return runSync(config(), { tenant: tenantOption(v.tenant as string | undefined), full: v.full === true, json: v.json === true }, write);
     }
     case 'migrate': {
       parse({});

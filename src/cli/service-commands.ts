@@ -2,6 +2,7 @@ import path from 'node:path';
 import { jwtBearerTokens, salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
 import { loadVault } from '../config/secrets.js';
 import { connectSalesforce } from '../server/salesforce-connect.js';
+import { syncSalesforce } from '../server/salesforce-sync.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
@@ -87,6 +88,36 @@ export async function runConnectSalesforce(config: Config, args: { tenant: Tenan
     }
     return EXIT.ok;
   } finally {
+    await db.close();
+  }
+}
+
+/** `leadscore sync --tenant T [--full]`: sync the tenant's CRM connections, then rescore what changed. */
+export async function runSync(config: Config, args: { tenant: TenantId; full: boolean; json: boolean }, out: (text: string) => void): Promise<number> {
+  const app = salesforceAppFromEnv(process.env);
+  if (!app) throw new LeadscoreError('CONFIG_INVALID', 'SALESFORCE_CLIENT_ID is not set, so there is no CRM to sync from');
+  const db = await openDatabase(config.database, 'leadscore sync');
+  const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
+  try {
+    await migrate(db);
+    const reports = await syncSalesforce(db, loadVault(config.encryptionKey, config.dataDir), app, models, args.tenant, { full: args.full });
+    if (args.json) out(JSON.stringify({ tenant: args.tenant, connections: reports }, null, 2) + '\n');
+    else if (reports.length === 0) out(`Tenant "${args.tenant}" has no Salesforce connection; connect one first.\n`);
+    else {
+      for (const r of reports) {
+        if (r.status !== 'synced') out(`${r.connectionId}: ${r.status}: ${r.error}\n`);
+        else {
+          const s = r.streams!;
+          out(
+            `${r.connectionId}: leads +${s.leads.inserted} ~${s.leads.updated}, activities +${s.activities.inserted}, outcomes +${s.outcomes.inserted} ~${s.outcomes.updated}; ` +
+              `${r.rejections} rejected; rescored ${r.rescored!.leads} (${r.rescored!.changed} changed, ${r.rescored!.writes} write jobs)\n`,
+          );
+        }
+      }
+    }
+    return reports.some((r) => r.status !== 'synced') ? EXIT.rejectedRows : EXIT.ok;
+  } finally {
+    await models.close();
     await db.close();
   }
 }

@@ -14,3 +14,4 @@ export * from './scores.js';
 export * from './api-keys.js';
 export * from './jobs.js';
 export * from './connections.js';
+export * from './cursors.js';

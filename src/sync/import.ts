@@ -29,6 +29,10 @@ export interface ImportResult {
 
 export interface ImportOptions {
   maxListedRejections?: number;
+  /** Where each stream resumes (an incremental sync); null or absent: from the beginning. */
+  cursors?: Partial<Record<StreamName, string | null>>;
+  /** Called after each batch is stored, with the cursor to resume after it. */
+  onCursor?: (stream: StreamName, cursor: string) => Promise<void>;
 }
 
 /**
@@ -64,12 +68,18 @@ export async function importFromSource(
     return batch.records;
   };
 
-  for await (const batch of readAhead(source.readLeads(null))) {
+  const stored = async (stream: StreamName, cursor: string | null) => {
+    if (cursor !== null && options.onCursor) await options.onCursor(stream, cursor);
+  };
+  const from = (stream: StreamName) => options.cursors?.[stream] ?? null;
+
+  for await (const batch of readAhead(source.readLeads(from('leads')))) {
     const records = takeBatch('leads', batch);
     addCounts(result.streams.leads, changed(await upsertLeads(db, tenant, records.map((r) => r.value))));
+    await stored('leads', batch.cursor);
   }
 
-  for await (const batch of readAhead(source.readActivities(null))) {
+  for await (const batch of readAhead(source.readActivities(from('activities')))) {
     const records = takeBatch('activities', batch);
     const counts = await db.transaction(async (tx) => {
       const known = await findLeadCreationTimes(tx, tenant, records.map((r) => r.value.leadId));
@@ -81,9 +91,10 @@ export async function importFromSource(
       return insertActivities(tx, tenant, accepted.map((r) => r.value));
     });
     addCounts(result.streams.activities, changed(counts));
+    await stored('activities', batch.cursor);
   }
 
-  for await (const batch of readAhead(source.readOutcomes(null))) {
+  for await (const batch of readAhead(source.readOutcomes(from('outcomes')))) {
     const records = takeBatch('outcomes', batch);
     const counts = await db.transaction(async (tx) => {
       const known = await findLeadCreationTimes(tx, tenant, records.map((r) => r.value.leadId));
@@ -106,6 +117,7 @@ export async function importFromSource(
       return upsertOutcomes(tx, tenant, accepted.map((r) => r.value));
     });
     addCounts(result.streams.outcomes, counts);
+    await stored('outcomes', batch.cursor);
   }
   return result;
 }

@@ -1,0 +1,69 @@
+import { SalesforceSource, type SalesforceApp } from '../../connectors/salesforce/index.js';
+import type { Vault } from '../config/secrets.js';
+import { crmCalls } from '../config/metrics.js';
+import { isLeadscoreError, type TenantId } from '../domain/index.js';
+import { rescore, type ModelSource } from '../scoring/rescore.js';
+import { clearSyncCursors, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
+import { importFromSource, type StreamName } from '../sync/index.js';
+import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
+
+export interface SalesforceSyncReport {
+  connectionId: string;
+  status: 'synced' | 'needs_reconnect' | 'failed';
+  streams?: Record<StreamName, { inserted: number; updated: number; unchanged: number; rejected: number }>;
+  rejections?: number;
+  rescored?: { leads: number; changed: number; writes: number };
+  error?: string;
+}
+
+/**
+ * Sync every active Salesforce connection of a tenant: read from the stored cursors (or from the
+ * beginning with `full`), store each batch and its cursor, then rescore the open leads that
+ * changed. A revoked grant marks the connection as needing a reconnect; other connections go on.
+ */
+export async function syncSalesforce(
+  db: Database,
+  vault: Vault,
+  app: SalesforceApp,
+  models: ModelSource,
+  tenant: TenantId,
+  options: { full?: boolean } = {},
+): Promise<SalesforceSyncReport[]> {
+  const reports: SalesforceSyncReport[] = [];
+  for (const connection of await listConnections(db, tenant, 'salesforce')) {
+    if (connection.status !== 'active') {
+      reports.push({ connectionId: connection.id, status: 'needs_reconnect', error: `the connection is ${connection.status}` });
+      continue;
+    }
+    try {
+      const result = await withConnectionStatus(db, tenant, connection.id, async () => {
+        const session = await salesforceSession(db, vault, app, tenant, connection.id);
+        if (options.full) await clearSyncCursors(db, tenant, connection.id);
+        const cursors = await getSyncCursors(db, tenant, connection.id);
+        const imported = await importFromSource(db, tenant, new SalesforceSource(session), {
+          cursors,
+          onCursor: (stream, cursor) => saveSyncCursor(db, tenant, connection.id, stream, cursor),
+        });
+        crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'ok' });
+        return imported;
+      });
+      const done = await rescore(db, models, tenant, { ids: [...result.changedLeadIds] });
+      await setConnectionStatus(db, tenant, connection.id, 'active', { backfill: 'done', lastSyncAt: new Date().toISOString() });
+      const counts = (s: StreamName) => ({ inserted: result.streams[s].inserted, updated: result.streams[s].updated, unchanged: result.streams[s].unchanged, rejected: result.streams[s].rejected });
+      reports.push({
+        connectionId: connection.id,
+        status: 'synced',
+        streams: { leads: counts('leads'), activities: counts('activities'), outcomes: counts('outcomes') },
+        rejections: result.rejections.length + result.rejectionsNotListed,
+        rescored: { leads: done.leads, changed: done.changed, writes: done.writes },
+      });
+    } catch (err) {
+      crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'error' });
+      if (!isLeadscoreError(err) || !err.code.startsWith('CRM_')) throw err;
+      const revoked = err.code === 'CRM_AUTH_REVOKED';
+      reports.push({ connectionId: connection.id, status: revoked ? 'needs_reconnect' : 'failed', error: err.message });
+      if (!revoked) await setConnectionStatus(db, tenant, connection.id, 'active', { lastError: err.message, lastErrorAt: new Date().toISOString() });
+    }
+  }
+  return reports;
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createVault } from '../src/config/secrets.js';
+import { tenantId } from '../src/domain/index.js';
+import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
+import { syncSalesforce } from '../src/server/salesforce-sync.js';
+import { ensureTenant, getConnection, getScores, getSyncCursors, pendingOutbox, saveConnection, type Database } from '../src/store/index.js';
+import { openTestDatabase } from './helpers/db.js';
+
+/** Query answers shaped like Salesforce's REST query resource (v62.0). */
+const LOGIN = 'https://login.salesforce.com';
+const INSTANCE = 'https://acme.my.salesforce.com';
+const V = '/services/data/v62.0';
+const ID = 'salesforce-00D5e000000AbCdEAF';
+const app = { loginUrl: LOGIN, clientId: '3MVG9test', clientSecret: 'secret' };
+const vault = createVault(randomBytes(32));
+const acme = tenantId('acme');
+const recent = new Date(Date.now() - 3 * 86_400_000).toISOString().replace('Z', '+0000');
+const leadRecord = (id: string, modstamp: string) => ({
+  attributes: { type: 'Lead', url: `${V}/sobjects/Lead/${id}` },
+  Id: id,
+  CreatedDate: recent,
+  Email: 'dana@globex.com',
+  FirstName: 'Dana',
+  LastName: 'Lee',
+  Title: 'VP Operations',
+  Company: 'Globex',
+  Industry: 'Manufacturing',
+  NumberOfEmployees: 800,
+  AnnualRevenue: null,
+  Country: 'US',
+  LeadSource: 'Web',
+  SystemModstamp: modstamp,
+});
+const empty = { totalSize: 0, done: true, records: [] };
+const soql = (pattern: RegExp) => (q: Record<string, string | string[] | undefined>) => pattern.test(String(q.q ?? ''));
+
+let db: Database;
+let models: FolderModelSource;
+beforeAll(async () => {
+  nock.disableNetConnect();
+  db = await openTestDatabase();
+  models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: null });
+  await ensureTenant(db, acme, 'Acme');
+  await saveConnection(db, acme, {
+    id: ID,
+    kind: 'salesforce',
+    externalAccountId: '00D5e000000AbCdEAF',
+    status: 'active',
+    settings: {},
+    credentials: vault.seal({ accessToken: 'tok', refreshToken: 'refresh', instanceUrl: INSTANCE, loginUrl: LOGIN, orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' }),
+  });
+});
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+afterAll(async () => {
+  nock.enableNetConnect();
+  await models.close();
+  await db.close();
+});
+
+describe('syncSalesforce', () => {
+  it('backfills, stores each stream cursor, scores the new leads, then reads only what changed since', async () => {
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soql(/FROM Lead ORDER BY SystemModstamp, Id$/))
+      .reply(200, { totalSize: 2, done: true, records: [leadRecord('00Q5e00000AAAAAEA1', '2026-11-20T10:00:00.000+0000'), leadRecord('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')] })
+      .get(`${V}/query`)
+      .query(soql(/FROM Task WHERE WhoId != null ORDER BY/))
+      .reply(200, {
+        totalSize: 1,
+        done: true,
+        records: [{ attributes: { type: 'Task', url: `${V}/sobjects/Task/00T1` }, Id: '00T5e000001', WhoId: '00Q5e00000AAAAAEA1', Subject: 'Call', TaskSubtype: 'Call', CreatedDate: recent, SystemModstamp: '2026-11-20T12:00:00.000+0000' }],
+      })
+      .get(`${V}/query`)
+      .query(soql(/FROM Event WHERE WhoId != null ORDER BY/))
+      .reply(200, empty)
+      .get(`${V}/query`)
+      .query(soql(/FROM CampaignMember WHERE LeadId != null ORDER BY/))
+      .reply(200, empty)
+      .get(`${V}/query`)
+      .query(soql(/FROM Lead WHERE \(IsConverted = true/))
+      .reply(200, empty);
+    const [first] = await syncSalesforce(db, vault, app, models, acme);
+    expect(first).toMatchObject({ connectionId: ID, status: 'synced', streams: { leads: { inserted: 2 }, activities: { inserted: 1 } }, rescored: { leads: 2, changed: 2, writes: 2 } });
+    const cursors = await getSyncCursors(db, acme, ID);
+    expect(cursors.leads).toBe('2026-11-20T11:00:00.000+0000');
+    expect(JSON.parse(cursors.activities!)).toEqual({ Task: '2026-11-20T12:00:00.000+0000' });
+    expect((await getScores(db, acme, ['00Q5e00000AAAAAEA1'])).get('00Q5e00000AAAAAEA1')?.score.status).toBe('scored');
+    expect(await getConnection(db, acme, ID)).toMatchObject({ settings: { backfill: 'done', lastSyncAt: expect.any(String) } });
+
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soql(/FROM Lead WHERE SystemModstamp >= 2026-11-20T10:55:00Z ORDER BY/))
+      .reply(200, { totalSize: 1, done: true, records: [leadRecord('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')] })
+      .get(`${V}/query`)
+      .query(soql(/FROM Task WHERE WhoId != null AND SystemModstamp >= 2026-11-20T11:55:00Z ORDER BY/))
+      .reply(200, empty)
+      .get(`${V}/query`)
+      .query(soql(/FROM Event WHERE WhoId != null ORDER BY/))
+      .reply(200, empty)
+      .get(`${V}/query`)
+      .query(soql(/FROM CampaignMember WHERE LeadId != null ORDER BY/))
+      .reply(200, empty)
+      .get(`${V}/query`)
+      .query(soql(/FROM Lead WHERE \(IsConverted = true/))
+      .reply(200, empty);
+    const outboxBefore = (await pendingOutbox(db, acme, 1000)).length;
+    const [second] = await syncSalesforce(db, vault, app, models, acme);
+    // The overlap re-read changes nothing and writes nothing.
+    expect(second).toMatchObject({ status: 'synced', streams: { leads: { inserted: 0, updated: 0, unchanged: 1 } }, rescored: { leads: 0, writes: 0 } });
+    expect((await pendingOutbox(db, acme, 1000)).length).toBe(outboxBefore);
+  });
+
+  it('reports a revoked grant and marks the connection, without throwing', async () => {
+    nock(INSTANCE).get(`${V}/query`).query(true).reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+    const [report] = await syncSalesforce(db, vault, app, models, acme);
+    expect(report).toMatchObject({ connectionId: ID, status: 'needs_reconnect' });
+    expect((await getConnection(db, acme, ID))!.status).toBe('needs_reconnect');
+    expect((await syncSalesforce(db, vault, app, models, acme))[0]).toMatchObject({ status: 'needs_reconnect' });
+  });
+});
