@@ -23,6 +23,10 @@ describe('file connector registration', () => {
   });
 
   it('says which connectors exist when asked for one that is not registered', () => {
-    expect(() => connectorFactory('salesforce')).toThrow(/no connector "salesforce" is registered \(registered: file\)/);
+    expect(() => connectorFactory('hubspot')).toThrow(/no connector "hubspot" is registered \(registered: file, salesforce\)/);
+  });
+
+  it('registers Salesforce too, which refuses to start without a session', () => {
+    expect(() => connectorFactory('salesforce').create({})).toThrow(/salesforce connector: .*session/s);
   });
 });

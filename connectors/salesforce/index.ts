@@ -1,7 +1,37 @@
 // The Salesforce connector: OAuth (web server and JWT bearer flows), API sessions that renew
-// their tokens, and the field check of the connect step. Sync and writeback come next.
+// their tokens, the field check of the connect step, the incremental source and the sink.
+import { z } from 'zod';
+import { LeadscoreError, registerConnector, type Connector } from '../../src/domain/index.js';
+import { SalesforceSink as Sink } from './sink.js';
+import { SalesforceSource as Source } from './source.js';
+import type { SalesforceSession as Session } from './session.js';
 export * from './options.js';
 export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens } from './oauth.js';
 export { openSession, translate, type SalesforceSession } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
+export { SalesforceSink, COLLECTION_LIMIT, type SalesforceSinkOptions } from './sink.js';
+
+const SalesforceConnectorOptions = z.object({
+  session: z.custom<Session>((v) => typeof v === 'object' && v !== null && typeof (v as Session).get === 'function', 'an open Salesforce session'),
+  overlapSeconds: z.number().int().min(0).max(86_400).optional(),
+  disqualifiedStatuses: z.array(z.string().min(1)).optional(),
+  lockRetries: z.number().int().min(0).max(10).optional(),
+});
+
+export const salesforceConnector = {
+  kind: 'salesforce' as const,
+  create(options: unknown): Connector {
+    const parsed = SalesforceConnectorOptions.safeParse(options);
+    if (!parsed.success) throw new LeadscoreError('CONNECTOR_OPTIONS_INVALID', `salesforce connector: ${z.prettifyError(parsed.error)}`);
+    const { session, overlapSeconds, disqualifiedStatuses, lockRetries } = parsed.data;
+    return {
+      kind: 'salesforce',
+      source: new Source(session, { ...(overlapSeconds !== undefined ? { overlapSeconds } : {}), ...(disqualifiedStatuses ? { disqualifiedStatuses } : {}) }),
+      sink: new Sink(session, lockRetries !== undefined ? { lockRetries } : {}),
+      close: async () => undefined,
+    };
+  },
+};
+
+registerConnector(salesforceConnector);

@@ -10,6 +10,8 @@ export interface SalesforceSession {
   get<T>(path: string): Promise<T>;
   /** A GET of a path the API itself returned (e.g. nextRecordsUrl). */
   getUrl<T>(url: string): Promise<T>;
+  /** A JSON request with a body under /services/data/vXX.X. */
+  send<T>(method: 'PATCH' | 'POST', path: string, body: unknown): Promise<T>;
 }
 
 /**
@@ -38,6 +40,18 @@ export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefr
         return (await connection.request<T>(`/services/data/v${SALESFORCE_API_VERSION}${path}`)) as T;
       } catch (err) {
         throw translate(err, `GET ${path}`);
+      }
+    },
+    async send<T>(method: 'PATCH' | 'POST', path: string, body: unknown): Promise<T> {
+      try {
+        return (await connection.request<T>({
+          method,
+          url: `/services/data/v${SALESFORCE_API_VERSION}${path}`,
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        })) as T;
+      } catch (err) {
+        throw translate(err, `${method} ${path}`);
       }
     },
     async getUrl<T>(url: string): Promise<T> {

@@ -65,6 +65,8 @@ export interface WriteResult {
   ok: boolean;
   /** Present when ok is false. */
   error?: { code: string; message: string; retryable: boolean };
+  /** What was written differently from what was asked (a field missing in the CRM, a value truncated). */
+  warnings?: string[];
 }
 
 /** Writes to a CRM. Batches are at most `maxBatchSize`; each record's result is reported on its own. */

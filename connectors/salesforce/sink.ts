@@ -1,0 +1,131 @@
+import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, WriteResult } from '../../src/domain/index.js';
+import type { SalesforceSession } from './session.js';
+
+/** sObject Collections take at most 200 records a call. */
+export const COLLECTION_LIMIT = 200;
+
+interface CollectionResult {
+  id: string | null;
+  success: boolean;
+  errors: Array<{ statusCode: string; message: string; fields?: string[] }>;
+}
+
+interface FieldInfo {
+  type: string;
+  length: number;
+  updateable: boolean;
+}
+
+export interface SalesforceSinkOptions {
+  /** Attempts for records Salesforce could not lock (another process was editing them). */
+  lockRetries?: number;
+  /** Wait before retrying locked records, in ms (doubled each attempt). */
+  retryDelayMs?: number;
+}
+
+/** Salesforce record id prefixes: 00Q Lead, 003 Contact. */
+const objectOf = (id: string) => (id.startsWith('003') ? 'Contact' : 'Lead');
+const RETRYABLE = new Set(['UNABLE_TO_LOCK_ROW', 'REQUEST_RUNNING_TOO_LONG', 'SERVER_UNAVAILABLE']);
+
+/**
+ * Writes Leadscore's fields to Leads and Contacts with sObject Collections (200 records a call,
+ * allOrNone=false, so one record's failure never blocks the others). Each record gets its own
+ * result; records Salesforce could not lock are retried; fields the org no longer has are left
+ * out (and said so), and text longer than its field is cut to fit.
+ */
+export class SalesforceSink implements LeadSink {
+  readonly maxBatchSize = COLLECTION_LIMIT;
+  private readonly described = new Map<string, Promise<Map<string, FieldInfo>>>();
+  private readonly lockRetries: number;
+  private readonly retryDelayMs: number;
+
+  constructor(
+    private readonly session: SalesforceSession,
+    options: SalesforceSinkOptions = {},
+  ) {
+    this.lockRetries = options.lockRetries ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+  }
+
+  async writeFieldUpdates(updates: FieldUpdate[]): Promise<WriteResult[]> {
+    const results = new Map<string, WriteResult>();
+    const records: Array<Record<string, unknown>> = [];
+    for (const update of updates) {
+      const object = objectOf(update.leadId);
+      const fields = await this.fields(object);
+      const warnings: string[] = [];
+      const record: Record<string, unknown> = { attributes: { type: object }, id: update.leadId };
+      for (const [name, value] of Object.entries(update.fields)) {
+        const info = fields.get(name.toLowerCase());
+        if (!info || !info.updateable) {
+          warnings.push(`${object}.${name} ${info ? 'is not writable' : 'does not exist'} in this org; left out`);
+          continue;
+        }
+        record[name] = this.fit(value, info, `${object}.${name}`, warnings);
+      }
+      results.set(update.leadId, { leadId: update.leadId, ok: true, ...(warnings.length ? { warnings } : {}) });
+      records.push(record);
+    }
+    for (let i = 0; i < records.length; i += COLLECTION_LIMIT) {
+      await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
+    }
+    return updates.map((u) => results.get(u.leadId)!);
+  }
+
+  async changeOwners(changes: OwnerChange[]): Promise<WriteResult[]> {
+    const results = new Map<string, WriteResult>(changes.map((c) => [c.leadId, { leadId: c.leadId, ok: true }]));
+    const records = changes.map((c) => ({ attributes: { type: objectOf(c.leadId) }, id: c.leadId, OwnerId: c.ownerId }));
+    for (let i = 0; i < records.length; i += COLLECTION_LIMIT) await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
+    return changes.map((c) => results.get(c.leadId)!);
+  }
+
+  /** One collection call; locked records are sent again, alone, after a pause. */
+  private async patch(records: Array<Record<string, unknown>>, results: Map<string, WriteResult>): Promise<void> {
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const answer = await this.session.send<CollectionResult[]>('PATCH', '/composite/sobjects', { allOrNone: false, records: pending });
+      const retry: Array<Record<string, unknown>> = [];
+      answer.forEach((r, i) => {
+        const id = String(pending[i]!.id);
+        if (r.success) return;
+        const error = r.errors[0] ?? { statusCode: 'UNKNOWN', message: 'Salesforce gave no reason' };
+        const retryable = RETRYABLE.has(error.statusCode);
+        if (retryable && attempt < this.lockRetries) {
+          retry.push(pending[i]!);
+          return;
+        }
+        const previous = results.get(id);
+        results.set(id, {
+          leadId: id,
+          ok: false,
+          error: { code: error.statusCode, message: `${id}: ${error.message}${error.fields?.length ? ` (fields: ${error.fields.join(', ')})` : ''}`, retryable },
+          ...(previous?.warnings ? { warnings: previous.warnings } : {}),
+        });
+      });
+      pending = retry;
+      if (pending.length) await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** attempt));
+    }
+  }
+
+  private fields(object: string): Promise<Map<string, FieldInfo>> {
+    let entry = this.described.get(object);
+    if (!entry) {
+      entry = this.session
+        .get<{ fields: Array<{ name: string; type: string; length: number; updateable: boolean }> }>(`/sobjects/${object}/describe`)
+        .then((d) => new Map(d.fields.map((f) => [f.name.toLowerCase(), { type: f.type, length: f.length, updateable: f.updateable }])));
+      entry.catch(() => this.described.delete(object));
+      this.described.set(object, entry);
+    }
+    return entry;
+  }
+
+  /** A value in the form its field takes: dates as ISO text, text cut to the field's length. */
+  private fit(value: FieldValue, info: FieldInfo, name: string, warnings: string[]): unknown {
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === 'string' && ['string', 'textarea', 'picklist', 'url'].includes(info.type) && info.length > 0 && value.length > info.length) {
+      warnings.push(`${name}: ${value.length} characters cut to the field's ${info.length}`);
+      return `${value.slice(0, info.length - 1)}…`;
+    }
+    return value;
+  }
+}
