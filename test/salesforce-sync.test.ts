@@ -5,6 +5,7 @@ import { createVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { syncSalesforce } from '../src/server/salesforce-sync.js';
+import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
 import { ensureTenant, getConnection, getScores, getSyncCursors, pendingOutbox, saveConnection, type Database } from '../src/store/index.js';
 import { openTestDatabase } from './helpers/db.js';
 
@@ -113,6 +114,35 @@ describe('syncSalesforce', () => {
     // The overlap re-read changes nothing and writes nothing.
     expect(second).toMatchObject({ status: 'synced', streams: { leads: { inserted: 0, updated: 0, unchanged: 1 } }, rescored: { leads: 0, writes: 0 } });
     expect((await pendingOutbox(db, acme, 1000)).length).toBe(outboxBefore);
+  });
+
+  it('writes the pending scores back through the field mapping, settling each record on its own', async () => {
+    const fieldNames = ['Leadscore_Score__c', 'Leadscore_Fit__c', 'Leadscore_Engagement__c', 'Leadscore_Grade__c', 'Leadscore_Tier__c', 'Leadscore_Reasons__c', 'Leadscore_Next_Action__c', 'Leadscore_Scored_At__c', 'Leadscore_Model_Version__c'];
+    const bodies: Array<{ allOrNone: boolean; records: Array<Record<string, unknown>> }> = [];
+    nock(INSTANCE)
+      .get(`${V}/sobjects/Lead/describe`)
+      .reply(200, { name: 'Lead', fields: [{ name: 'Id', type: 'id', length: 18, updateable: false }, ...fieldNames.map((name) => ({ name, type: name.endsWith('Reasons__c') ? 'textarea' : 'string', length: 1000, updateable: true }))] })
+      .patch(`${V}/composite/sobjects`)
+      .reply(200, (_uri, body) => {
+        const b = body as (typeof bodies)[number];
+        bodies.push(b);
+        return b.records.map((r) =>
+          r.id === '00Q5e00000BBBBBEA1'
+            ? { id: r.id, success: false, errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Owner must be set first', fields: [] }] }
+            : { id: r.id, success: true, errors: [] },
+        );
+      });
+    const report = await writebackSalesforce(db, vault, app, acme);
+    expect(report).toMatchObject({ connectionId: ID, sent: 1, failed: 1, retryLater: 0, calls: 1 });
+    expect(report.errors[0]).toMatch(/00Q5e00000BBBBBEA1: Owner must be set first/);
+    const sent = bodies[0]!.records.find((r) => r.id === '00Q5e00000AAAAAEA1')!;
+    expect(sent).toMatchObject({ attributes: { type: 'Lead' }, Leadscore_Score__c: expect.any(Number), Leadscore_Tier__c: expect.stringMatching(/Hot|Warm|Nurture/), Leadscore_Grade__c: expect.stringMatching(/^[A-D][1-4]$/), Leadscore_Model_Version__c: expect.any(String) });
+    expect(Number.isInteger(sent.Leadscore_Score__c)).toBe(true);
+    expect(await pendingOutbox(db, acme, 100, 'salesforce')).toEqual([]);
+    const [failed] = await db.query<{ failed_at: Date | null; last_error: string }>(`SELECT failed_at, last_error FROM outbox WHERE tenant_id = 'acme' AND lead_id = '00Q5e00000BBBBBEA1'`);
+    expect(failed).toMatchObject({ failed_at: expect.any(Date), last_error: expect.stringMatching(/^FIELD_CUSTOM_VALIDATION_EXCEPTION/) });
+    // Nothing pending: no call at all.
+    expect(await writebackSalesforce(db, vault, app, acme)).toMatchObject({ sent: 0, calls: 0 });
   });
 
   it('reports a revoked grant and marks the connection, without throwing', async () => {

@@ -9,7 +9,7 @@ import { EXIT, exitCodeFor } from './exit.js';
 import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
-import { runConnectSalesforce, runCreateApiKey, runRescore, runSync } from './service-commands.js';
+import { runConnectSalesforce, runCreateApiKey, runRescore, runSync, runWriteback } from './service-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -26,6 +26,8 @@ Commands:
                               connect a Salesforce org with the JWT bearer flow (SALESFORCE_*)
   sync [--tenant T] [--full] [--json]
                               sync the tenant's Salesforce orgs from their cursors (or all)
+  writeback [--tenant T] [--json]
+                              send pending score writes to the tenant's Salesforce org
   api-key create [--tenant T] [--scopes S] [--label L]
                               make an API key (scopes: scores:read,score,admin; default all)
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
@@ -247,6 +249,10 @@ async function run(argv: string[]): Promise<number> {
     case 'sync': {
       const v = parse({ tenant: { type: 'string' }, full: { type: 'boolean' }, json: { type: 'boolean' } });
       return runSync(config(), { tenant: tenantOption(v.tenant as string | undefined), full: v.full === true, json: v.json === true }, write);
+    }
+    case 'writeback': {
+      const v = parse({ tenant: { type: 'string' }, json: { type: 'boolean' } });
+      return runWriteback(config(), { tenant: tenantOption(v.tenant as string | undefined), json: v.json === true }, write);
     }
     case 'migrate': {
       parse({});

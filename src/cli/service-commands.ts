@@ -3,6 +3,7 @@ import { jwtBearerTokens, salesforceAppFromEnv } from '../../connectors/salesfor
 import { loadVault } from '../config/secrets.js';
 import { connectSalesforce } from '../server/salesforce-connect.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
+import { writebackSalesforce } from '../server/salesforce-writeback.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
@@ -118,6 +119,26 @@ export async function runSync(config: Config, args: { tenant: TenantId; full: bo
     return reports.some((r) => r.status !== 'synced') ? EXIT.rejectedRows : EXIT.ok;
   } finally {
     await models.close();
+    await db.close();
+  }
+}
+
+/** `leadscore writeback --tenant T`: send pending score writes to the tenant's Salesforce org. */
+export async function runWriteback(config: Config, args: { tenant: TenantId; json: boolean }, out: (text: string) => void): Promise<number> {
+  const app = salesforceAppFromEnv(process.env);
+  if (!app) throw new LeadscoreError('CONFIG_INVALID', 'SALESFORCE_CLIENT_ID is not set, so there is no CRM to write to');
+  const db = await openDatabase(config.database, 'leadscore writeback');
+  try {
+    await migrate(db);
+    const report = await writebackSalesforce(db, loadVault(config.encryptionKey, config.dataDir), app, args.tenant);
+    if (args.json) out(JSON.stringify({ tenant: args.tenant, ...report }, null, 2) + '\n');
+    else if (!report.connectionId) out(`Tenant "${args.tenant}" has no active Salesforce connection.\n`);
+    else {
+      out(`${report.connectionId}: ${report.sent} written in ${report.calls} call${report.calls === 1 ? '' : 's'}, ${report.superseded} superseded, ${report.failed} refused, ${report.retryLater} to retry.\n`);
+      for (const e of report.errors) out(`  ${e}\n`);
+    }
+    return report.failed > 0 ? EXIT.rejectedRows : EXIT.ok;
+  } finally {
     await db.close();
   }
 }

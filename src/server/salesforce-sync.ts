@@ -42,6 +42,7 @@ export async function syncSalesforce(
         const cursors = await getSyncCursors(db, tenant, connection.id);
         const imported = await importFromSource(db, tenant, new SalesforceSource(session), {
           cursors,
+          sourceKind: 'salesforce',
           onCursor: (stream, cursor) => saveSyncCursor(db, tenant, connection.id, stream, cursor),
         });
         crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'ok' });

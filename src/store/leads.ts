@@ -26,13 +26,13 @@ const toRow = (lead: Lead) => ({
  * Insert or update leads by id in one statement. A lead whose fields are all the same as stored
  * is not written at all, so re-importing the same data changes nothing.
  */
-export async function upsertLeads(db: Queryable, tenant: TenantId, leads: readonly Lead[]): Promise<UpsertCounts> {
+export async function upsertLeads(db: Queryable, tenant: TenantId, leads: readonly Lead[], source = 'file'): Promise<UpsertCounts> {
   const unique = lastByKey(leads, (l) => l.id);
   if (unique.length === 0) return { inserted: 0, updated: 0, unchanged: leads.length };
   const rows = await db.query<{ inserted: boolean; lead_id: string }>(
-    `INSERT INTO leads AS l (tenant_id, lead_id, created_at, email, first_name, last_name, title, company,
+    `INSERT INTO leads AS l (tenant_id, source, lead_id, created_at, email, first_name, last_name, title, company,
        industry, employees, annual_revenue, country, lead_source, attributes)
-     SELECT $1, r.lead_id, r.created_at, r.email, r.first_name, r.last_name, r.title, r.company, r.industry,
+     SELECT $1, $3, r.lead_id, r.created_at, r.email, r.first_name, r.last_name, r.title, r.company, r.industry,
        r.employees, r.annual_revenue, r.country, r.lead_source, coalesce(r.attributes, '{}')
      FROM jsonb_to_recordset($2::jsonb) AS r(${COLUMNS})
      ON CONFLICT (tenant_id, lead_id) DO UPDATE SET
@@ -40,15 +40,15 @@ export async function upsertLeads(db: Queryable, tenant: TenantId, leads: readon
        last_name = excluded.last_name, title = excluded.title, company = excluded.company,
        industry = excluded.industry, employees = excluded.employees, annual_revenue = excluded.annual_revenue,
        country = excluded.country, lead_source = excluded.lead_source, attributes = excluded.attributes,
-       updated_at = now()
-     WHERE (l.created_at, l.email, l.first_name, l.last_name, l.title, l.company, l.industry, l.employees,
+       source = excluded.source, updated_at = now()
+     WHERE (l.source, l.created_at, l.email, l.first_name, l.last_name, l.title, l.company, l.industry, l.employees,
             l.annual_revenue, l.country, l.lead_source, l.attributes)
        IS DISTINCT FROM
-           (excluded.created_at, excluded.email, excluded.first_name, excluded.last_name, excluded.title,
+           (excluded.source, excluded.created_at, excluded.email, excluded.first_name, excluded.last_name, excluded.title,
             excluded.company, excluded.industry, excluded.employees, excluded.annual_revenue, excluded.country,
             excluded.lead_source, excluded.attributes)
      RETURNING (xmax = 0) AS inserted, lead_id`,
-    [tenant, JSON.stringify(unique.map(toRow))],
+    [tenant, JSON.stringify(unique.map(toRow)), source],
   );
   const inserted = rows.filter((r) => r.inserted).length;
   return { inserted, updated: rows.length - inserted, unchanged: leads.length - rows.length, changedLeadIds: rows.map((r) => r.lead_id) };

@@ -171,18 +171,49 @@ export async function storeScoreChanges(db: Queryable, tenant: TenantId, changes
   return { scores: rows.length, writes };
 }
 
-/** Write jobs not sent yet, oldest first. */
-export async function pendingOutbox(db: Queryable, tenant: TenantId, limit = 1000): Promise<Array<{ id: number; leadId: string; kind: string; payload: Record<string, unknown>; createdAt: Date }>> {
-  const rows = await db.query<{ outbox_id: string | number; lead_id: string; kind: string; payload: Record<string, unknown>; created_at: Date }>(
-    `SELECT outbox_id, lead_id, kind, payload, created_at FROM outbox WHERE tenant_id = $1 AND sent_at IS NULL ORDER BY outbox_id LIMIT $2`,
-    [tenant, limit],
+export interface OutboxEntry {
+  id: number;
+  leadId: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  createdAt: Date;
+}
+
+/** Write jobs neither sent nor failed for good, oldest first; `source` keeps those of leads from one CRM. */
+export async function pendingOutbox(db: Queryable, tenant: TenantId, limit = 1000, source?: string): Promise<OutboxEntry[]> {
+  const rows = await db.query<{ outbox_id: string | number; lead_id: string; kind: string; payload: Record<string, unknown>; attempts: number; created_at: Date }>(
+    `SELECT o.outbox_id, o.lead_id, o.kind, o.payload, o.attempts, o.created_at FROM outbox o
+     WHERE o.tenant_id = $1 AND o.sent_at IS NULL AND o.failed_at IS NULL
+       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = o.tenant_id AND l.lead_id = o.lead_id AND l.source = $3))
+     ORDER BY o.outbox_id LIMIT $2`,
+    [tenant, limit, source ?? null],
   );
-  return rows.map((r) => ({ id: Number(r.outbox_id), leadId: r.lead_id, kind: r.kind, payload: r.payload, createdAt: r.created_at }));
+  return rows.map((r) => ({ id: Number(r.outbox_id), leadId: r.lead_id, kind: r.kind, payload: r.payload, attempts: r.attempts, createdAt: r.created_at }));
+}
+
+/** Record what became of write jobs: sent (with a note such as a warning), failed for good, or to be tried again. */
+export async function settleOutbox(
+  db: Queryable,
+  tenant: TenantId,
+  outcomes: ReadonlyArray<{ id: number; result: 'sent' | 'failed' | 'retry'; note?: string }>,
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.query(
+    `UPDATE outbox o SET
+       sent_at = CASE WHEN r.result = 'sent' THEN now() ELSE o.sent_at END,
+       failed_at = CASE WHEN r.result = 'failed' THEN now() ELSE o.failed_at END,
+       attempts = o.attempts + 1,
+       last_error = r.note
+     FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, result text, note text)
+     WHERE o.tenant_id = $1 AND o.outbox_id = r.id`,
+    [tenant, JSON.stringify(outcomes.map((o) => ({ id: o.id, result: o.result, note: o.note ?? null })))],
+  );
 }
 
 export async function countPendingOutbox(db: Queryable, tenant?: TenantId): Promise<number> {
   const rows = await db.query<{ n: string | number }>(
-    `SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL AND ($1::text IS NULL OR tenant_id = $1)`,
+    `SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND ($1::text IS NULL OR tenant_id = $1)`,
     [tenant ?? null],
   );
   return Number(rows[0]!.n);

@@ -31,6 +31,8 @@ export interface ImportOptions {
   maxListedRejections?: number;
   /** Where each stream resumes (an incremental sync); null or absent: from the beginning. */
   cursors?: Partial<Record<StreamName, string | null>>;
+  /** Where the leads come from ('file', 'salesforce', 'hubspot'): record cards ask by it, writeback goes back to it. */
+  sourceKind?: string;
   /** Called after each batch is stored, with the cursor to resume after it. */
   onCursor?: (stream: StreamName, cursor: string) => Promise<void>;
 }
@@ -75,7 +77,7 @@ export async function importFromSource(
 
   for await (const batch of readAhead(source.readLeads(from('leads')))) {
     const records = takeBatch('leads', batch);
-    addCounts(result.streams.leads, changed(await upsertLeads(db, tenant, records.map((r) => r.value))));
+    addCounts(result.streams.leads, changed(await upsertLeads(db, tenant, records.map((r) => r.value), options.sourceKind ?? 'file')));
     await stored('leads', batch.cursor);
   }
 

@@ -71,12 +71,14 @@ CREATE TABLE outbox (
   payload jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   sent_at timestamptz,
+  -- Set when the CRM refused the write for good (a validation rule, a deleted record).
+  failed_at timestamptz,
   attempts integer NOT NULL DEFAULT 0,
   last_error text,
   PRIMARY KEY (tenant_id, outbox_id)
 );
 
-CREATE INDEX outbox_pending_idx ON outbox (tenant_id, outbox_id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_pending_idx ON outbox (tenant_id, outbox_id) WHERE sent_at IS NULL AND failed_at IS NULL;
 
 -- API keys: only a SHA-256 of the secret is kept; the key id is the part before the secret.
 CREATE TABLE api_keys (
