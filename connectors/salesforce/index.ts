@@ -7,7 +7,7 @@ import { SalesforceSource as Source } from './source.js';
 import type { SalesforceSession as Session } from './session.js';
 export * from './options.js';
 export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens } from './oauth.js';
-export { openSession, translate, type SalesforceSession } from './session.js';
+export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
 export { SalesforceSink, COLLECTION_LIMIT, type SalesforceSinkOptions } from './sink.js';

@@ -19,7 +19,18 @@ export interface SalesforceSession {
  * refresh token and the call retried once by jsforce; `onRefresh` receives the new tokens to
  * store. A revoked refresh token becomes CRM_AUTH_REVOKED: the connection needs a reconnect.
  */
-export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefresh: (tokens: SalesforceTokens) => void | Promise<void>): SalesforceSession {
+export interface SessionOptions {
+  /** Share of the org's daily API allowance this app may use (the org's other integrations need the rest). */
+  maxApiShare?: number;
+}
+
+export function openSession(
+  app: SalesforceApp,
+  tokens: SalesforceTokens,
+  onRefresh: (tokens: SalesforceTokens) => void | Promise<void>,
+  options: SessionOptions = {},
+): SalesforceSession {
+  const maxApiShare = options.maxApiShare ?? 0.5;
   const connection = new jsforce.Connection({
     oauth2: {
       loginUrl: tokens.loginUrl,
@@ -36,6 +47,7 @@ export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefr
     connection,
     tokens,
     async get<T>(path: string): Promise<T> {
+      checkAllowance(connection, maxApiShare);
       try {
         return (await connection.request<T>(`/services/data/v${SALESFORCE_API_VERSION}${path}`)) as T;
       } catch (err) {
@@ -43,6 +55,7 @@ export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefr
       }
     },
     async send<T>(method: 'PATCH' | 'POST', path: string, body: unknown): Promise<T> {
+      checkAllowance(connection, maxApiShare);
       try {
         return (await connection.request<T>({
           method,
@@ -55,6 +68,7 @@ export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefr
       }
     },
     async getUrl<T>(url: string): Promise<T> {
+      checkAllowance(connection, maxApiShare);
       try {
         return (await connection.request<T>(url)) as T;
       } catch (err) {
@@ -69,10 +83,27 @@ export function openSession(app: SalesforceApp, tokens: SalesforceTokens, onRefr
   return session;
 }
 
+/**
+ * Salesforce reports the org's daily API use on every answer (Sforce-Limit-Info: api-usage=n/m,
+ * which jsforce keeps in limitInfo); stop before this app takes more than its share.
+ */
+function checkAllowance(connection: jsforce.Connection, maxShare: number): void {
+  const usage = (connection.limitInfo as { apiUsage?: { used: number; limit: number } }).apiUsage;
+  if (usage && usage.limit > 0 && usage.used >= usage.limit * maxShare) {
+    throw new LeadscoreError(
+      'CRM_LIMIT_REACHED',
+      `the org has used ${usage.used} of its ${usage.limit} daily API calls; Leadscore stops at ${Math.round(maxShare * 100)}% to leave the rest to other integrations, and resumes when the allowance renews`,
+    );
+  }
+}
+
 /** Vendor errors become coded errors where they enter. */
 export function translate(err: unknown, what: string): LeadscoreError {
   if (err instanceof LeadscoreError) return err;
   const e = err as { name?: string; errorCode?: string; message?: string };
+  if (e.errorCode === 'REQUEST_LIMIT_EXCEEDED' || e.name === 'REQUEST_LIMIT_EXCEEDED') {
+    return new LeadscoreError('CRM_LIMIT_REACHED', `Salesforce refused ${what}: the org's API limit is exceeded (${e.message ?? ''}); try again later`, { cause: err });
+  }
   if (e.name === 'invalid_grant' || e.errorCode === 'invalid_grant' || /invalid_grant|expired access\/refresh token/.test(e.message ?? '')) {
     return authError(err, 'the refresh token');
   }

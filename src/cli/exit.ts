@@ -13,6 +13,8 @@ export const EXIT = {
   inputUnusable: 4,
   /** The database cannot be used: locked by another process, unreachable, or its migration failed. */
   database: 5,
+  /** The CRM refused or failed: not configured, authorization revoked, API limit reached. */
+  crm: 6,
 } as const;
 
 const BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -23,6 +25,11 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   DATABASE_LOCKED: EXIT.database,
   DATABASE_UNAVAILABLE: EXIT.database,
   MIGRATION_FAILED: EXIT.database,
+  CRM_NOT_CONFIGURED: EXIT.crm,
+  CRM_AUTH_FAILED: EXIT.crm,
+  CRM_AUTH_REVOKED: EXIT.crm,
+  CRM_REQUEST_FAILED: EXIT.crm,
+  CRM_LIMIT_REACHED: EXIT.crm,
 };
 
 export function exitCodeFor(err: unknown): number {

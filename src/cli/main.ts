@@ -48,7 +48,7 @@ Commands:
 
 Settings come from the environment (see the README): DATABASE_URL, DATA_DIR, PORT, ...
 Exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 rows rejected,
-            4 input unusable, 5 database locked or unavailable.
+            4 input unusable, 5 database locked or unavailable, 6 CRM refused or failed.
 `;
 
 const write = (text: string) => process.stdout.write(text);

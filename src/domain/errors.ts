@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'CRM_NOT_CONFIGURED'
   | 'CRM_AUTH_FAILED'
   | 'CRM_AUTH_REVOKED'
-  | 'CRM_REQUEST_FAILED';
+  | 'CRM_REQUEST_FAILED'
+  | 'CRM_LIMIT_REACHED';
 
 export class LeadscoreError extends Error {
   readonly code: ErrorCode;
