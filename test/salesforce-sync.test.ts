@@ -35,6 +35,7 @@ const leadRecord = (id: string, modstamp: string) => ({
   SystemModstamp: modstamp,
 });
 const empty = { totalSize: 0, done: true, records: [] };
+const hourAgo = new Date(Math.floor((Date.now() - 3_600_000) / 1000) * 1000).toISOString();
 const soql = (pattern: RegExp) => (q: Record<string, string | string[] | undefined>) => pattern.test(String(q.q ?? ''));
 
 let db: Database;
@@ -68,7 +69,11 @@ describe('syncSalesforce', () => {
     nock(INSTANCE)
       .get(`${V}/query`)
       .query(soql(/FROM Lead ORDER BY SystemModstamp, Id$/))
-      .reply(200, { totalSize: 2, done: true, records: [leadRecord('00Q5e00000AAAAAEA1', '2026-11-20T10:00:00.000+0000'), leadRecord('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')] })
+      .reply(200, {
+        totalSize: 3,
+        done: true,
+        records: [leadRecord('00Q5e00000AAAAAEA1', '2026-11-20T10:00:00.000+0000'), leadRecord('00Q5e00000CCCCCEA1', '2026-11-20T10:30:00.000+0000'), leadRecord('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')],
+      })
       .get(`${V}/query`)
       .query(soql(/FROM Task WHERE WhoId != null ORDER BY/))
       .reply(200, {
@@ -84,12 +89,16 @@ describe('syncSalesforce', () => {
       .reply(200, empty)
       .get(`${V}/query`)
       .query(soql(/FROM Lead WHERE \(IsConverted = true/))
-      .reply(200, empty);
+      .reply(200, empty)
+      .get(`${V}/sobjects/Lead/deleted/`)
+      .query((q) => Date.parse(String(q.start)) > Date.now() - 15 * 86_400_000 && Date.parse(String(q.end)) <= Date.now())
+      .reply(200, { deletedRecords: [], earliestDateAvailable: new Date(Date.now() - 15 * 86_400_000).toISOString(), latestDateCovered: hourAgo });
     const [first] = await syncSalesforce(db, vault, app, models, acme);
-    expect(first).toMatchObject({ connectionId: ID, status: 'synced', streams: { leads: { inserted: 2 }, activities: { inserted: 1 } }, rescored: { leads: 2, changed: 2, writes: 2 } });
+    expect(first).toMatchObject({ connectionId: ID, status: 'synced', streams: { leads: { inserted: 3 }, activities: { inserted: 1 } }, deleted: 0, rescored: { leads: 3, changed: 3, writes: 3 } });
     const cursors = await getSyncCursors(db, acme, ID);
     expect(cursors.leads).toBe('2026-11-20T11:00:00.000+0000');
     expect(JSON.parse(cursors.activities!)).toEqual({ Task: '2026-11-20T12:00:00.000+0000' });
+    expect(cursors.deletions).toBe(hourAgo);
     expect((await getScores(db, acme, ['00Q5e00000AAAAAEA1'])).get('00Q5e00000AAAAAEA1')?.score.status).toBe('scored');
     expect(await getConnection(db, acme, ID)).toMatchObject({ settings: { backfill: 'done', lastSyncAt: expect.any(String) } });
 
@@ -108,11 +117,16 @@ describe('syncSalesforce', () => {
       .reply(200, empty)
       .get(`${V}/query`)
       .query(soql(/FROM Lead WHERE \(IsConverted = true/))
-      .reply(200, empty);
+      .reply(200, empty)
+      .get(`${V}/sobjects/Lead/deleted/`)
+      .query((q) => Date.parse(String(q.start)) === Date.parse(hourAgo))
+      .reply(200, { deletedRecords: [{ id: '00Q5e00000CCCCCEA1', deletedDate: new Date(Date.now() - 1_800_000).toISOString() }], earliestDateAvailable: hourAgo, latestDateCovered: new Date().toISOString() });
     const outboxBefore = (await pendingOutbox(db, acme, 1000)).length;
     const [second] = await syncSalesforce(db, vault, app, models, acme);
     // The overlap re-read changes nothing and writes nothing.
-    expect(second).toMatchObject({ status: 'synced', streams: { leads: { inserted: 0, updated: 0, unchanged: 1 } }, rescored: { leads: 0, writes: 0 } });
+    expect(second).toMatchObject({ status: 'synced', streams: { leads: { inserted: 0, updated: 0, unchanged: 1 } }, deleted: 1, rescored: { leads: 0, writes: 0 } });
+    // The deleted lead is gone with its score.
+    expect(await getScores(db, acme, ['00Q5e00000CCCCCEA1'])).toEqual(new Map());
     expect((await pendingOutbox(db, acme, 1000)).length).toBe(outboxBefore);
   });
 

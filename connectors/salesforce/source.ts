@@ -114,6 +114,29 @@ export class SalesforceSource implements LeadSource {
     );
   }
 
+  /**
+   * Leads deleted since the cursor, from the getDeleted resource. Salesforce keeps about 15 days of
+   * deletions and answers at most 30 days a call; the cursor is the `latestDateCovered` it names.
+   */
+  async readDeletions(cursor: string | null, now = new Date()): Promise<{ leadIds: string[]; cursor: string }> {
+    const floor = now.getTime() - 15 * 86_400_000 + 60_000;
+    let start = Math.max(cursor ? Date.parse(cursor) : floor, floor);
+    const leadIds: string[] = [];
+    let covered = cursor ?? new Date(start).toISOString();
+    while (start < now.getTime() - 60_000) {
+      const end = Math.min(start + 29 * 86_400_000, now.getTime());
+      const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+      const answer = await this.session.get<{ deletedRecords: Array<{ id: string; deletedDate: string }>; latestDateCovered: string }>(
+        `/sobjects/Lead/deleted/?start=${encodeURIComponent(iso(start))}&end=${encodeURIComponent(iso(end))}`,
+      );
+      leadIds.push(...answer.deletedRecords.map((r) => r.id));
+      covered = answer.latestDateCovered;
+      start = Math.max(end, Date.parse(covered));
+      if (end >= now.getTime()) break;
+    }
+    return { leadIds, cursor: covered };
+  }
+
   /** One query, page by page, from a SystemModstamp cursor (less the overlap), in SystemModstamp order. */
   private async *read<T>(
     object: string,

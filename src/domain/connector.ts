@@ -41,6 +41,8 @@ export interface LeadSource {
   readLeads(cursor: string | null): AsyncIterable<ReadBatch<Lead>>;
   readActivities(cursor: string | null): AsyncIterable<ReadBatch<Activity>>;
   readOutcomes(cursor: string | null): AsyncIterable<ReadBatch<Outcome>>;
+  /** Leads deleted in the CRM since the cursor (null: since as far back as the CRM keeps), for sources that know. */
+  readDeletions?(cursor: string | null): Promise<{ leadIds: string[]; cursor: string }>;
 }
 
 export type FieldValue = string | number | boolean | Date | null;

@@ -3,7 +3,7 @@ import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import { isLeadscoreError, type TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
-import { clearSyncCursors, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
+import { clearSyncCursors, deleteLeads, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
 import { importFromSource, type StreamName } from '../sync/index.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
 
@@ -12,6 +12,8 @@ export interface SalesforceSyncReport {
   status: 'synced' | 'needs_reconnect' | 'failed';
   streams?: Record<StreamName, { inserted: number; updated: number; unchanged: number; rejected: number }>;
   rejections?: number;
+  /** Leads deleted in Salesforce and removed here. */
+  deleted?: number;
   rescored?: { leads: number; changed: number; writes: number };
   error?: string;
 }
@@ -40,13 +42,17 @@ export async function syncSalesforce(
         const session = await salesforceSession(db, vault, app, tenant, connection.id);
         if (options.full) await clearSyncCursors(db, tenant, connection.id);
         const cursors = await getSyncCursors(db, tenant, connection.id);
-        const imported = await importFromSource(db, tenant, new SalesforceSource(session), {
+        const source = new SalesforceSource(session);
+        const imported = await importFromSource(db, tenant, source, {
           cursors,
           sourceKind: 'salesforce',
           onCursor: (stream, cursor) => saveSyncCursor(db, tenant, connection.id, stream, cursor),
         });
+        const deletions = await source.readDeletions(cursors.deletions ?? null);
+        const deleted = await deleteLeads(db, tenant, deletions.leadIds, 'salesforce');
+        await saveSyncCursor(db, tenant, connection.id, 'deletions', deletions.cursor);
         crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'ok' });
-        return imported;
+        return { ...imported, deleted };
       });
       const done = await rescore(db, models, tenant, { ids: [...result.changedLeadIds] });
       await setConnectionStatus(db, tenant, connection.id, 'active', { backfill: 'done', lastSyncAt: new Date().toISOString() });
@@ -56,6 +62,7 @@ export async function syncSalesforce(
         status: 'synced',
         streams: { leads: counts('leads'), activities: counts('activities'), outcomes: counts('outcomes') },
         rejections: result.rejections.length + result.rejectionsNotListed,
+        deleted: result.deleted,
         rescored: { leads: done.leads, changed: done.changed, writes: done.writes },
       });
     } catch (err) {

@@ -140,3 +140,13 @@ export async function findLeadCreationTimes(
   );
   return new Map(rows.map((r) => [r.lead_id, r.created_at]));
 }
+
+/** Remove leads deleted in their CRM (with their activities, outcomes and scores); only leads from `source`. */
+export async function deleteLeads(db: Queryable, tenant: TenantId, leadIds: readonly string[], source: string): Promise<number> {
+  if (leadIds.length === 0) return 0;
+  const rows = await db.query(
+    `DELETE FROM leads WHERE tenant_id = $1 AND source = $2 AND lead_id IN (SELECT jsonb_array_elements_text($3::jsonb)) RETURNING lead_id`,
+    [tenant, source, JSON.stringify(leadIds)],
+  );
+  return rows.length;
+}
