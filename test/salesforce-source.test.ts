@@ -51,6 +51,9 @@ describe('SalesforceSource', () => {
   it('reads leads page by page, activities from Tasks, Events and campaign responses, and conversions as outcomes', async () => {
     nock(INSTANCE)
       .get(`${V}/query`)
+      .query(soqlIs(/^SELECT COUNT\(\) FROM Lead$/))
+      .reply(200, { totalSize: 3, done: true, records: [] })
+      .get(`${V}/query`)
       .query(soqlIs(/^SELECT Id, CreatedDate, Email.* FROM Lead ORDER BY SystemModstamp, Id$/))
       .reply(200, { totalSize: 3, done: false, nextRecordsUrl: `${V}/query/01gD0000002HU6KIAW-2000`, records: [lead('00Q5e00000AAAAAEA1'), lead('00Q5e00000BBBBBEA1', { NumberOfEmployees: -5 })] })
       .get(`${V}/query/01gD0000002HU6KIAW-2000`)
@@ -112,6 +115,45 @@ describe('SalesforceSource', () => {
     const batches = [];
     for await (const b of source.readLeads('2026-11-21T08:00:00.000+0000')) batches.push(b);
     expect(batches).toHaveLength(1);
-    expect(batches[0]!.cursor).toBe('2026-11-21T08:00:00.000+0000');
+    expect(batches[0]!.cursor).toBe('2026-11-21T08:00:00.000Z');
+  });
+});
+
+describe('SalesforceSource backfill through Bulk API 2.0', () => {
+  it('uses a Bulk API query job above the threshold and reads its CSV results, typed like the REST path', async () => {
+    const job = '750R0000000zlh9IAA';
+    const info = (state: string) => ({ id: job, operation: 'query', object: 'Lead', createdById: '0055e000001XyZaAAB', createdDate: '2026-11-22T10:00:00.000+0000', systemModstamp: '2026-11-22T10:00:01.000+0000', state, concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: 62.0, lineEnding: 'LF', columnDelimiter: 'COMMA' });
+    const csv = [
+      'Id,CreatedDate,Email,FirstName,LastName,Title,Company,Industry,NumberOfEmployees,AnnualRevenue,Country,LeadSource,SystemModstamp',
+      '00Q5e00000DDDDDEA1,2026-10-01T09:00:00.000Z,ed@initech.com,Ed,Stone,CTO,Initech,Software,45,,DE,Partner,2026-11-19T09:00:00.000Z',
+      '00Q5e00000EEEEEEA1,2026-10-02T09:00:00.000Z,,,"Ng, Jr.",Student,,,,,,,2026-11-21T09:30:00.000Z',
+    ].join('\n');
+    let submitted = '';
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soqlIs(/^SELECT COUNT\(\) FROM Lead$/))
+      .reply(200, { totalSize: 25000, done: true, records: [] })
+      .post(`${V}/jobs/query`, (body: { operation: string; query: string }) => {
+        submitted = body.query;
+        return body.operation === 'query';
+      })
+      .reply(200, info('UploadComplete'))
+      .get(`${V}/jobs/query/${job}`)
+      .reply(200, { ...info('JobComplete'), numberRecordsProcessed: 2, retries: 0, totalProcessingTime: 334 })
+      .get(`${V}/jobs/query/${job}/results`)
+      .query(true)
+      .reply(200, csv, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '2' });
+    const source = new SalesforceSource(session, { bulkPollInterval: 10, bulkPollTimeout: 5000 });
+    const leads = [];
+    let cursor: string | null = null;
+    for await (const batch of source.readLeads(null)) {
+      leads.push(...batch.records.map((r) => r.value));
+      cursor = batch.cursor ?? cursor;
+    }
+    expect(submitted).toMatch(/^SELECT Id, CreatedDate, .* FROM Lead ORDER BY SystemModstamp, Id$/);
+    expect(leads).toHaveLength(2);
+    expect(leads[0]).toMatchObject({ id: '00Q5e00000DDDDDEA1', employees: 45, annualRevenue: null, country: 'DE', title: 'CTO', email: 'ed@initech.com' });
+    expect(leads[1]).toMatchObject({ id: '00Q5e00000EEEEEEA1', email: null, lastName: 'Ng, Jr.', employees: null, company: null });
+    expect(cursor).toBe('2026-11-21T09:30:00.000Z');
   });
 });

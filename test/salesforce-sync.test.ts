@@ -68,6 +68,9 @@ describe('syncSalesforce', () => {
   it('backfills, stores each stream cursor, scores the new leads, then reads only what changed since', async () => {
     nock(INSTANCE)
       .get(`${V}/query`)
+      .query(soql(/^SELECT COUNT\(\) FROM Lead$/))
+      .reply(200, { totalSize: 3, done: true, records: [] })
+      .get(`${V}/query`)
       .query(soql(/FROM Lead ORDER BY SystemModstamp, Id$/))
       .reply(200, {
         totalSize: 3,
@@ -96,8 +99,8 @@ describe('syncSalesforce', () => {
     const [first] = await syncSalesforce(db, vault, app, models, acme);
     expect(first).toMatchObject({ connectionId: ID, status: 'synced', streams: { leads: { inserted: 3 }, activities: { inserted: 1 } }, deleted: 0, rescored: { leads: 3, changed: 3, writes: 3 } });
     const cursors = await getSyncCursors(db, acme, ID);
-    expect(cursors.leads).toBe('2026-11-20T11:00:00.000+0000');
-    expect(JSON.parse(cursors.activities!)).toEqual({ Task: '2026-11-20T12:00:00.000+0000' });
+    expect(cursors.leads).toBe('2026-11-20T11:00:00.000Z');
+    expect(JSON.parse(cursors.activities!)).toEqual({ Task: '2026-11-20T12:00:00.000Z' });
     expect(cursors.deletions).toBe(hourAgo);
     expect((await getScores(db, acme, ['00Q5e00000AAAAAEA1'])).get('00Q5e00000AAAAAEA1')?.score.status).toBe('scored');
     expect(await getConnection(db, acme, ID)).toMatchObject({ settings: { backfill: 'done', lastSyncAt: expect.any(String) } });

@@ -10,6 +10,8 @@ export interface SalesforceSession {
   get<T>(path: string): Promise<T>;
   /** A GET of a path the API itself returned (e.g. nextRecordsUrl). */
   getUrl<T>(url: string): Promise<T>;
+  /** A Bulk API 2.0 query: rows as they arrive (every value text). */
+  bulkQuery(soql: string, polling: { pollInterval: number; pollTimeout: number }): Promise<AsyncIterable<Record<string, string>>>;
   /** A JSON request with a body under /services/data/vXX.X. */
   send<T>(method: 'PATCH' | 'POST', path: string, body: unknown): Promise<T>;
 }
@@ -65,6 +67,16 @@ export function openSession(
         })) as T;
       } catch (err) {
         throw translate(err, `${method} ${path}`);
+      }
+    },
+    async bulkQuery(soql: string, polling: { pollInterval: number; pollTimeout: number }): Promise<AsyncIterable<Record<string, string>>> {
+      checkAllowance(connection, maxApiShare);
+      try {
+        const records = await connection.bulk2.query(soql, polling);
+        // The record stream is an object-mode Readable: rows can be iterated as they are parsed.
+        return records as unknown as AsyncIterable<Record<string, string>>;
+      } catch (err) {
+        throw translate(err, 'Bulk API query');
       }
     },
     async getUrl<T>(url: string): Promise<T> {

@@ -12,6 +12,13 @@ interface QueryAnswer {
 }
 
 export interface SalesforceSourceOptions {
+  /** A first backfill of more leads than this goes through Bulk API 2.0 instead of REST pages. */
+  bulkThreshold?: number;
+  /** Records per batch handed to the store from a Bulk API result. */
+  bulkBatchSize?: number;
+  /** How often and how long to wait for a Bulk API job, in ms. */
+  bulkPollInterval?: number;
+  bulkPollTimeout?: number;
   /** Edits can commit with a SystemModstamp slightly behind the newest one seen: re-read this much. */
   overlapSeconds?: number;
   /** Lead statuses that mean "disqualified" (an outcome that did not convert). */
@@ -34,17 +41,32 @@ const soqlTime = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 export class SalesforceSource implements LeadSource {
   private readonly overlapMs: number;
   private readonly disqualified: string[];
+  private readonly options: SalesforceSourceOptions;
 
   constructor(
     private readonly session: SalesforceSession,
     options: SalesforceSourceOptions = {},
   ) {
+    this.options = options;
     this.overlapMs = (options.overlapSeconds ?? 300) * 1000;
     this.disqualified = options.disqualifiedStatuses ?? ['Unqualified', 'Disqualified'];
   }
 
-  readLeads(cursor: string | null): AsyncIterable<ReadBatch<Lead>> {
-    return this.read('Lead', `SELECT ${LEAD_FIELDS.join(', ')} FROM Lead`, [], cursor, (r) => {
+  async *readLeads(cursor: string | null): AsyncIterable<ReadBatch<Lead>> {
+    if (cursor === null) {
+      const { totalSize } = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent('SELECT COUNT() FROM Lead')}`);
+      if (totalSize > (this.options.bulkThreshold ?? 10_000)) {
+        yield* this.bulkRead('Lead', `SELECT ${LEAD_FIELDS.join(', ')} FROM Lead`, (r) => this.toLead(r));
+        return;
+      }
+    }
+    yield* this.read('Lead', `SELECT ${LEAD_FIELDS.join(', ')} FROM Lead`, [], cursor, (r) => this.toLead(r));
+  }
+
+  /** A Lead record from a REST answer (typed JSON) or a Bulk API CSV row (all text, "" for empty). */
+  private toLead(r: SfRecord): Lead | Rejection {
+    const count = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : null);
+    {
       const lead = {
         id: r.Id,
         createdAt: new Date(String(r.CreatedDate)),
@@ -54,14 +76,44 @@ export class SalesforceSource implements LeadSource {
         title: text(r.Title),
         company: text(r.Company),
         industry: text(r.Industry),
-        employees: typeof r.NumberOfEmployees === 'number' ? r.NumberOfEmployees : null,
-        annualRevenue: typeof r.AnnualRevenue === 'number' ? r.AnnualRevenue : null,
+        employees: count(r.NumberOfEmployees),
+        annualRevenue: count(r.AnnualRevenue),
         country: text(r.Country),
         leadSource: text(r.LeadSource),
         attributes: {},
       };
       return checked(LeadSchema, lead, r);
+    }
+  }
+
+  /**
+   * A Bulk API 2.0 query job for a large first backfill: created, polled until complete, and its
+   * CSV results streamed in batches. The cursor is the newest SystemModstamp read.
+   */
+  private async *bulkRead<T>(object: string, soql: string, map: (r: SfRecord) => T | Rejection | null): AsyncIterable<ReadBatch<T>> {
+    const stream = await this.session.bulkQuery(`${soql} ORDER BY SystemModstamp, Id`, {
+      pollInterval: this.options.bulkPollInterval ?? 5000,
+      pollTimeout: this.options.bulkPollTimeout ?? 30 * 60_000,
     });
+    const size = this.options.bulkBatchSize ?? 2000;
+    let records: SourceRecord<T>[] = [];
+    let rejections: Rejection[] = [];
+    let newest: string | null = null;
+    for await (const row of stream) {
+      const r = { attributes: { type: object, url: '' }, ...(row as Record<string, unknown>) } as SfRecord;
+      const mapped = map(r);
+      if (mapped !== null) {
+        if (isRejection(mapped)) rejections.push(mapped);
+        else records.push({ value: mapped, position: { file: `${object}/${r.Id}`, line: 0 } });
+      }
+      newest = later(newest, r.SystemModstamp);
+      if (records.length + rejections.length >= size) {
+        yield { records, rejections, duplicatesSkipped: 0, cursor: newest };
+        records = [];
+        rejections = [];
+      }
+    }
+    yield { records, rejections, duplicatesSkipped: 0, cursor: newest };
   }
 
   async *readActivities(cursor: string | null): AsyncIterable<ReadBatch<Activity>> {
@@ -149,7 +201,7 @@ export class SalesforceSource implements LeadSource {
     if (cursor) conditions.push(`SystemModstamp >= ${soqlTime(new Date(Date.parse(cursor) - this.overlapMs).toISOString())}`);
     const soql = `${select}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY SystemModstamp, Id`;
     let answer = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent(soql)}`);
-    let newest = cursor;
+    let newest = cursor && !Number.isNaN(Date.parse(cursor)) ? new Date(Date.parse(cursor)).toISOString() : cursor;
     for (;;) {
       const records: SourceRecord<T>[] = [];
       const rejections: Rejection[] = [];
@@ -158,13 +210,20 @@ export class SalesforceSource implements LeadSource {
         if (mapped === null) continue;
         if (isRejection(mapped)) rejections.push(mapped);
         else records.push({ value: mapped, position: { file: `${object}/${r.Id}`, line: 0 } });
-        if (!newest || r.SystemModstamp > newest) newest = r.SystemModstamp;
+        newest = later(newest, r.SystemModstamp);
       }
       yield { records, rejections, duplicatesSkipped: 0, cursor: newest };
       if (answer.done || !answer.nextRecordsUrl) return;
       answer = await this.session.getUrl<QueryAnswer>(answer.nextRecordsUrl);
     }
   }
+}
+
+/** The later of a cursor and a SystemModstamp, as ISO text (REST says +0000, Bulk CSV says Z). */
+function later(cursor: string | null, modstamp: string | undefined): string | null {
+  const t = modstamp ? Date.parse(modstamp) : NaN;
+  if (Number.isNaN(t)) return cursor;
+  return cursor === null || t > Date.parse(cursor) ? new Date(t).toISOString() : cursor;
 }
 
 function isRejection(v: unknown): v is Rejection {
