@@ -11,6 +11,7 @@ import pg from 'pg';
 import { generateBundle } from '../src/synthetic/index.js';
 import { benchApi } from './api.js';
 import { benchRescore } from './rescore.js';
+import { benchSalesforce } from './salesforce.js';
 
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
@@ -109,10 +110,13 @@ if (command === 'import') await benchImport();
 else if (command === 'rescore') {
   const result = await withDatabase(serverBase, (url) => benchRescore(url, Number(values.leads ?? 100_000), Number(values.seed ?? 1)));
   fs.writeFileSync(path.resolve('.bench', 'rescore-results.json'), JSON.stringify(result, null, 2));
+} else if (command === 'salesforce') {
+  const result = await benchSalesforce(Number(values.leads ?? 100_000));
+  fs.writeFileSync(path.resolve('.bench', 'salesforce-results.json'), JSON.stringify(result, null, 2));
 } else if (command === 'api') {
   const result = await benchApi();
   fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
 } else {
-  console.error('usage: npm run bench -- import|rescore|api [--leads N] [--seed S] [--skip-server]');
+  console.error('usage: npm run bench -- import|rescore|api|salesforce [--leads N] [--seed S] [--skip-server]');
   process.exitCode = 2;
 }
