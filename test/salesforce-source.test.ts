@@ -123,11 +123,10 @@ describe('SalesforceSource backfill through Bulk API 2.0', () => {
   it('uses a Bulk API query job above the threshold and reads its CSV results, typed like the REST path', async () => {
     const job = '750R0000000zlh9IAA';
     const info = (state: string) => ({ id: job, operation: 'query', object: 'Lead', createdById: '0055e000001XyZaAAB', createdDate: '2026-11-22T10:00:00.000+0000', systemModstamp: '2026-11-22T10:00:01.000+0000', state, concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: 62.0, lineEnding: 'LF', columnDelimiter: 'COMMA' });
-    const csv = [
-      'Id,CreatedDate,Email,FirstName,LastName,Title,Company,Industry,NumberOfEmployees,AnnualRevenue,Country,LeadSource,SystemModstamp',
-      '00Q5e00000DDDDDEA1,2026-10-01T09:00:00.000Z,ed@initech.com,Ed,Stone,CTO,Initech,Software,45,,DE,Partner,2026-11-19T09:00:00.000Z',
-      '00Q5e00000EEEEEEA1,2026-10-02T09:00:00.000Z,,,"Ng, Jr.",Student,,,,,,,2026-11-21T09:30:00.000Z',
-    ].join('\n');
+    // Two result pages, each a CSV document with its header, as the Bulk API pages large results.
+    const header = 'Id,CreatedDate,Email,FirstName,LastName,Title,Company,Industry,NumberOfEmployees,AnnualRevenue,Country,LeadSource,SystemModstamp';
+    const page1 = [header, '00Q5e00000DDDDDEA1,2026-10-01T09:00:00.000Z,ed@initech.com,Ed,Stone,CTO,Initech,Software,45,,DE,Partner,2026-11-19T09:00:00.000Z', ''].join('\n');
+    const page2 = [header, '00Q5e00000EEEEEEA1,2026-10-02T09:00:00.000Z,,,"Ng, Jr.",Student,,,,,,,2026-11-21T09:30:00.000Z', ''].join('\n');
     let submitted = '';
     nock(INSTANCE)
       .get(`${V}/query`)
@@ -141,8 +140,10 @@ describe('SalesforceSource backfill through Bulk API 2.0', () => {
       .get(`${V}/jobs/query/${job}`)
       .reply(200, { ...info('JobComplete'), numberRecordsProcessed: 2, retries: 0, totalProcessingTime: 334 })
       .get(`${V}/jobs/query/${job}/results`)
-      .query(true)
-      .reply(200, csv, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '2' });
+      .reply(200, page1, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MTAwMDA', 'Sforce-NumberOfRecords': '1' })
+      .get(`${V}/jobs/query/${job}/results`)
+      .query({ locator: 'MTAwMDA' })
+      .reply(200, page2, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' });
     const source = new SalesforceSource(session, { bulkPollInterval: 10, bulkPollTimeout: 5000 });
     const leads = [];
     let cursor: string | null = null;

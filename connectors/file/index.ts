@@ -4,7 +4,7 @@ import { FileBundleSource, type FileProgress } from './reader.js';
 
 export { FileBundleSource, type FileProgress, type HeaderNotes } from './reader.js';
 export { LEAD_COLUMNS, ACTIVITY_COLUMNS, OUTCOME_COLUMNS, leadsFile, activitiesFile, outcomesFile } from './format.js';
-export { CsvReader } from './csv.js';
+export { CsvReader } from '../shared/csv.js';
 export { parseIsoDate, parseAmount } from './values.js';
 
 const FileConnectorOptions = z.object({

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LeadscoreError, type Activity, type Lead, type LeadSource, type Outcome, type ReadBatch } from '../../src/domain/index.js';
-import { CsvReader, type CsvItem } from './csv.js';
+import { CsvReader, type CsvItem } from '../shared/csv.js';
 import { activitiesFile, leadsFile, normalizeHeader, outcomesFile, type FileSpec } from './format.js';
 
 export interface FileProgress {

@@ -1,5 +1,6 @@
 import jsforce from 'jsforce';
 import { LeadscoreError } from '../../src/domain/index.js';
+import { CsvReader } from '../shared/csv.js';
 import { authError, type SalesforceTokens } from './oauth.js';
 import { SALESFORCE_API_VERSION, type SalesforceApp } from './options.js';
 
@@ -70,14 +71,30 @@ export function openSession(
       }
     },
     async bulkQuery(soql: string, polling: { pollInterval: number; pollTimeout: number }): Promise<AsyncIterable<Record<string, string>>> {
-      checkAllowance(connection, maxApiShare);
-      try {
-        const records = await connection.bulk2.query(soql, polling);
-        // The record stream is an object-mode Readable: rows can be iterated as they are parsed.
-        return records as unknown as AsyncIterable<Record<string, string>>;
-      } catch (err) {
-        throw translate(err, 'Bulk API query');
+      const base = `/services/data/v${SALESFORCE_API_VERSION}/jobs/query`;
+      const call = async <T>(request: Parameters<jsforce.Connection['request']>[0], what: string): Promise<T> => {
+        checkAllowance(connection, maxApiShare);
+        try {
+          return (await connection.request<T>(request)) as T;
+        } catch (err) {
+          throw translate(err, what);
+        }
+      };
+      const job = await call<{ id: string }>(
+        { method: 'POST', url: base, body: JSON.stringify({ operation: 'query', query: soql }), headers: { 'content-type': 'application/json' } },
+        'Bulk API query job',
+      );
+      const deadline = Date.now() + polling.pollTimeout;
+      for (;;) {
+        const info = await call<{ state: string; errorMessage?: string }>({ method: 'GET', url: `${base}/${job.id}` }, 'Bulk API job status');
+        if (info.state === 'JobComplete') break;
+        if (info.state === 'Failed' || info.state === 'Aborted') {
+          throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API query job ${job.id} ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no reason given'}`);
+        }
+        if (Date.now() > deadline) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API query job ${job.id} did not finish within ${polling.pollTimeout} ms`);
+        await new Promise((r) => setTimeout(r, polling.pollInterval));
       }
+      return bulkResults(connection, `${base}/${job.id}/results`, () => checkAllowance(connection, maxApiShare));
     },
     async getUrl<T>(url: string): Promise<T> {
       checkAllowance(connection, maxApiShare);
@@ -93,6 +110,36 @@ export function openSession(
     void onRefresh(session.tokens);
   });
   return session;
+}
+
+/**
+ * The pages of a finished Bulk API 2.0 query: each a CSV document with its header row, the next
+ * one named by the Sforce-Locator header ("null" after the last). Fetched with the session's token
+ * because the headers matter here; rows come out as objects keyed by the header.
+ */
+async function* bulkResults(connection: jsforce.Connection, path: string, check: () => void): AsyncIterable<Record<string, string>> {
+  let locator: string | null = null;
+  do {
+    check();
+    const url = `${connection.instanceUrl}${path}${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`;
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
+    if (!res.ok) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+    locator = res.headers.get('sforce-locator');
+    if (locator === 'null' || locator === '') locator = null;
+    const csv = new CsvReader();
+    const items = [...csv.push(await res.text()), ...csv.end()];
+    let header: string[] | null = null;
+    for (const item of items) {
+      if (item.kind === 'problem') throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: line ${item.line}: ${item.reason}`);
+      if (!header) {
+        header = item.fields;
+        continue;
+      }
+      const row: Record<string, string> = {};
+      header.forEach((name, i) => (row[name] = item.fields[i] ?? ''));
+      yield row;
+    }
+  } while (locator);
 }
 
 /**
