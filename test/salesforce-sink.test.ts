@@ -1,16 +1,11 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSession, SalesforceSink } from '../connectors/salesforce/index.js';
+import { SalesforceSink } from '../connectors/salesforce/index.js';
 import type { FieldUpdate } from '../src/domain/index.js';
+import { INSTANCE, testSession, V } from './helpers/salesforce.js';
 
 /** Bodies shaped like Salesforce's sObject Collections (PATCH /composite/sobjects) and Describe answers. */
-const INSTANCE = 'https://acme.my.salesforce.com';
-const V = '/services/data/v62.0';
-const session = openSession(
-  { loginUrl: 'https://login.salesforce.com', clientId: 'id' },
-  { accessToken: 'tok', refreshToken: null, instanceUrl: INSTANCE, loginUrl: 'https://login.salesforce.com', orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' },
-  () => undefined,
-);
+const session = testSession();
 const describe_ = (name: string) => ({
   name,
   fields: [
@@ -102,18 +97,13 @@ describe('SalesforceSink', () => {
 
 describe('API allowance', () => {
   it("stops before taking more than its share of the org's daily API calls, and names REQUEST_LIMIT_EXCEEDED", async () => {
-    const limited = openSession(
-      { loginUrl: 'https://login.salesforce.com', clientId: 'id' },
-      { accessToken: 'tok', refreshToken: null, instanceUrl: INSTANCE, loginUrl: 'https://login.salesforce.com', orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' },
-      () => undefined,
-      { maxApiShare: 0.8 },
-    );
+    const limited = testSession({ maxApiShare: 0.8 });
     nock(INSTANCE).get(`${V}/sobjects/Lead/describe`).reply(200, describe_('Lead'), { 'Sforce-Limit-Info': 'api-usage=4100/5000' });
     await limited.get('/sobjects/Lead/describe');
     // No second answer is mocked: the call must not be sent at all.
     await expect(limited.get('/sobjects/Contact/describe')).rejects.toMatchObject({ code: 'CRM_LIMIT_REACHED', message: expect.stringMatching(/4100 of its 5000/) });
 
-    const fresh = openSession({ loginUrl: 'https://login.salesforce.com', clientId: 'id' }, { accessToken: 'tok', refreshToken: null, instanceUrl: INSTANCE, loginUrl: 'https://login.salesforce.com', orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' }, () => undefined);
+    const fresh = testSession();
     nock(INSTANCE).get(`${V}/sobjects/Lead/describe`).reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
     await expect(fresh.get('/sobjects/Lead/describe')).rejects.toMatchObject({ code: 'CRM_LIMIT_REACHED' });
   });

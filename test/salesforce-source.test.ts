@@ -1,35 +1,16 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSession, SalesforceSource } from '../connectors/salesforce/index.js';
+import { SalesforceSource } from '../connectors/salesforce/index.js';
 import { tenantId } from '../src/domain/index.js';
 import { ensureTenant, getLead, getOutcome, listActivities, type Database } from '../src/store/index.js';
 import { importFromSource } from '../src/sync/index.js';
 import { openTestDatabase } from './helpers/db.js';
+import { INSTANCE, leadRecord, record, soql, testSession, V } from './helpers/salesforce.js';
 
-/** Query answers shaped like Salesforce's REST query resource (v62.0): attributes, done, nextRecordsUrl. */
-const INSTANCE = 'https://acme.my.salesforce.com';
-const V = '/services/data/v62.0';
-const rec = (type: string, fields: Record<string, unknown>) => ({ attributes: { type, url: `${V}/sobjects/${type}/${fields.Id as string}` }, ...fields });
-const lead = (id: string, extra: Record<string, unknown> = {}) =>
-  rec('Lead', {
-    Id: id,
-    CreatedDate: '2026-10-01T09:00:00.000+0000',
-    Email: `${id}@globex.com`,
-    FirstName: 'Dana',
-    LastName: 'Lee',
-    Title: 'VP Operations',
-    Company: 'Globex',
-    Industry: 'Manufacturing',
-    NumberOfEmployees: 800,
-    AnnualRevenue: 120000000,
-    Country: 'US',
-    LeadSource: 'Web',
-    SystemModstamp: '2026-11-20T10:00:00.000+0000',
-    ...extra,
-  });
-const soqlIs = (pattern: RegExp) => (q: Record<string, string | string[] | undefined>) => pattern.test(String(q.q ?? ''));
-
-const session = openSession({ loginUrl: 'https://login.salesforce.com', clientId: 'id' }, { accessToken: 'tok', refreshToken: null, instanceUrl: INSTANCE, loginUrl: 'https://login.salesforce.com', orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' }, () => undefined);
+const lead = leadRecord;
+const rec = record;
+const soqlIs = soql;
+const session = testSession();
 let db: Database;
 const acme = tenantId('acme');
 

@@ -8,35 +8,16 @@ import { syncSalesforce } from '../src/server/salesforce-sync.js';
 import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
 import { ensureTenant, getConnection, getScores, getSyncCursors, pendingOutbox, saveConnection, type Database } from '../src/store/index.js';
 import { openTestDatabase } from './helpers/db.js';
+import { emptyQuery, INSTANCE, leadRecord, LOGIN, ORG, soql, tokens, V } from './helpers/salesforce.js';
 
-/** Query answers shaped like Salesforce's REST query resource (v62.0). */
-const LOGIN = 'https://login.salesforce.com';
-const INSTANCE = 'https://acme.my.salesforce.com';
-const V = '/services/data/v62.0';
-const ID = 'salesforce-00D5e000000AbCdEAF';
+const ID = `salesforce-${ORG}`;
 const app = { loginUrl: LOGIN, clientId: '3MVG9test', clientSecret: 'secret' };
 const vault = createVault(randomBytes(32));
 const acme = tenantId('acme');
 const recent = new Date(Date.now() - 3 * 86_400_000).toISOString().replace('Z', '+0000');
-const leadRecord = (id: string, modstamp: string) => ({
-  attributes: { type: 'Lead', url: `${V}/sobjects/Lead/${id}` },
-  Id: id,
-  CreatedDate: recent,
-  Email: 'dana@globex.com',
-  FirstName: 'Dana',
-  LastName: 'Lee',
-  Title: 'VP Operations',
-  Company: 'Globex',
-  Industry: 'Manufacturing',
-  NumberOfEmployees: 800,
-  AnnualRevenue: null,
-  Country: 'US',
-  LeadSource: 'Web',
-  SystemModstamp: modstamp,
-});
-const empty = { totalSize: 0, done: true, records: [] };
+const lead = (id: string, modstamp: string) => leadRecord(id, { CreatedDate: recent, AnnualRevenue: null, SystemModstamp: modstamp });
+const empty = emptyQuery;
 const hourAgo = new Date(Math.floor((Date.now() - 3_600_000) / 1000) * 1000).toISOString();
-const soql = (pattern: RegExp) => (q: Record<string, string | string[] | undefined>) => pattern.test(String(q.q ?? ''));
 
 let db: Database;
 let models: FolderModelSource;
@@ -51,7 +32,7 @@ beforeAll(async () => {
     externalAccountId: '00D5e000000AbCdEAF',
     status: 'active',
     settings: {},
-    credentials: vault.seal({ accessToken: 'tok', refreshToken: 'refresh', instanceUrl: INSTANCE, loginUrl: LOGIN, orgId: '00D5e000000AbCdEAF', userId: '0055e000001XyZaAAB', issuedAt: '0' }),
+    credentials: vault.seal({ ...tokens, refreshToken: 'refresh' }),
   });
 });
 afterEach(() => {
@@ -75,7 +56,7 @@ describe('syncSalesforce', () => {
       .reply(200, {
         totalSize: 3,
         done: true,
-        records: [leadRecord('00Q5e00000AAAAAEA1', '2026-11-20T10:00:00.000+0000'), leadRecord('00Q5e00000CCCCCEA1', '2026-11-20T10:30:00.000+0000'), leadRecord('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')],
+        records: [lead('00Q5e00000AAAAAEA1', '2026-11-20T10:00:00.000+0000'), lead('00Q5e00000CCCCCEA1', '2026-11-20T10:30:00.000+0000'), lead('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')],
       })
       .get(`${V}/query`)
       .query(soql(/FROM Task WHERE WhoId != null ORDER BY/))
@@ -108,7 +89,7 @@ describe('syncSalesforce', () => {
     nock(INSTANCE)
       .get(`${V}/query`)
       .query(soql(/FROM Lead WHERE SystemModstamp >= 2026-11-20T10:55:00Z ORDER BY/))
-      .reply(200, { totalSize: 1, done: true, records: [leadRecord('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')] })
+      .reply(200, { totalSize: 1, done: true, records: [lead('00Q5e00000BBBBBEA1', '2026-11-20T11:00:00.000+0000')] })
       .get(`${V}/query`)
       .query(soql(/FROM Task WHERE WhoId != null AND SystemModstamp >= 2026-11-20T11:55:00Z ORDER BY/))
       .reply(200, empty)
