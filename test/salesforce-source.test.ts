@@ -139,3 +139,24 @@ describe('SalesforceSource backfill through Bulk API 2.0', () => {
     expect(cursor).toBe('2026-11-21T09:30:00.000Z');
   });
 });
+
+describe('SalesforceSource mappings', () => {
+  it('maps tasks and campaign responses through the mapping RevOps edit, skipping what it leaves out', async () => {
+    const task = (id: string, subtype: string) => record('Task', { Id: id, WhoId: '00Q5e00000AAAAAEA1', Subject: subtype, TaskSubtype: subtype, CreatedDate: '2026-11-18T15:00:00.000+0000', SystemModstamp: '2026-11-18T15:00:00.000+0000' });
+    const member = (id: string, type: string) => record('CampaignMember', { Id: id, LeadId: '00Q5e00000AAAAAEA1', HasResponded: true, FirstRespondedDate: '2026-11-10', CreatedDate: '2026-11-01T00:00:00.000+0000', Campaign: { Type: type, Name: type }, SystemModstamp: '2026-11-10T00:00:00.000+0000' });
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soql(/FROM Task /))
+      .reply(200, { totalSize: 2, done: true, records: [task('00T1', 'Call'), task('00T2', 'Email')] })
+      .get(`${V}/query`)
+      .query(soql(/FROM Event /))
+      .reply(200, { totalSize: 0, done: true, records: [] })
+      .get(`${V}/query`)
+      .query(soql(/FROM CampaignMember /))
+      .reply(200, { totalSize: 2, done: true, records: [member('00v1', 'Roadshow'), member('00v2', 'Webinar')] });
+    const source = new SalesforceSource(testSession(), { taskTypes: { call: 'phone_call' }, campaignTypes: { roadshow: 'event_attended', '*': 'form_submit' } });
+    const types: string[] = [];
+    for await (const batch of source.readActivities(null)) types.push(...batch.records.map((r) => `${r.value.detail}:${r.value.type}`));
+    expect(types).toEqual(['Call:phone_call', 'Roadshow:event_attended', 'Webinar:form_submit']);
+  });
+});

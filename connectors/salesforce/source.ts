@@ -23,6 +23,10 @@ export interface SalesforceSourceOptions {
   overlapSeconds?: number;
   /** Lead statuses that mean "disqualified" (an outcome that did not convert). */
   disqualifiedStatuses?: string[];
+  /** Task subtype to activity type, "*" for any other (RevOps edit these in the settings). */
+  taskTypes?: Record<string, string>;
+  /** Responded campaign member's campaign type to activity type, "*" for any other. */
+  campaignTypes?: Record<string, string>;
 }
 
 const LEAD_FIELDS = ['Id', 'CreatedDate', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'Industry', 'NumberOfEmployees', 'AnnualRevenue', 'Country', 'LeadSource', 'SystemModstamp'];
@@ -120,18 +124,20 @@ export class SalesforceSource implements LeadSource {
     // Tasks (calls, emails) and Events (meetings) name their lead in WhoId; campaign responses
     // (webinars, downloads, forms) are Campaign Members. Each stream keeps its own position.
     const positions = parseCompound(cursor);
+    const taskType = lookup(this.options.taskTypes ?? { Call: 'call', Email: 'email_sent', ListEmail: 'email_sent', '*': 'task' });
+    const campaignType = lookup(this.options.campaignTypes ?? { Webinar: 'webinar_attended', Content: 'content_download', '*': 'form_submit' });
     const task = (r: SfRecord): Activity | Rejection | null => {
       if (!isLeadId(r.WhoId)) return null;
-      const subtype = String(r.TaskSubtype ?? '').toLowerCase();
-      const type = subtype === 'call' ? 'call' : subtype === 'email' || subtype === 'listemail' ? 'email_sent' : 'task';
+      const type = taskType(String(r.TaskSubtype ?? ''));
+      if (!type) return null;
       return checked(ActivitySchema, { leadId: r.WhoId, type, occurredAt: new Date(String(r.CreatedDate)), channel: 'salesforce_task', detail: text(r.Subject) }, r);
     };
     const event = (r: SfRecord): Activity | Rejection | null =>
       isLeadId(r.WhoId) ? checked(ActivitySchema, { leadId: r.WhoId, type: 'meeting', occurredAt: new Date(String(r.StartDateTime ?? r.CreatedDate)), channel: 'salesforce_event', detail: text(r.Subject) }, r) : null;
     const member = (r: SfRecord): Activity | Rejection | null => {
       if (!isLeadId(r.LeadId) || r.HasResponded !== true) return null;
-      const campaignType = String((r.Campaign as { Type?: string } | null)?.Type ?? '').toLowerCase();
-      const type = campaignType.includes('webinar') ? 'webinar_attended' : campaignType.includes('content') || campaignType.includes('download') ? 'content_download' : 'form_submit';
+      const type = campaignType(String((r.Campaign as { Type?: string } | null)?.Type ?? ''));
+      if (!type) return null;
       return checked(ActivitySchema, { leadId: r.LeadId, type, occurredAt: new Date(String(r.FirstRespondedDate ?? r.CreatedDate)), channel: 'salesforce_campaign', detail: text((r.Campaign as { Name?: string } | null)?.Name) }, r);
     };
     const streams = [
@@ -224,6 +230,12 @@ function later(cursor: string | null, modstamp: string | undefined): string | nu
   const t = modstamp ? Date.parse(modstamp) : NaN;
   if (Number.isNaN(t)) return cursor;
   return cursor === null || t > Date.parse(cursor) ? new Date(t).toISOString() : cursor;
+}
+
+/** A case-insensitive mapping with "*" for anything else; no "*" means other values are skipped. */
+function lookup(mapping: Record<string, string>): (value: string) => string | null {
+  const byKey = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
+  return (value) => byKey.get(value.toLowerCase()) ?? byKey.get('*') ?? null;
 }
 
 function isRejection(v: unknown): v is Rejection {

@@ -3,6 +3,7 @@ import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import { isLeadscoreError, type TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
+import { currentSettings } from '../settings/index.js';
 import { clearSyncCursors, deleteLeads, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
 import { importFromSource, type StreamName } from '../sync/index.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
@@ -42,7 +43,8 @@ export async function syncSalesforce(
         const session = await salesforceSession(db, vault, app, tenant, connection.id);
         if (options.full) await clearSyncCursors(db, tenant, connection.id);
         const cursors = await getSyncCursors(db, tenant, connection.id);
-        const source = new SalesforceSource(session);
+        const mapping = (await currentSettings(db, tenant)).settings.salesforce;
+        const source = new SalesforceSource(session, { disqualifiedStatuses: mapping.disqualifiedStatuses, taskTypes: mapping.taskTypes, campaignTypes: mapping.campaignTypes });
         const imported = await importFromSource(db, tenant, source, {
           cursors,
           sourceKind: 'salesforce',

@@ -43,6 +43,8 @@ function mappingSchema(field: z.ZodString) {
   });
 }
 
+const activityType = z.string().regex(/^[a-z0-9_.:/]+$/, 'is not an activity type (lower case words joined by "_", e.g. "webinar_attended")');
+
 export const SettingsSchema = z
   .object({
     tiers: z
@@ -77,6 +79,17 @@ export const SettingsSchema = z
       })
       .strict(),
     fieldMappings: z.object({ salesforce: mappingSchema(salesforceField), hubspot: mappingSchema(hubspotProperty) }).strict(),
+    /** How Salesforce records become activities and outcomes. */
+    salesforce: z
+      .object({
+        /** Lead statuses that mean the lead was disqualified: an outcome that did not convert. */
+        disqualifiedStatuses: z.array(z.string().trim().min(1).max(255)).max(50),
+        /** Task subtype (Call, Email, ...) to activity type; "*" for any other. */
+        taskTypes: z.record(z.string().min(1).max(80), activityType),
+        /** Campaign type of a responded campaign member to activity type; "*" for any other. */
+        campaignTypes: z.record(z.string().min(1).max(80), activityType),
+      })
+      .strict(),
     schedules: z
       .object({
         /** Batch rescoring of every open lead (engagement decays without new activity). */
@@ -183,6 +196,11 @@ export const DEFAULT_SETTINGS: Settings = {
     },
   },
   schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', timezone: 'UTC' },
+  salesforce: {
+    disqualifiedStatuses: ['Unqualified', 'Disqualified'],
+    taskTypes: { Call: 'call', Email: 'email_sent', ListEmail: 'email_sent', '*': 'task' },
+    campaignTypes: { Webinar: 'webinar_attended', Content: 'content_download', 'Trade Show': 'event_attended', '*': 'form_submit' },
+  },
 };
 
 /** A readable message per problem: "tiers.levels[1].min: ...". */
