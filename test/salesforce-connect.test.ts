@@ -165,3 +165,11 @@ describe('Salesforce JWT bearer flow', () => {
     await expect(jwtBearerTokens({ loginUrl: LOGIN, clientId: 'x' })).rejects.toMatchObject({ code: 'CRM_NOT_CONFIGURED' });
   });
 });
+
+describe('scheduled Salesforce sync', () => {
+  it("runs on each tenant's sync schedule when Salesforce is configured", () => {
+    const next = server.scheduler.nextSync(tenantId('acme'))!;
+    expect(next.getUTCMinutes() % 15).toBe(0);
+    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+  });
+});

@@ -12,11 +12,14 @@ import type { JobRunner } from './job-runner.js';
  */
 export class RescoreScheduler {
   private readonly tasks = new Map<TenantId, { pattern: string; timezone: string; task: ScheduledTask }>();
+  private readonly syncTasks = new Map<TenantId, { pattern: string; timezone: string; task: ScheduledTask }>();
 
+  /** `sync`, when given, runs on each tenant's sync schedule (CRM sync, then writeback). */
   constructor(
     private readonly db: Database,
     private readonly jobs: JobRunner,
     private readonly log: Logger,
+    private readonly sync: ((tenant: TenantId) => Promise<void>) | null = null,
   ) {}
 
   /** Schedule every tenant. */
@@ -27,7 +30,23 @@ export class RescoreScheduler {
 
   /** (Re)schedule one tenant from its settings in force, e.g. after they were saved. */
   async refresh(tenant: TenantId): Promise<void> {
-    const { rescore: pattern, timezone } = (await currentSettings(this.db, tenant)).settings.schedules;
+    const { rescore: pattern, sync: syncPattern, timezone } = (await currentSettings(this.db, tenant)).settings.schedules;
+    const sync = this.sync;
+    if (sync) {
+      const current = this.syncTasks.get(tenant);
+      if (!current || current.pattern !== syncPattern || current.timezone !== timezone) {
+        await current?.task.destroy();
+        const task = schedule(
+          syncPattern,
+          () =>
+            sync(tenant).catch((err: unknown) => {
+              this.log.error('scheduled sync failed', { tenant, error: err });
+            }),
+          { name: `sync:${tenant}`, timezone, noOverlap: true },
+        );
+        this.syncTasks.set(tenant, { pattern: syncPattern, timezone, task });
+      }
+    }
     const existing = this.tasks.get(tenant);
     if (existing && existing.pattern === pattern && existing.timezone === timezone) return;
     await existing?.task.destroy();
@@ -41,9 +60,15 @@ export class RescoreScheduler {
     return this.tasks.get(tenant)?.task.getNextRun() ?? null;
   }
 
+  /** When the tenant's next scheduled sync runs, or null without one. */
+  nextSync(tenant: TenantId): Date | null {
+    return this.syncTasks.get(tenant)?.task.getNextRun() ?? null;
+  }
+
   async stop(): Promise<void> {
-    await Promise.all([...this.tasks.values()].map((t) => t.task.destroy()));
+    await Promise.all([...this.tasks.values(), ...this.syncTasks.values()].map((t) => t.task.destroy()));
     this.tasks.clear();
+    this.syncTasks.clear();
   }
 
   private async run(tenant: TenantId): Promise<void> {

@@ -11,6 +11,8 @@ import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
 import { JobRunner } from './job-runner.js';
 import { RescoreScheduler } from './scheduler.js';
+import { syncSalesforce } from './salesforce-sync.js';
+import { writebackSalesforce } from './salesforce-writeback.js';
 
 export interface RunningServer {
   url: string;
@@ -44,7 +46,20 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
   });
   const jobs = new JobRunner(db, models, log);
-  const scheduler = new RescoreScheduler(db, jobs, log);
+  // With Salesforce configured, each tenant's sync schedule syncs its orgs, then writes back.
+  const scheduler = new RescoreScheduler(
+    db,
+    jobs,
+    log,
+    salesforceApp
+      ? async (tenant) => {
+          const synced = await syncSalesforce(db, vault, salesforceApp, models, tenant);
+          if (synced.length === 0) return;
+          const written = await writebackSalesforce(db, vault, salesforceApp, tenant);
+          log.info('scheduled sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, deleted: r.deleted })), written: written.sent, failed: written.failed });
+        }
+      : null,
+  );
   let server: Server | null = null;
   let app: ReturnType<typeof createApp> | null = null;
   let newApiKey: RunningServer['newApiKey'] = null;
