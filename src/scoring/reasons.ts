@@ -216,7 +216,9 @@ const TOPICS: Topic[] = [
       const channels = n(v('channels_90d'));
       const trend = v('velocity_14d') > 1.5 ? ', picking up lately' : v('velocity_14d') < 0.5 ? ', slowing down lately' : '';
       if (events === 0) return 'No activity in the last 90 days';
-      return `${plural(events, 'activity', 'activities')} across ${plural(channels, 'channel')} in the last 90 days${direction === 'negative' && !trend ? ', less than converting leads show' : trend}`;
+      // Activities sent without a channel (e.g. through the API) count no channel: say nothing of channels then.
+      const across = channels > 0 ? ` across ${plural(channels, 'channel')}` : '';
+      return `${plural(events, 'activity', 'activities')}${across} in the last 90 days${direction === 'negative' && !trend ? ', less than converting leads show' : trend}`;
     },
   },
   {
