@@ -54,3 +54,14 @@ describe('reasonsFor', () => {
     expect(reasonsFor(spec, vector, contributions({ country: 0.1 }))[0]!.text).toBe('Based in the United Kingdom');
   });
 });
+
+describe('momentum sentences', () => {
+  it('counts channels only when the activities name one', () => {
+    const noChannel = (type: string, days: number): Activity => ({ ...act(type, days), channel: null });
+    const withChannels = featurize(spec, lead, [act('page_view', 3), { ...act('email_click', 2), channel: 'email' }], asOf);
+    const without = featurize(spec, lead, [noChannel('page_view', 3), noChannel('email_click', 2)], asOf);
+    const momentum = contributions({ events_90d: 0.4 });
+    expect(reasonsFor(spec, withChannels, momentum)[0]!.text).toMatch(/^2 activities across 2 channels in the last 90 days/);
+    expect(reasonsFor(spec, without, momentum)[0]!.text).toMatch(/^2 activities in the last 90 days/);
+  });
+});
