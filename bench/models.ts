@@ -1,5 +1,5 @@
 /**
- * Model benchmarks: `npm run bench:models [-- --skip-reference]`. Every figure is reported
+ * Model benchmarks: `npm run bench:models [-- --skip-reference] [--only shared|generated|speed]`. Every figure is reported
  * against a reference measured in the same run: XGBoost and scikit-learn (Debian's
  * python3-xgboost and python3-sklearn) on the same folds, the generator's true probabilities on
  * the same open leads, XGBoost's training time on the same data.
@@ -28,6 +28,8 @@ const root = path.resolve(here, '../..');
 const cli = path.join(root, 'bin/leadscore.js');
 const python = '/usr/bin/python3';
 const skipReference = process.argv.includes('--skip-reference');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? null : process.argv[onlyAt + 1];
 const work = path.resolve('.bench');
 fs.mkdirSync(work, { recursive: true });
 const results: Record<string, unknown> = {};
@@ -81,6 +83,7 @@ async function generatedBundle(): Promise<void> {
   const models = await loadModelFolder(modelDir);
   const open = histories.filter((h) => !h.outcome);
   const scored = await scoreHistories(models, open, new Date('2026-06-30T00:00:00Z'), { reasons: false });
+  const throughput = await scoringThroughput(models, histories);
   await models.close();
   fs.rmSync(modelDir, { recursive: true, force: true });
   const truth = new Map(
@@ -92,8 +95,31 @@ async function generatedBundle(): Promise<void> {
   const y = scored.map((s) => truth.get(s.leadId)!.y);
   const ours = auc(scored.map((s) => s.probability), y);
   const best = auc(scored.map((s) => truth.get(s.leadId)!.p), y);
-  results.generated = { openLeads: scored.length, auc: ours, trueProbabilityAuc: best, ece: calibrationError(scored.map((s) => s.probability), y), trainSeconds };
+  results.generated = { openLeads: scored.length, auc: ours, trueProbabilityAuc: best, ece: calibrationError(scored.map((s) => s.probability), y), trainSeconds, ...throughput };
   console.log(`generated 40k leads   open leads ${scored.length}: Leadscore AUC ${f4(ours)} vs true probability ${f4(best)} (gap ${f4(best - ours)}), ECE ${f4(calibrationError(scored.map((s) => s.probability), y))}; trained 3 models in ${trainSeconds.toFixed(1)} s`);
+}
+
+/**
+ * Leads per second on one thread through scoreHistories with the bundle's own models: features,
+ * the three models through onnxruntime, and then the same with the composite's exact TreeSHAP
+ * rolled up into reasons. Every lead of the bundle is scored, as of one time.
+ */
+async function scoringThroughput(models: Awaited<ReturnType<typeof loadModelFolder>>, histories: Parameters<typeof scoreHistories>[1]) {
+  const asOf = new Date('2026-06-30T00:00:00Z');
+  await scoreHistories(models, histories.slice(0, 2000), asOf);
+  let t = performance.now();
+  await scoreHistories(models, histories, asOf, { reasons: false });
+  const withoutReasons = histories.length / ((performance.now() - t) / 1000);
+  t = performance.now();
+  await scoreHistories(models, histories, asOf);
+  const withReasons = histories.length / ((performance.now() - t) / 1000);
+  const composite = models.models.composite!.ensemble!;
+  const leaves = composite.trees.reduce((n, tree) => n + tree.feature.filter((f) => f < 0).length, 0);
+  console.log(
+    `scoring the bundle's ${histories.length} leads, one thread, composite of ${composite.trees.length} trees (${(leaves / composite.trees.length).toFixed(1)} leaves each): ` +
+      `${Math.round(withoutReasons)} leads/s without reasons, ${Math.round(withReasons)} leads/s with reasons (${(withReasons / withoutReasons).toFixed(2)}x)`,
+  );
+  return { scoringLeadsPerSecond: withoutReasons, scoringWithReasonsLeadsPerSecond: withReasons };
 }
 
 /** 40k rows x 60 features: 4 categorical, 5% missing, a nonlinear truth. */
@@ -181,7 +207,7 @@ async function speed(): Promise<void> {
   );
 }
 
-sharedDatasets();
-await generatedBundle();
-await speed();
+if (!only || only === 'shared') sharedDatasets();
+if (!only || only === 'generated') await generatedBundle();
+if (!only || only === 'speed') await speed();
 fs.writeFileSync(path.join(work, 'models-results.json'), JSON.stringify(results, null, 2));

@@ -240,6 +240,35 @@ function topicOf(name: string): Topic | null {
   return null;
 }
 
+interface SpecLayout {
+  index: Map<string, number>;
+  /** For each feature, the slot (topic, or the feature alone) its contribution adds to. */
+  slotOf: Int32Array;
+  slots: Array<{ topic: Topic | null; feature: string }>;
+}
+
+/** Which topic each feature rolls up into: worked out once per spec, not per lead. */
+const layouts = new WeakMap<FeatureSpec, SpecLayout>();
+function layoutOf(spec: FeatureSpec): SpecLayout {
+  let layout = layouts.get(spec);
+  if (layout) return layout;
+  const slots: SpecLayout['slots'] = [];
+  const byKey = new Map<string, number>();
+  const slotOf = Int32Array.from(spec.features, (f) => {
+    const topic = topicOf(f.name);
+    const key = topic?.key ?? f.name;
+    let slot = byKey.get(key);
+    if (slot === undefined) {
+      byKey.set(key, (slot = slots.length));
+      slots.push({ topic, feature: key });
+    }
+    return slot;
+  });
+  layout = { index: new Map(spec.features.map((f, i) => [f.name, i])), slotOf, slots };
+  layouts.set(spec, layout);
+  return layout;
+}
+
 /**
  * The strongest reasons for and against, as sentences: at most `perSide` of each, largest first.
  * Contributions below `minimum` (log-odds) are noise and left out.
@@ -252,19 +281,13 @@ export function reasonsFor(
 ): ScoreReason[] {
   const perSide = options.perSide ?? 3;
   const minimum = options.minimum ?? 0.02;
-  const index = new Map(spec.features.map((f, i) => [f.name, i]));
+  const { index, slotOf, slots } = layoutOf(spec);
   const v: Values = (name) => {
     const i = index.get(name);
     return i === undefined ? NaN : vector[i]!;
   };
-  const totals = new Map<string, { topic: Topic | null; feature: string; sum: number }>();
-  spec.features.forEach((f, i) => {
-    const topic = topicOf(f.name);
-    const key = topic?.key ?? f.name;
-    const entry = totals.get(key) ?? { topic, feature: key, sum: 0 };
-    entry.sum += contributions[i]!;
-    totals.set(key, entry);
-  });
+  const sums = new Float64Array(slots.length);
+  for (let i = 0; i < slotOf.length; i++) sums[slotOf[i]!]! += contributions[i]!;
   const sentence = (entry: { topic: Topic | null; feature: string }, direction: 'positive' | 'negative') => {
     if (entry.topic) return entry.topic.sentence(v, spec, direction);
     const def = spec.features.find((f) => f.name === entry.feature)!;
@@ -272,11 +295,19 @@ export function reasonsFor(
     const shown = !Number.isFinite(value) ? 'unknown' : def.categories ? def.categories[value] : String(Math.round(value * 100) / 100);
     return `${def.attribute ?? def.name}: ${shown}`;
   };
-  const ranked = [...totals.values()].filter((e) => Math.abs(e.sum) >= minimum).sort((a, b) => Math.abs(b.sum) - Math.abs(a.sum));
-  const pick = (direction: 'positive' | 'negative') =>
-    ranked
-      .filter((e) => (direction === 'positive' ? e.sum > 0 : e.sum < 0))
-      .slice(0, perSide)
-      .map((e) => ({ direction, feature: e.feature, contribution: e.sum, text: sentence(e, direction) }));
+  // Slot numbers, strongest first; objects only for the few that are picked.
+  const ranked: number[] = [];
+  for (let i = 0; i < sums.length; i++) if (Math.abs(sums[i]!) >= minimum) ranked.push(i);
+  ranked.sort((a, b) => Math.abs(sums[b]!) - Math.abs(sums[a]!));
+  const pick = (direction: 'positive' | 'negative') => {
+    const picked: ScoreReason[] = [];
+    for (const i of ranked) {
+      if (picked.length === perSide) break;
+      const sum = sums[i]!;
+      if (direction === 'positive' ? sum <= 0 : sum >= 0) continue;
+      picked.push({ direction, feature: slots[i]!.feature, contribution: sum, text: sentence(slots[i]!, direction) });
+    }
+    return picked;
+  };
   return [...pick('positive'), ...pick('negative')];
 }

@@ -128,6 +128,7 @@ async function explain(models: LoadedModelSet, model: LoadedModel, matrix: Featu
   const { values } = explainerFor(model.ensemble).values(input);
   // Contributions in spec order (the model may read a subset of the spec).
   const out = new Float64Array(matrix.rows * width);
-  for (let r = 0; r < matrix.rows; r++) model.columns.forEach((c, k) => (out[r * width + c] = values[r * input.cols + k]!));
+  const columns = model.columns;
+  for (let r = 0; r < matrix.rows; r++) for (let k = 0; k < columns.length; k++) out[r * width + columns[k]!] = values[r * input.cols + k]!;
   return out;
 }

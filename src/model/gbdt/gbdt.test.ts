@@ -190,19 +190,30 @@ describe('shapValues', () => {
 });
 
 describe('FastTreeShap', () => {
-  it('gives the same values as the recursive algorithm, within 1e-9', async () => {
+  // 4 columns reuse features along a path; 12 columns at depth 9 give paths too long for one group
+  // table, so leaves and lower subtrees are tabulated separately within one tree.
+  it.each([
+    { cols: 4, depth: 6 },
+    { cols: 12, depth: 9 },
+  ])('gives the same values as the recursive algorithm, within 1e-9 ($cols columns, depth $depth)', async ({ cols, depth }) => {
     const { FastTreeShap } = await import('./fast-shap.js');
-    const kinds: FeatureKind[] = ['numeric', 'categorical', 'numeric', 'numeric'];
+    const kinds: FeatureKind[] = Array.from({ length: cols }, (_, c) => (c === 1 ? 'categorical' : 'numeric'));
     const { matrix, labels } = dataset(
-      1200,
-      4,
-      (x, r) => (r() < (x(0) > 0 ? 0.7 : 0.3) + (x(1) === 1 ? 0.1 : 0) - (Number.isNaN(x(2)) ? 0.1 : 0) ? 1 : 0),
+      1500,
+      cols,
+      (x, r) => (r() < (x(0) > 0 ? 0.7 : 0.3) + (x(1) === 1 ? 0.1 : 0) - (Number.isNaN(x(2)) ? 0.1 : 0) + (x(3) > 0.5 ? 0.1 : 0) ? 1 : 0),
       13,
       (c, r) => (c === 1 ? Math.floor(r() * 5) : r() < 0.1 ? NaN : r() * 2 - 1),
     );
-    const { ensemble } = trainGbdt(matrix, labels, { kinds, categoryCounts: [0, 5, 0, 0], params: { maxTrees: 30, maxDepth: 6, minSamplesLeaf: 3, learningRate: 0.2 } });
-    const slow = shapValues(ensemble, matrix);
-    const fast = new FastTreeShap(ensemble).values(matrix);
+    const categoryCounts = kinds.map((k) => (k === 'categorical' ? 5 : 0));
+    const { ensemble } = trainGbdt(matrix, labels, { kinds, categoryCounts, params: { maxTrees: 30, maxDepth: depth, minSamplesLeaf: 3, learningRate: 0.2 } });
+    // Rows the trees never saw: unseen and missing category codes, infinities.
+    const values = matrix.values.slice();
+    for (let r = 0; r < 60; r++) values[r * cols + 1] = [7, NaN, 2.5, -1][r % 4]!;
+    for (let r = 60; r < 80; r++) values[r * cols] = r % 2 ? Infinity : -Infinity;
+    const input = { rows: matrix.rows, cols, values };
+    const slow = shapValues(ensemble, input);
+    const fast = new FastTreeShap(ensemble).values(input);
     expect(fast.base).toBeCloseTo(slow.base, 12);
     let worst = 0;
     for (let i = 0; i < slow.values.length; i++) worst = Math.max(worst, Math.abs(fast.values[i]! - slow.values[i]!));
@@ -211,8 +222,8 @@ describe('FastTreeShap', () => {
     const explainer = new FastTreeShap(ensemble);
     let worstSingle = 0;
     for (let r = 0; r < 200; r++) {
-      const one = explainer.values({ rows: 1, cols: 4, values: matrix.values.slice(r * 4, r * 4 + 4) }).values;
-      for (let c = 0; c < 4; c++) worstSingle = Math.max(worstSingle, Math.abs(one[c]! - slow.values[r * 4 + c]!));
+      const one = explainer.values({ rows: 1, cols, values: values.slice(r * cols, (r + 1) * cols) }).values;
+      for (let c = 0; c < cols; c++) worstSingle = Math.max(worstSingle, Math.abs(one[c]! - slow.values[r * cols + c]!));
     }
     expect(worstSingle).toBeLessThan(1e-9);
   });
