@@ -43,9 +43,10 @@ interface GroupTable {
 
 interface TreeTables {
   tree: TreeEnsemble['trees'][number];
-  categories: Array<Uint8Array | null>;
   /** Per categorical split, "goes left" for each code, then for missing or unseen (index categoryCounts[f]). */
   categoryLookups: Array<Uint8Array | null>;
+  /** The split (non-leaf) nodes. */
+  splitNodes: Int32Array;
   groups: GroupTable[];
   expected: number;
   /**
@@ -232,7 +233,8 @@ export class FastTreeShap {
         lookup[known] = tree.missingLeft[i]!;
         return lookup;
       });
-      return { tree, categories, categoryLookups, groups, expected, ...maskOrder(tree, roots) };
+      const splitNodes = Int32Array.from(Array.from(tree.feature).flatMap((f, i) => (f >= 0 ? [i] : [])));
+      return { tree, categoryLookups, splitNodes, groups, expected, ...maskOrder(tree, roots) };
     });
     this.categorical = ensemble.featureKinds.flatMap((kind, c) => (kind === 'categorical' ? [c] : []));
     this.base = this.trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
@@ -285,7 +287,7 @@ export class FastTreeShap {
           const f = tree.feature[i]!;
           if (f < 0) continue;
           const base = i * block;
-          const table = t.categories[i];
+          const table = t.categoryLookups[i];
           const missingLeft = tree.missingLeft[i]!;
           if (table) {
             const from = f * block;
@@ -334,31 +336,45 @@ export class FastTreeShap {
     return { base: this.base, values: out };
   }
 
-  /** The same sums for one row without the block machinery: real-time scoring explains one lead at a time. */
+  /**
+   * The same sums for one row without the block machinery (real-time scoring explains one lead at
+   * a time): the row's float32 values and category codes are worked out once, and each split is
+   * decided without branches, as in the block path.
+   */
   private valuesOfOneRow(values: Float64Array, cols: number): Float64Array {
     const out = new Float64Array(cols);
     const { goesLeft, cleared } = this;
+    const row32 = new Float32Array(values);
+    const codes = new Int32Array(cols);
     const counts = this.ensemble.categoryCounts;
+    for (const c of this.categorical) {
+      const v = values[c]!;
+      codes[c] = Number.isInteger(v) && v >= 0 && v < counts[c]! ? v : counts[c]!;
+    }
     for (const t of this.trees) {
       const tree = t.tree;
-      for (let i = 0; i < tree.feature.length; i++) {
-        const f = tree.feature[i]!;
-        if (f < 0) continue;
-        const v = values[f]!;
-        const table = t.categories[i];
-        if (table) goesLeft[i] = Number.isInteger(v) && v >= 0 && v < counts[f]! ? table[v]! : tree.missingLeft[i]!;
-        else goesLeft[i] = v !== v ? tree.missingLeft[i]! : Math.fround(v) <= tree.threshold[i]! ? 1 : 0;
+      const { splitNodes, categoryLookups } = t;
+      const feature = tree.feature;
+      const threshold = tree.threshold;
+      const missingLeft = tree.missingLeft;
+      for (let k = 0; k < splitNodes.length; k++) {
+        const i = splitNodes[k]!;
+        const f = feature[i]!;
+        const lookup = categoryLookups[i];
+        if (lookup) goesLeft[i] = lookup[codes[f]!]!;
+        else goesLeft[i] = missingLeft[i] ? 1 - +(row32[f]! > threshold[i]!) : +(row32[f]! <= threshold[i]!);
       }
       const { order, parent, bit, isLeft } = t;
       cleared[0] = 0;
       for (let o = 0; o < order.length; o++) {
         const from = parent[o]!;
-        cleared[order[o]!] = cleared[from]! | (goesLeft[from] === isLeft[o] ? 0 : 1 << bit[o]!);
+        cleared[order[o]!] = cleared[from]! | ((goesLeft[from]! ^ isLeft[o]!) << bit[o]!);
       }
       for (const group of t.groups) {
         const s = group.splits.length;
         let index = (((1 << group.pathBits) - 1) & ~cleared[group.root]!) << s;
-        for (let i = 0; i < s; i++) index |= goesLeft[group.splits[i]!]! << i;
+        const splits = group.splits;
+        for (let i = 0; i < s; i++) index |= goesLeft[splits[i]!]! << i;
         const width = group.slots.length;
         const at = index * width;
         const table = group.table;
