@@ -56,7 +56,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
           const synced = await syncSalesforce(db, vault, salesforceApp, models, tenant);
           if (synced.length === 0) return;
           const written = await writebackSalesforce(db, vault, salesforceApp, tenant);
-          log.info('scheduled sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, deleted: r.deleted })), written: written.sent, failed: written.failed });
+          log.info('scheduled sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, deleted: r.deleted })), written: written?.sent ?? 0, failed: written?.failed ?? 0 });
         }
       : null,
   );

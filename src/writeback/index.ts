@@ -1,0 +1,3 @@
+export * from './drain.js';
+export * from './rate-gate.js';
+export * from './retry.js';
