@@ -155,3 +155,12 @@ export async function lastWrittenPayloads(db: Queryable, tenant: TenantId, leadI
   );
   return new Map(rows.map((r) => [r.lead_id, r.payload]));
 }
+
+/** When the tenant's next waiting write can go (after its backoff, or after another worker's lease), or null when none waits. */
+export async function nextWriteDue(db: Queryable, tenant: TenantId): Promise<Date | null> {
+  const rows = await db.query<{ due: Date | null }>(
+    `SELECT min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) AS due FROM outbox WHERE tenant_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
+    [tenant],
+  );
+  return rows[0]?.due ?? null;
+}

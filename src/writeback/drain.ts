@@ -111,10 +111,12 @@ export async function drainOutbox(db: Database, tenant: TenantId, target: Writeb
       outcome: o.result === 'sent' ? 'written' : o.result,
       note: o.result === 'sent' ? (o.note ?? null) : o.result === 'superseded' ? null : o.note,
     }));
-    await db.transaction(async (tx) => {
-      report.superseded += (await settleWrites(tx, tenant, options.holder, outcomes)).superseded;
+    const settled = await db.transaction(async (tx) => {
+      const counts = await settleWrites(tx, tenant, options.holder, outcomes);
       await recordAudit(tx, tenant, audit);
+      return counts;
     });
+    report.superseded += settled.superseded;
     for (const o of outcomes) {
       if (o.result === 'sent') report.sent++;
       else if (o.result === 'failed') report.failed++;
