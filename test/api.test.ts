@@ -206,6 +206,42 @@ describe('rescoring jobs', () => {
   });
 });
 
+describe('writeback dead letters and audit', () => {
+  it('lists dead letters with their reason, retries them (retiring ones a newer score replaced), and pages the audit log by filter', async () => {
+    const demo = tenantId('demo');
+    const [a, b] = await server.db.query<{ lead_id: string }>(`SELECT lead_id FROM leads WHERE tenant_id = 'demo' ORDER BY lead_id LIMIT 2`);
+    await server.db.query(`DELETE FROM outbox WHERE tenant_id = 'demo'`);
+    const insert = async (lead: string, state: 'failed' | 'sent') =>
+      Number(
+        (
+          await server.db.query<{ outbox_id: string }>(
+            `INSERT INTO outbox (tenant_id, lead_id, kind, payload, ${state === 'failed' ? 'failed_at, last_error' : 'sent_at'}) VALUES ($1, $2, 'score', '{"composite": 42}', now()${state === 'failed' ? `, 'FIELD_CUSTOM_VALIDATION_EXCEPTION: tier is not allowed'` : ''}) RETURNING outbox_id`,
+            [demo, lead],
+          )
+        )[0]!.outbox_id,
+      );
+    const deadA = await insert(a!.lead_id, 'failed');
+    const deadB = await insert(b!.lead_id, 'failed');
+    await insert(b!.lead_id, 'sent'); // a newer score of b was written since
+    const list = await call('GET', '/writeback/dead-letters?limit=1');
+    expect(list.status).toBe(200);
+    expect(list.body.dead_letters).toEqual([expect.objectContaining({ id: deadB, lead_id: b!.lead_id, reason: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: tier is not allowed', values: { composite: 42 } })]);
+    expect((await call('GET', `/writeback/dead-letters?limit=1&before=${list.body.next_before}`)).body.dead_letters[0].id).toBe(deadA);
+    expect(await call('GET', '/writeback/dead-letters?limit=0')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^limit/) } } });
+    expect((await call('GET', '/writeback/dead-letters', undefined, otherTenantKey)).body.dead_letters).toEqual([]);
+
+    expect(await call('POST', '/writeback/dead-letters/retry', { all: true })).toMatchObject({ status: 200, body: { requeued: [deadA], superseded: [deadB] } });
+    expect((await call('GET', '/writeback/dead-letters')).body.dead_letters).toEqual([]);
+    expect((await call('POST', '/writeback/dead-letters/retry', { ids: [] })).status).toBe(400);
+
+    const audit = await call('GET', '/audit?action=dead_letter_retry');
+    expect(audit.body.entries).toEqual([expect.objectContaining({ action: 'dead_letter_retry', record_id: String(deadA), outcome: 'requeued', cause: expect.stringMatching(/^requested by /) })]);
+    expect(await call('GET', '/audit?action=nonsense')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^action/) } } });
+    expect(await call('GET', '/audit?from=yesterday')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^from/) } } });
+    expect((await call('GET', '/audit', undefined, otherTenantKey)).body.entries).toEqual([]);
+  });
+});
+
 describe('operations', () => {
   it('serves the OpenAPI document, health, readiness and metrics, and logs requests without secrets', async () => {
     const doc = await call('GET', '/openapi.json', undefined, null);

@@ -73,6 +73,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       models,
       jobs,
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+      onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
     });
     server = await new Promise<Server>((resolve, reject) => {
