@@ -9,6 +9,7 @@ import { OPERATIONS } from '../src/server/api/openapi.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { DEFAULT_SETTINGS } from '../src/settings/index.js';
 import { createApiKey, ensureTenant } from '../src/store/index.js';
+import { CsvReader } from '../connectors/file/index.js';
 
 const ADMIN = 'ls_testadmin001_abcdefghijklmnopqrstuvwxyz012345';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-'));
@@ -204,6 +205,27 @@ describe('rescoring jobs', () => {
     expect((await call('POST', '/rescore', { all: false })).status).toBe(400);
     expect((await call('POST', '/rescore', { leads: [] })).status).toBe(400);
   });
+});
+
+describe('writeback on the embedded default', () => {
+  it("writes the demo tenant's scores to out/demo/field-updates.csv through the job queue, each audited", async () => {
+    const file = path.join(dir, 'out', 'demo', 'field-updates.csv');
+    const waiting = async () => (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = 'demo' AND sent_at IS NULL AND failed_at IS NULL`))[0]!.n;
+    for (let i = 0; i < 150 && (!fs.existsSync(file) || (await waiting()) > 0); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await waiting()).toBe(0);
+    const reader = new CsvReader();
+    const records = [...reader.push(fs.readFileSync(file, 'utf8')), ...reader.end()].flatMap((item) => (item.kind === 'record' ? [item.fields] : []));
+    expect(records[0]!.join(',')).toBe('lead_id,score_version,written_at,composite,fit,engagement,grade,tier,reasons,next_action,scored_at,model_version');
+    const sent = (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = 'demo' AND sent_at IS NOT NULL AND superseded_by IS NULL`))[0]!.n;
+    expect(sent).toBeGreaterThan(0);
+    expect(records.length - 1).toBe(sent);
+    const row = Object.fromEntries(records[0]!.map((name, i) => [name, records[1]![i]]));
+    expect(row).toMatchObject({ score_version: expect.stringMatching(/^\d+$/), tier: expect.stringMatching(/^(Hot|Warm|Nurture)$/), grade: expect.stringMatching(/^[A-D][1-4]$/) });
+    expect(Number(row.composite)).toBeGreaterThanOrEqual(0);
+    const audit = await call('GET', '/audit?action=field_write&limit=5');
+    expect(audit.body.entries).toHaveLength(5);
+    expect(audit.body.entries[0]).toMatchObject({ connection_id: 'file', outcome: 'written', cause: expect.stringMatching(/^score \d+$/), after: { tier: expect.any(String) } });
+  }, 40_000);
 });
 
 describe('writeback dead letters and audit', () => {

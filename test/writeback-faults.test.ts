@@ -107,7 +107,7 @@ describe.skipIf(!reachable)('writeback with worker processes, a Postgres server 
     emulator = await CrmEmulator.start();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
     const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(dataDir, 'models') });
-    sender = await Workers.start({ db, models, log: createLogger('error', () => undefined), vault: createVault(Buffer.from(KEY, 'base64')), salesforceApp: null }, { work: false });
+    sender = await Workers.start({ db, models, log: createLogger('error', () => undefined), vault: createVault(Buffer.from(KEY, 'base64')), salesforceApp: null, outDir: path.join(dataDir, 'out') }, { work: false });
   });
 
   beforeEach(async () => {

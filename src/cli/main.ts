@@ -221,7 +221,7 @@ async function run(argv: string[]): Promise<number> {
         const leaseMs = process.env.WRITEBACK_LEASE_MS ? Number(process.env.WRITEBACK_LEASE_MS) : undefined;
         if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) throw new LeadscoreError('CONFIG_INVALID', `WRITEBACK_LEASE_MS must be a whole number of milliseconds, at least 1000 (got ${process.env.WRITEBACK_LEASE_MS})`);
         const workers = await Workers.start(
-          { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env) },
+          { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env), outDir: path.join(cfg.dataDir, 'out') },
           { pollSeconds: 1, ...(leaseMs ? { leaseMs } : {}) },
         );
         log.info('worker ready', { schemaVersion: version, holder: workers.holder });

@@ -2,29 +2,13 @@ import { SalesforceSink, type SalesforceApp } from '../../connectors/salesforce/
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import type { FieldValue, TenantId } from '../domain/index.js';
-import { currentSettings, type Settings, type WrittenField } from '../settings/index.js';
+import { currentSettings, type Settings } from '../settings/index.js';
 import { listConnections, type Database } from '../store/index.js';
-import { drainOutbox, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
+import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
 
 /** The CRM-neutral outbox payload as Salesforce fields, through the tenant's field mapping. */
-export function salesforceFields(payload: Record<string, unknown>, mapping: Settings['fieldMappings']['salesforce']): Record<string, FieldValue> {
-  const scored = payload.status === 'scored';
-  const values: Record<WrittenField, FieldValue> = {
-    composite: scored ? (payload.composite as number) : null,
-    fit: scored ? (payload.fit as number | null) : null,
-    engagement: scored ? (payload.engagement as number | null) : null,
-    grade: scored ? (payload.grade as string | null) : null,
-    tier: scored ? (payload.tier as string) : 'Not scored',
-    reasons: scored ? (payload.reasons as string) : (payload.reason as string),
-    nextAction: scored ? (payload.nextAction as string | null) : null,
-    scoredAt: new Date(String(payload.scoredAt)),
-    modelVersion: scored ? (payload.modelVersion as string) : null,
-  };
-  const fields: Record<string, FieldValue> = {};
-  for (const [key, field] of Object.entries(mapping)) if (field) fields[field] = values[key as WrittenField];
-  return fields;
-}
+export const salesforceFields = (payload: Record<string, unknown>, mapping: Settings['fieldMappings']['salesforce']): Record<string, FieldValue> => mappedFields(payload, mapping);
 
 /** Salesforce has no per-second limit, only a daily allowance and 25 long-running calls at once: stay well inside. */
 export const SALESFORCE_RATE_LIMIT: RateLimit = { calls: 20, perMs: 1000, concurrency: 4 };

@@ -58,7 +58,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     const seeded = await seedDemoTenant(db, config, log);
     newApiKey = await bootstrapApiKey(db, config);
     // Embedded, this process runs the jobs; with a Postgres server, `leadscore worker` processes do.
-    workers = await Workers.start({ db, models, log, vault, salesforceApp }, { work: db.kind === 'embedded' });
+    workers = await Workers.start({ db, models, log, vault, salesforceApp, outDir: path.join(config.dataDir, 'out') }, { work: db.kind === 'embedded' });
     const resumed = await jobs.resume();
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.

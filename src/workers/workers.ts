@@ -8,6 +8,7 @@ import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
 import { nextWriteDue, type Database } from '../store/index.js';
+import { writebackFiles } from './file-writeback.js';
 import { JobDataSchema, QUEUES, type JobData, type QueueName } from './queues.js';
 
 export interface WorkerDeps {
@@ -16,6 +17,8 @@ export interface WorkerDeps {
   log: Logger;
   vault: Vault;
   salesforceApp: SalesforceApp | null;
+  /** Where the writes of CSV-bundle tenants go (`<outDir>/<tenant>/field-updates.csv`). */
+  outDir: string;
 }
 
 export interface WorkerOptions {
@@ -95,16 +98,13 @@ export class Workers {
         return;
       }
       case 'writeback': {
-        if (!salesforceApp) return;
         // A bounded share per job, so a job's run stays well inside its expiry; the rest gets a follow-up job.
-        const report = await writebackSalesforce(db, vault, salesforceApp, data.tenant, {
-          holder: this.holder,
-          signal: this.stopping.signal,
-          maxRecords: 50_000,
-          ...(this.options.leaseMs ? { leaseMs: this.options.leaseMs } : {}),
-        });
-        if (!report) return;
-        jobLog.info('written back', { ...report, errors: report.errors.slice(0, 5), ms: Math.round(performance.now() - started) });
+        const drain = { holder: this.holder, signal: this.stopping.signal, maxRecords: 50_000, ...(this.options.leaseMs ? { leaseMs: this.options.leaseMs } : {}) };
+        const reports = [await writebackFiles(db, data.tenant, this.deps.outDir, drain)];
+        if (salesforceApp) reports.push((await writebackSalesforce(db, vault, salesforceApp, data.tenant, drain)) ?? reports[0]!);
+        for (const report of new Set(reports)) {
+          if (report.sent + report.failed + report.retryLater > 0) jobLog.info('written back', { ...report, errors: report.errors.slice(0, 5), ms: Math.round(performance.now() - started) });
+        }
         // Writes still waiting (a retry after a CRM outage or a locked record, rows a killed
         // worker leased) get another run when the first of them is due.
         const due = await nextWriteDue(db, data.tenant);
