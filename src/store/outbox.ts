@@ -1,5 +1,5 @@
 import type { TenantId } from '../domain/index.js';
-import type { Queryable } from './db.js';
+import type { Database, Queryable } from './db.js';
 import type { OutboxEntry } from './scores.js';
 
 interface OutboxRow {
@@ -15,30 +15,49 @@ const toEntry = (r: OutboxRow): OutboxEntry => ({ id: Number(r.outbox_id), leadI
 
 /**
  * Lease up to `limit` due write jobs of leads from `source` (oldest first) to `holder` for
- * `leaseMs`: the newest of each lead; older ones are retired when it is sent (settleWrites). Rows another worker holds are skipped, not waited for; a lease that ran out (its
- * worker died) is taken over, so the rows are sent again with the same values.
+ * `leaseMs`: the newest of each lead; older ones are retired when it is sent (settleWrites).
+ * Rows another worker holds are skipped, not waited for; a lease that ran out (its worker died)
+ * is taken over, so the rows are sent again with the same values.
+ *
+ * Two plain steps rather than one anti-join: without table statistics (PGlite never gathers
+ * them on its own) the planner may turn the anti-join into a scan of every waiting row per row.
  */
-export async function claimDueOutbox(db: Queryable, tenant: TenantId, source: string, limit: number, holder: string, leaseMs: number): Promise<OutboxEntry[]> {
-  const rows = await db.query<OutboxRow>(
-    `UPDATE outbox o SET lease_until = now() + $5 * interval '1 millisecond', lease_holder = $4
-     FROM (
-       SELECT o2.outbox_id FROM outbox o2
-       JOIN leads l ON l.tenant_id = o2.tenant_id AND l.lead_id = o2.lead_id
-       WHERE o2.tenant_id = $1 AND o2.sent_at IS NULL AND o2.failed_at IS NULL AND o2.next_attempt_at <= now()
-         AND (o2.lease_until IS NULL OR o2.lease_until < now()) AND l.source = $2
-         -- Only a lead's newest write, and none of a lead another worker is sending right now:
-         -- two writes of one lead in flight at once could land in either order.
-         AND NOT EXISTS (
-           SELECT 1 FROM outbox n WHERE n.tenant_id = o2.tenant_id AND n.lead_id = o2.lead_id AND n.outbox_id <> o2.outbox_id
-             AND n.sent_at IS NULL AND n.failed_at IS NULL AND (n.outbox_id > o2.outbox_id OR n.lease_until > now()))
-       ORDER BY o2.outbox_id LIMIT $3
-       FOR UPDATE OF o2 SKIP LOCKED
-     ) due
-     WHERE o.tenant_id = $1 AND o.outbox_id = due.outbox_id
-     RETURNING o.outbox_id, o.lead_id, o.kind, o.payload, o.attempts, o.created_at`,
-    [tenant, source, limit, holder, leaseMs],
-  );
-  return rows.map(toEntry).sort((a, b) => a.id - b.id);
+export async function claimDueOutbox(db: Database, tenant: TenantId, source: string, limit: number, holder: string, leaseMs: number): Promise<OutboxEntry[]> {
+  return db.transaction(async (tx) => {
+    const candidates = await tx.query<{ outbox_id: string; lead_id: string }>(
+      `SELECT o.outbox_id, o.lead_id FROM outbox o
+       JOIN leads l ON l.tenant_id = o.tenant_id AND l.lead_id = o.lead_id
+       WHERE o.tenant_id = $1 AND o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= now()
+         AND (o.lease_until IS NULL OR o.lease_until < now()) AND l.source = $2
+       ORDER BY o.outbox_id LIMIT $3
+       FOR UPDATE OF o SKIP LOCKED`,
+      [tenant, source, limit],
+    );
+    if (candidates.length === 0) return [];
+    // The other waiting writes of the same leads: a newer one wins, and a lead another worker
+    // is sending right now waits (two writes of one lead in flight could land in either order).
+    const others = await tx.query<{ outbox_id: string; lead_id: string; leased: boolean; due: boolean }>(
+      `SELECT outbox_id, lead_id, coalesce(lease_until > now(), false) AS leased, next_attempt_at <= now() AS due FROM outbox
+       WHERE tenant_id = $1 AND lead_id = ANY($2::text[]) AND sent_at IS NULL AND failed_at IS NULL`,
+      [tenant, [...new Set(candidates.map((c) => c.lead_id))]],
+    );
+    const newest = new Map<string, { id: number; due: boolean }>();
+    const busy = new Set<string>();
+    for (const o of others) {
+      if (Number(o.outbox_id) > (newest.get(o.lead_id)?.id ?? 0)) newest.set(o.lead_id, { id: Number(o.outbox_id), due: o.due });
+      if (o.leased) busy.add(o.lead_id);
+    }
+    // Each candidate lead's newest write goes (older ones are retired once it is sent), unless it waits for a retry.
+    const chosen = [...newest].filter(([lead, n]) => !busy.has(lead) && n.due).map(([, n]) => n.id);
+    if (chosen.length === 0) return [];
+    const rows = await tx.query<OutboxRow>(
+      `UPDATE outbox SET lease_until = now() + $4 * interval '1 millisecond', lease_holder = $3
+       WHERE tenant_id = $1 AND outbox_id = ANY($2::bigint[]) AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+       RETURNING outbox_id, lead_id, kind, payload, attempts, created_at`,
+      [tenant, chosen, holder, leaseMs],
+    );
+    return rows.map(toEntry).sort((x, y) => x.id - y.id);
+  });
 }
 
 export type WriteOutcome =

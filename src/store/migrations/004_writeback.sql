@@ -11,6 +11,9 @@ ALTER TABLE outbox ADD COLUMN superseded_by bigint;
 DROP INDEX outbox_pending_idx;
 CREATE INDEX outbox_pending_idx ON outbox (tenant_id, outbox_id) WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX outbox_lead_idx ON outbox (tenant_id, lead_id, outbox_id);
+-- A lead's other waiting writes, looked up for every row a worker claims: without it (or before
+-- the table has statistics) the look-up can scan every waiting row, once per row.
+CREATE INDEX outbox_pending_lead_idx ON outbox (tenant_id, lead_id, outbox_id) WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX outbox_dead_idx ON outbox (tenant_id, failed_at, outbox_id) WHERE failed_at IS NOT NULL;
 
 CREATE TABLE audit_log (
