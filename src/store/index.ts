@@ -15,3 +15,5 @@ export * from './api-keys.js';
 export * from './jobs.js';
 export * from './connections.js';
 export * from './cursors.js';
+export * from './routing.js';
+export * from './routing-audit.js';
