@@ -147,6 +147,22 @@ describe('assignLead', () => {
     );
   });
 
+  it('runs a transaction Postgres undid to break a deadlock once more, and gives up after three tries', async () => {
+    const settings = withRouting({ rules: [rr(['ana', 'ben'])] });
+    const lead = routingLead('D1');
+    await upsertLeads(db, acme, [lead]);
+    let deadlocks = 1;
+    const flaky: Database = {
+      ...db,
+      transaction: (fn) => (deadlocks-- > 0 ? Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' })) : db.transaction(fn)),
+    };
+    expect((await assignLead(flaky, acme, lead, null, { version: 1, settings })).assignment?.ownerId).toBe('ana');
+    deadlocks = 3;
+    const other = routingLead('D2');
+    await upsertLeads(db, acme, [other]);
+    await expect(assignLead(flaky, acme, other, null, { version: 1, settings })).rejects.toThrow(/deadlock/);
+  });
+
   it('lists assignments not yet written to the CRM until they are marked written', async () => {
     const settings = withRouting({ rules: [rr(['ana', 'queue'])] });
     await route(settings, 2);

@@ -36,7 +36,7 @@ interface Plan {
   label: string;
 }
 
-/** Where a rule's turns are kept: one rotation per rule, and per team for territory rules. */
+/** Where a rule's turns are kept: one rotation per rule, and per team for territory rules. Renaming a rule starts its turns afresh. */
 export function rotationKey(rule: RoutingRule, teamId?: string): string {
   return teamId === undefined ? `rule:${rule.name}` : `rule:${rule.name}/team:${teamId}`;
 }
