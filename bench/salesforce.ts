@@ -86,7 +86,7 @@ export async function benchSalesforce(leads: number): Promise<Record<string, unk
     const floor = Math.ceil(leads / PAGE) + 2 + 5; // results pages, job + poll, count + 3 activity streams + outcomes + getDeleted ~
     for (const k of Object.keys(calls)) delete calls[k];
     t = performance.now();
-    const written = await writebackSalesforce(db, vault, app, tenant, { maxRecords: leads });
+    const written = (await writebackSalesforce(db, vault, app, tenant, { maxRecords: leads }))!;
     const writeSeconds = (performance.now() - t) / 1000;
     const patches = calls['collection PATCH'] ?? 0;
     console.log(`writeback: ${written.sent} scores written in ${writeSeconds.toFixed(1)} s with ${patches} collection calls + ${calls.describe ?? 0} describe = ${((1000 * (patches + (calls.describe ?? 0))) / Math.max(1, written.sent)).toFixed(2)} calls per 1,000 changed scores (floor with collections of 200: 5)`);

@@ -9,6 +9,7 @@ import { OPERATIONS } from '../src/server/api/openapi.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { DEFAULT_SETTINGS } from '../src/settings/index.js';
 import { createApiKey, ensureTenant } from '../src/store/index.js';
+import { CsvReader } from '../connectors/file/index.js';
 
 const ADMIN = 'ls_testadmin001_abcdefghijklmnopqrstuvwxyz012345';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-'));
@@ -203,6 +204,63 @@ describe('rescoring jobs', () => {
     expect((await call('GET', `/jobs/${started.body.id}`, undefined, otherTenantKey)).status).toBe(404);
     expect((await call('POST', '/rescore', { all: false })).status).toBe(400);
     expect((await call('POST', '/rescore', { leads: [] })).status).toBe(400);
+  });
+});
+
+describe('writeback on the embedded default', () => {
+  it("writes the demo tenant's scores to out/demo/field-updates.csv through the job queue, each audited", async () => {
+    const file = path.join(dir, 'out', 'demo', 'field-updates.csv');
+    const waiting = async () => (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = 'demo' AND sent_at IS NULL AND failed_at IS NULL`))[0]!.n;
+    for (let i = 0; i < 150 && (!fs.existsSync(file) || (await waiting()) > 0); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await waiting()).toBe(0);
+    const reader = new CsvReader();
+    const records = [...reader.push(fs.readFileSync(file, 'utf8')), ...reader.end()].flatMap((item) => (item.kind === 'record' ? [item.fields] : []));
+    expect(records[0]!.join(',')).toBe('lead_id,score_version,written_at,composite,fit,engagement,grade,tier,reasons,next_action,scored_at,model_version');
+    const sent = (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = 'demo' AND sent_at IS NOT NULL AND superseded_by IS NULL`))[0]!.n;
+    expect(sent).toBeGreaterThan(0);
+    expect(records.length - 1).toBe(sent);
+    const row = Object.fromEntries(records[0]!.map((name, i) => [name, records[1]![i]]));
+    expect(row).toMatchObject({ score_version: expect.stringMatching(/^\d+$/), tier: expect.stringMatching(/^(Hot|Warm|Nurture)$/), grade: expect.stringMatching(/^[A-D][1-4]$/) });
+    expect(Number(row.composite)).toBeGreaterThanOrEqual(0);
+    const audit = await call('GET', '/audit?action=field_write&limit=5');
+    expect(audit.body.entries).toHaveLength(5);
+    expect(audit.body.entries[0]).toMatchObject({ connection_id: 'file', outcome: 'written', cause: expect.stringMatching(/^score \d+$/), after: { tier: expect.any(String) } });
+  }, 40_000);
+});
+
+describe('writeback dead letters and audit', () => {
+  it('lists dead letters with their reason, retries them (retiring ones a newer score replaced), and pages the audit log by filter', async () => {
+    const demo = tenantId('demo');
+    const [a, b] = await server.db.query<{ lead_id: string }>(`SELECT lead_id FROM leads WHERE tenant_id = 'demo' ORDER BY lead_id LIMIT 2`);
+    await server.db.query(`DELETE FROM outbox WHERE tenant_id = 'demo'`);
+    const insert = async (lead: string, state: 'failed' | 'sent') =>
+      Number(
+        (
+          await server.db.query<{ outbox_id: string }>(
+            `INSERT INTO outbox (tenant_id, lead_id, kind, payload, ${state === 'failed' ? 'failed_at, last_error' : 'sent_at'}) VALUES ($1, $2, 'score', '{"composite": 42}', now()${state === 'failed' ? `, 'FIELD_CUSTOM_VALIDATION_EXCEPTION: tier is not allowed'` : ''}) RETURNING outbox_id`,
+            [demo, lead],
+          )
+        )[0]!.outbox_id,
+      );
+    const deadA = await insert(a!.lead_id, 'failed');
+    const deadB = await insert(b!.lead_id, 'failed');
+    await insert(b!.lead_id, 'sent'); // a newer score of b was written since
+    const list = await call('GET', '/writeback/dead-letters?limit=1');
+    expect(list.status).toBe(200);
+    expect(list.body.dead_letters).toEqual([expect.objectContaining({ id: deadB, lead_id: b!.lead_id, reason: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: tier is not allowed', values: { composite: 42 } })]);
+    expect((await call('GET', `/writeback/dead-letters?limit=1&before=${list.body.next_before}`)).body.dead_letters[0].id).toBe(deadA);
+    expect(await call('GET', '/writeback/dead-letters?limit=0')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^limit/) } } });
+    expect((await call('GET', '/writeback/dead-letters', undefined, otherTenantKey)).body.dead_letters).toEqual([]);
+
+    expect(await call('POST', '/writeback/dead-letters/retry', { all: true })).toMatchObject({ status: 200, body: { requeued: [deadA], superseded: [deadB] } });
+    expect((await call('GET', '/writeback/dead-letters')).body.dead_letters).toEqual([]);
+    expect((await call('POST', '/writeback/dead-letters/retry', { ids: [] })).status).toBe(400);
+
+    const audit = await call('GET', '/audit?action=dead_letter_retry');
+    expect(audit.body.entries).toEqual([expect.objectContaining({ action: 'dead_letter_retry', record_id: String(deadA), outcome: 'requeued', cause: expect.stringMatching(/^requested by /) })]);
+    expect(await call('GET', '/audit?action=nonsense')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^action/) } } });
+    expect(await call('GET', '/audit?from=yesterday')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^from/) } } });
+    expect((await call('GET', '/audit', undefined, otherTenantKey)).body.entries).toEqual([]);
   });
 });
 

@@ -132,7 +132,7 @@ describe('syncSalesforce', () => {
       });
     const report = await writebackSalesforce(db, vault, app, acme);
     expect(report).toMatchObject({ connectionId: ID, sent: 1, failed: 1, retryLater: 0, calls: 1 });
-    expect(report.errors[0]).toMatch(/00Q5e00000BBBBBEA1: Owner must be set first/);
+    expect(report!.errors[0]).toMatch(/00Q5e00000BBBBBEA1: FIELD_CUSTOM_VALIDATION_EXCEPTION: 00Q5e00000BBBBBEA1: Owner must be set first/);
     const sent = bodies[0]!.records.find((r) => r.id === '00Q5e00000AAAAAEA1')!;
     expect(sent).toMatchObject({ attributes: { type: 'Lead' }, Leadscore_Score__c: expect.any(Number), Leadscore_Tier__c: expect.stringMatching(/Hot|Warm|Nurture/), Leadscore_Grade__c: expect.stringMatching(/^[A-D][1-4]$/), Leadscore_Model_Version__c: expect.any(String) });
     expect(Number.isInteger(sent.Leadscore_Score__c)).toBe(true);

@@ -3,6 +3,7 @@ import { LeadscoreError, registerConnector, type Connector } from '../../src/dom
 import { FileBundleSource, type FileProgress } from './reader.js';
 
 export { FileBundleSource, type FileProgress, type HeaderNotes } from './reader.js';
+export { FileBundleSink } from './sink.js';
 export { LEAD_COLUMNS, ACTIVITY_COLUMNS, OUTCOME_COLUMNS, leadsFile, activitiesFile, outcomesFile } from './format.js';
 export { CsvReader } from '../shared/csv.js';
 export { parseIsoDate, parseAmount } from './values.js';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../config/log.js';
@@ -11,6 +12,10 @@ import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
 import { runConnectSalesforce, runCreateApiKey, runRescore, runSync, runWriteback } from './service-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
+import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { loadVault } from '../config/secrets.js';
+import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { Workers } from '../workers/workers.js';
 
 const USAGE = `Usage: leadscore <command> [options]
 
@@ -206,12 +211,25 @@ async function run(argv: string[]): Promise<number> {
       }
       const log = createLogger(cfg.logLevel);
       const db = await openDatabase(cfg.database, 'leadscore worker');
+      const models = new FolderModelSource({
+        defaultDir: SHIPPED_DEFAULT_MODEL,
+        tenantsDir: path.join(cfg.dataDir, 'models'),
+        onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
+      });
       try {
         const { version } = await migrate(db);
-        // Job kinds (sync, score, writeback, retrain) register here as they are built.
-        log.info('worker ready; no job kinds are registered yet', { schemaVersion: version });
+        const leaseMs = process.env.WRITEBACK_LEASE_MS ? Number(process.env.WRITEBACK_LEASE_MS) : undefined;
+        if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) throw new LeadscoreError('CONFIG_INVALID', `WRITEBACK_LEASE_MS must be a whole number of milliseconds, at least 1000 (got ${process.env.WRITEBACK_LEASE_MS})`);
+        const workers = await Workers.start(
+          { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env), outDir: path.join(cfg.dataDir, 'out') },
+          { pollSeconds: 1, ...(leaseMs ? { leaseMs } : {}) },
+        );
+        log.info('worker ready', { schemaVersion: version, holder: workers.holder });
         await waitForStop(log);
+        // SIGTERM: the batch in flight is finished and settled, no new job is taken.
+        await workers.stop();
       } finally {
+        await models.close();
         await db.close();
       }
       return EXIT.ok;

@@ -131,10 +131,13 @@ export async function runWriteback(config: Config, args: { tenant: TenantId; jso
   try {
     await migrate(db);
     const report = await writebackSalesforce(db, loadVault(config.encryptionKey, config.dataDir), app, args.tenant);
-    if (args.json) out(JSON.stringify({ tenant: args.tenant, ...report }, null, 2) + '\n');
-    else if (!report.connectionId) out(`Tenant "${args.tenant}" has no active Salesforce connection.\n`);
-    else {
-      out(`${report.connectionId}: ${report.sent} written in ${report.calls} call${report.calls === 1 ? '' : 's'}, ${report.superseded} superseded, ${report.failed} refused, ${report.retryLater} to retry.\n`);
+    if (args.json) out(JSON.stringify({ tenant: args.tenant, ...(report ?? { connectionId: null }) }, null, 2) + '\n');
+    if (!report) {
+      if (!args.json) out(`Tenant "${args.tenant}" has no active Salesforce connection.\n`);
+      return EXIT.ok;
+    }
+    if (!args.json) {
+      out(`${report.connectionId}: ${report.sent} written in ${report.calls} call${report.calls === 1 ? '' : 's'}, ${report.superseded} superseded, ${report.failed} refused (see the dead-letter list), ${report.retryLater} to retry.\n`);
       for (const e of report.errors) out(`  ${e}\n`);
     }
     return report.failed > 0 ? EXIT.rejectedRows : EXIT.ok;

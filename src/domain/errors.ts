@@ -25,11 +25,14 @@ export type ErrorCode =
 
 export class LeadscoreError extends Error {
   readonly code: ErrorCode;
+  /** For CRM_LIMIT_REACHED: how long the CRM asked us to wait (its Retry-After), when it said. */
+  readonly retryAfterMs: number | null;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
     this.name = 'LeadscoreError';
     this.code = code;
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
 }
 

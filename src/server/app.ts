@@ -23,6 +23,8 @@ export interface AppDeps {
   models?: ModelSource & { defaultLoaded(): Promise<boolean> };
   jobs?: JobRunner;
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
+  /** Writes were put back in the outbox (dead letters retried): ask for a writeback. */
+  onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
   /** Salesforce's OAuth routes, when a Connected App is configured. */
   salesforce?: { app: SalesforceApp; vault: Vault } | null;
 }
@@ -105,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
-  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}) }));
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));
 
   app.get('/', async (_req, res, next) => {
     try {

@@ -19,6 +19,8 @@ export class JobRunner {
     private readonly db: Database,
     private readonly models: ModelSource,
     private readonly log: Logger,
+    /** Called after a rescore that put writes in the outbox (to start a writeback). */
+    private readonly afterRescore: ((tenant: TenantId) => Promise<unknown>) | null = null,
   ) {}
 
   async enqueueRescore(tenant: TenantId, request: RescoreRequest): Promise<Job> {
@@ -67,6 +69,7 @@ export class JobRunner {
       const summary = { ...result, unknownIds: result.unknownIds.slice(0, 100), unknownIdCount: result.unknownIds.length };
       await updateJob(this.db, job.tenant, job.id, { status: 'succeeded', result: summary, progress: { leads: result.leads, changed: result.changed, writes: result.writes } });
       log.info('rescore finished', { leads: result.leads, changed: result.changed, writes: result.writes });
+      if (result.writes > 0 && this.afterRescore) await this.afterRescore(job.tenant);
     } catch (err) {
       log.error('job failed', { error: err });
       await updateJob(this.db, job.tenant, job.id, { status: 'failed', error: (err as Error).message }).catch(() => undefined);

@@ -11,8 +11,7 @@ import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
 import { JobRunner } from './job-runner.js';
 import { RescoreScheduler } from './scheduler.js';
-import { syncSalesforce } from './salesforce-sync.js';
-import { writebackSalesforce } from './salesforce-writeback.js';
+import { Workers } from '../workers/workers.js';
 
 export interface RunningServer {
   url: string;
@@ -45,21 +44,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     tenantsDir: path.join(config.dataDir, 'models'),
     onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
   });
-  const jobs = new JobRunner(db, models, log);
+  // Filled once the database is migrated; the job runner and the scheduler only send to it.
+  let workers: Workers | null = null;
+  const jobs = new JobRunner(db, models, log, async (tenant) => workers?.enqueue('writeback', tenant, 'after rescore'));
   // With Salesforce configured, each tenant's sync schedule syncs its orgs, then writes back.
-  const scheduler = new RescoreScheduler(
-    db,
-    jobs,
-    log,
-    salesforceApp
-      ? async (tenant) => {
-          const synced = await syncSalesforce(db, vault, salesforceApp, models, tenant);
-          if (synced.length === 0) return;
-          const written = await writebackSalesforce(db, vault, salesforceApp, tenant);
-          log.info('scheduled sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, deleted: r.deleted })), written: written.sent, failed: written.failed });
-        }
-      : null,
-  );
+  const scheduler = new RescoreScheduler(db, jobs, log, salesforceApp ? async (tenant) => void (await workers?.enqueue('sync', tenant, 'schedule')) : null);
   let server: Server | null = null;
   let app: ReturnType<typeof createApp> | null = null;
   let newApiKey: RunningServer['newApiKey'] = null;
@@ -68,6 +57,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     if (applied.length) log.info('database migrated', { applied, version });
     const seeded = await seedDemoTenant(db, config, log);
     newApiKey = await bootstrapApiKey(db, config);
+    // Embedded, this process runs the jobs; with a Postgres server, `leadscore worker` processes do.
+    workers = await Workers.start({ db, models, log, vault, salesforceApp, outDir: path.join(config.dataDir, 'out') }, { work: db.kind === 'embedded' });
     const resumed = await jobs.resume();
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.
@@ -82,6 +73,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       models,
       jobs,
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+      onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
     });
     server = await new Promise<Server>((resolve, reject) => {
@@ -97,6 +89,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   } catch (err) {
     await scheduler.stop();
     await jobs.stop();
+    await workers?.stop();
     await models.close();
     await db.close();
     throw err;
@@ -121,6 +114,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       await closed;
       await scheduler.stop();
       await jobs.stop();
+      await workers?.stop();
       await models.close();
       await db.close();
     },

@@ -20,5 +20,10 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Run a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * For pg-boss: one statement with parameters, or a script without; the rows of the last
+   * statement. The job queue shares the app's connection (and so PGlite) this way.
+   */
+  executeSql(sql: string, params?: readonly unknown[]): Promise<{ rows: unknown[] }>;
   close(): Promise<void>;
 }

@@ -15,5 +15,7 @@ export * from './api-keys.js';
 export * from './jobs.js';
 export * from './connections.js';
 export * from './cursors.js';
+export * from './outbox.js';
+export * from './audit.js';
 export * from './routing.js';
 export * from './routing-audit.js';

@@ -40,6 +40,11 @@ export function pgliteDatabase(pg: PGlite, location: string): Database {
     exec: async (sql) => {
       await pg.exec(sql);
     },
+    executeSql: async (sql, params) => {
+      if (params && params.length > 0) return { rows: (await pg.query(sql, params as unknown[])).rows };
+      const results = await pg.exec(sql);
+      return { rows: results.at(-1)?.rows ?? [] };
+    },
     close: () => pg.close(),
   };
 }

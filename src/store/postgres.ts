@@ -54,6 +54,10 @@ export function openPostgres(options: ServerOptions): Database {
     async exec(sql) {
       await pool.query(sql);
     },
+    async executeSql(sql, params) {
+      const result = (await pool.query(sql, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[];
+      return { rows: (Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? [] };
+    },
     close: () => pool.end(),
   };
 }

@@ -39,6 +39,26 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/settings/history', summary: 'Every saved version, newest first, with who changed what', scope: 'admin', response: 'SettingsVersion' },
   { method: 'post', path: '/settings/restore', summary: 'Put an earlier version back in force (saved as a new version)', scope: 'admin', body: 'SettingsRestore', response: 'SettingsVersion' },
   { method: 'post', path: '/rescore', summary: 'Rescore every open lead or the listed ones in the background', scope: 'admin', body: 'RescoreRequest', response: 'Job', status: 202 },
+  {
+    method: 'get',
+    path: '/writeback/dead-letters',
+    summary: 'Writes the CRM refused for good, with its reason, newest first',
+    scope: 'admin',
+    response: 'DeadLetterPage',
+    parameters: [
+      { name: 'limit', in: 'query', description: 'Entries per page (1-500, default 50)' },
+      { name: 'before', in: 'query', description: "Keyset paging: the last page's next_before" },
+    ],
+  },
+  { method: 'post', path: '/writeback/dead-letters/retry', summary: 'Put dead letters back in the queue (the listed ids, or all)', scope: 'admin', body: 'DeadLetterRetry', response: 'DeadLetterRetryResult' },
+  {
+    method: 'get',
+    path: '/audit',
+    summary: 'Every field write and assignment: record, before and after, cause, time, outcome; newest first',
+    scope: 'admin',
+    response: 'AuditPage',
+    parameters: ['record_id', 'action', 'outcome', 'from', 'to', 'limit', 'before'].map((name) => ({ name, in: 'query' as const, description: `Filter or page: ${name}` })),
+  },
   { method: 'get', path: '/jobs/{id}', summary: 'A background job: status, progress and result', scope: 'admin', response: 'Job', parameters: [{ name: 'id', in: 'path', description: 'The job id' }] },
 ];
 
@@ -69,7 +89,8 @@ export function openApiDocument(serverUrl = '/api/v1'): Record<string, unknown> 
         ...(op.body ? { 400: errorResponse('The body is malformed or a field is wrong; `issues` names each field') } : {}),
         401: errorResponse('No API key, or not a valid one'),
         403: errorResponse('The key lacks the scope'),
-        ...(op.parameters ? { 404: errorResponse('No such lead or job for this tenant') } : {}),
+        ...(op.parameters?.some((p) => p.in === 'path') ? { 404: errorResponse('No such lead or job for this tenant') } : {}),
+        ...(op.parameters?.some((p) => p.in === 'query') ? { 400: errorResponse('A query parameter is wrong; `issues` names it') } : {}),
         ...(op.body ? { 413: errorResponse('The body is larger than the limit') } : {}),
       },
     };

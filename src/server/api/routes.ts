@@ -5,12 +5,21 @@ import { previewSettings } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
 import { currentSettings, restoreSettings, saveSettings, settingsHistory, type Settings, type SettingsVersion } from '../../settings/index.js';
-import { getJob, getLeadSource, getScoreHistory, getScores, type Database, type Job } from '../../store/index.js';
+import { getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
 import type { JobRunner } from '../job-runner.js';
 import { apiKeyAuth } from './auth.js';
 import { ApiError, parseBody } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import { RescoreRequestSchema, ScoreRequestSchema, SettingsPreviewRequestSchema, SettingsPutSchema, SettingsRestoreSchema } from './schemas.js';
+import {
+  AuditQuerySchema,
+  DeadLetterRetrySchema,
+  DeadLettersQuerySchema,
+  RescoreRequestSchema,
+  ScoreRequestSchema,
+  SettingsPreviewRequestSchema,
+  SettingsPutSchema,
+  SettingsRestoreSchema,
+} from './schemas.js';
 
 export interface ApiDeps {
   db: Database;
@@ -22,6 +31,8 @@ export interface ApiDeps {
   busy?: { count: number };
   /** Called after a tenant's settings changed (schedules follow them). */
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
+  /** Called after writes were put back in the outbox (a writeback job is asked for). */
+  onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
 }
 
 const reasonOut = (r: ScoreReason) => ({ text: r.text, weight: Math.round(r.contribution * 1000) / 1000, direction: r.direction, feature: r.feature });
@@ -231,6 +242,45 @@ export function apiRouter(deps: ApiDeps): Router {
     const job = await getJob(deps.db, tenantOf(req), (req.params as { id: string }).id);
     if (!job) throw new ApiError(404, 'NOT_FOUND', `no job "${(req.params as { id: string }).id}" in this account`);
     res.json(jobOut(job));
+  }));
+
+  router.get('/writeback/dead-letters', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(DeadLettersQuerySchema, req.query, 'query');
+    const letters = await listDeadLetters(deps.db, tenantOf(req), { limit: query.limit, ...(query.before ? { before: query.before } : {}) });
+    res.json({
+      dead_letters: letters.map((d) => ({ id: d.id, lead_id: d.leadId, source: d.source, reason: d.reason, attempts: d.attempts, values: d.payload, created_at: d.createdAt.toISOString(), failed_at: d.failedAt.toISOString() })),
+      next_before: letters.length === query.limit ? letters.at(-1)!.id : null,
+    });
+  }));
+
+  router.post('/writeback/dead-letters/retry', requireScope('admin'), handler(async (req, res) => {
+    const body = parseBody(DeadLetterRetrySchema, req.body);
+    const tenant = tenantOf(req);
+    const result = await requeueDeadLetters(deps.db, tenant, 'all' in body ? 'all' : body.ids);
+    await recordAudit(
+      deps.db,
+      tenant,
+      result.requeued.map((id) => ({ action: 'dead_letter_retry', recordId: String(id), connectionId: null, before: null, after: null, cause: `requested by ${changedBy(req)}`, outcome: 'requeued' })),
+    );
+    if (result.requeued.length > 0) await deps.onWritesQueued?.(tenant);
+    res.json(result);
+  }));
+
+  router.get('/audit', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(AuditQuerySchema, req.query, 'query');
+    const entries = await queryAudit(deps.db, tenantOf(req), {
+      limit: query.limit,
+      ...(query.before ? { before: query.before } : {}),
+      ...(query.record_id ? { recordId: query.record_id } : {}),
+      ...(query.action ? { action: query.action } : {}),
+      ...(query.outcome ? { outcome: query.outcome } : {}),
+      ...(query.from ? { from: new Date(query.from) } : {}),
+      ...(query.to ? { to: new Date(query.to) } : {}),
+    });
+    res.json({
+      entries: entries.map((e) => ({ id: e.id, at: e.at.toISOString(), action: e.action, record_id: e.recordId, connection_id: e.connectionId, before: e.before, after: e.after, cause: e.cause, outcome: e.outcome, note: e.note ?? null })),
+      next_before: entries.length === query.limit ? entries.at(-1)!.id : null,
+    });
   }));
 
   router.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `no API route ${req.method} ${req.baseUrl}${req.path}; see /api/v1/openapi.json`)));

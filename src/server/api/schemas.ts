@@ -173,3 +173,63 @@ export const ErrorSchema = z
     }),
   })
   .meta({ id: 'Error' });
+
+const pageSize = z.coerce.number().int().min(1).max(500).default(50).describe('Entries per page (1-500)');
+const before = z.coerce.number().int().positive().optional().describe('Keyset paging: entries older than this id (the last page\'s next_before)');
+
+export const DeadLettersQuerySchema = z.object({ limit: pageSize, before }).strict();
+
+export const DeadLetterSchema = z
+  .object({
+    id: z.number().int().describe('The write job; retry it by this id'),
+    lead_id: z.string(),
+    source: z.string().nullable(),
+    reason: z.string().nullable().describe('What the CRM said'),
+    attempts: z.number().int(),
+    values: z.record(z.string(), z.unknown()).describe('What was to be written (CRM-neutral)'),
+    created_at: z.string(),
+    failed_at: z.string(),
+  })
+  .meta({ id: 'DeadLetter' });
+
+export const DeadLetterPageSchema = z.object({ dead_letters: z.array(DeadLetterSchema), next_before: z.number().int().nullable() }).meta({ id: 'DeadLetterPage' });
+
+export const DeadLetterRetrySchema = z
+  .union([z.object({ all: z.literal(true) }).strict(), z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict()])
+  .meta({ id: 'DeadLetterRetry' });
+
+export const DeadLetterRetryResultSchema = z
+  .object({
+    requeued: z.array(z.number().int()).describe('Back in the queue; the writeback job has been asked for'),
+    superseded: z.array(z.number().int()).describe('Retired instead: a newer score of the lead was written since'),
+  })
+  .meta({ id: 'DeadLetterRetryResult' });
+
+export const AuditQuerySchema = z
+  .object({
+    record_id: z.string().max(255).optional().describe('One lead'),
+    action: z.enum(['field_write', 'assignment', 'dead_letter_retry']).optional(),
+    outcome: z.string().max(50).optional().describe('written, failed, retry, superseded, assigned, fallback, requeued'),
+    from: isoTime.optional().describe('From this time (inclusive)'),
+    to: isoTime.optional().describe('Up to this time (exclusive)'),
+    limit: pageSize,
+    before,
+  })
+  .strict();
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    action: z.string(),
+    record_id: z.string(),
+    connection_id: z.string().nullable(),
+    before: z.record(z.string(), z.unknown()).nullable(),
+    after: z.record(z.string(), z.unknown()).nullable(),
+    cause: z.string().describe('The score version or the routing rule that caused it'),
+    outcome: z.string(),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const AuditPageSchema = z.object({ entries: z.array(AuditEntrySchema), next_before: z.number().int().nullable() }).meta({ id: 'AuditPage' });

@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { FileBundleSink } from '../../connectors/file/index.js';
+import type { TenantId } from '../domain/index.js';
+import type { Database } from '../store/index.js';
+import { drainOutbox, FILE_FIELDS, mappedFields, type DrainOptions, type WritebackReport } from '../writeback/index.js';
+
+/**
+ * Score writes of a tenant's CSV-bundle leads, appended to `<outDir>/<tenant>/field-updates.csv`:
+ * the same outbox, leases, batches and audit as a CRM, so the embedded default runs the whole path.
+ */
+export async function writebackFiles(db: Database, tenant: TenantId, outDir: string, options: Partial<DrainOptions> = {}): Promise<WritebackReport> {
+  const sink = new FileBundleSink(path.join(outDir, tenant), Object.values(FILE_FIELDS));
+  return drainOutbox(db, tenant, { connectionId: 'file', source: 'file', sink, fieldsFor: (p) => mappedFields(p, FILE_FIELDS), rateLimit: { calls: 1000, perMs: 1000, concurrency: 1 } }, {
+    holder: options.holder ?? `pid-${process.pid}`,
+    ...options,
+  });
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import PgBoss from 'pg-boss';
+import type { SalesforceApp } from '../../connectors/salesforce/index.js';
+import type { Logger } from '../config/log.js';
+import type { Vault } from '../config/secrets.js';
+import type { TenantId } from '../domain/index.js';
+import { rescore, type ModelSource } from '../scoring/rescore.js';
+import { syncSalesforce } from '../server/salesforce-sync.js';
+import { writebackSalesforce } from '../server/salesforce-writeback.js';
+import { nextWriteDue, type Database } from '../store/index.js';
+import { writebackFiles } from './file-writeback.js';
+import { JobDataSchema, QUEUES, type JobData, type QueueName } from './queues.js';
+
+export interface WorkerDeps {
+  db: Database;
+  models: ModelSource;
+  log: Logger;
+  vault: Vault;
+  salesforceApp: SalesforceApp | null;
+  /** Where the writes of CSV-bundle tenants go (`<outDir>/<tenant>/field-updates.csv`). */
+  outDir: string;
+}
+
+export interface WorkerOptions {
+  /** False: only send jobs (a web process next to separate worker processes). Default true. */
+  work?: boolean;
+  /** Seconds between polls for new jobs (pg-boss's minimum is 0.5). */
+  pollSeconds?: number;
+  /** How long a writeback lease lasts; a killed worker's rows are taken over after it. */
+  leaseMs?: number;
+}
+
+/**
+ * The background jobs: sync, score and writeback, in Postgres through pg-boss, so any number of
+ * worker processes share them (SKIP LOCKED) and a job a killed worker held is run again.
+ * Embedded, the server runs them in its own process over the same PGlite.
+ */
+export class Workers {
+  private readonly stopping = new AbortController();
+  /** Identifies this process's writeback leases. */
+  readonly holder = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly deps: WorkerDeps,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  static async start(deps: WorkerDeps, options: WorkerOptions = {}): Promise<Workers> {
+    const boss = new PgBoss({ db: { executeSql: (sql, values) => deps.db.executeSql(sql, values) }, schema: 'pgboss', schedule: false, supervise: true });
+    boss.on('error', (error) => deps.log.error('job queue error', { error }));
+    await boss.start();
+    const workers = new Workers(boss, deps, options);
+    for (const name of QUEUES) {
+      // A failed job is tried again a few times with backoff; its data is small, its work idempotent.
+      // Sync and score must not overlap for a tenant ("stately": one running, one waiting); a job
+      // a killed worker held counts as running until it expires. Writeback may overlap, since
+      // its leases keep two runs off the same rows ("short": one waiting), so a killed worker's
+      // job never holds the tenant's writes back.
+      const policy = name === 'writeback' ? 'short' : 'stately';
+      await boss.createQueue(name, { name, policy, retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 });
+      if (options.work === false) continue;
+      await boss.work<JobData>(name, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1 }, async ([job]) => {
+        const data = JobDataSchema.parse(job!.data);
+        await workers.run(name, data);
+      });
+    }
+    return workers;
+  }
+
+  /** Ask for a job; answers its id, or null when one for this tenant is already waiting. */
+  async enqueue(name: QueueName, tenant: TenantId, reason: string, startAfterSeconds = 0): Promise<string | null> {
+    return this.boss.send(name, { tenant, reason } satisfies JobData, { singletonKey: tenant, ...(startAfterSeconds > 0 ? { startAfter: startAfterSeconds } : {}) });
+  }
+
+  /** Finish the jobs in hand (a writeback finishes the batch in flight), take no new ones. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.boss.stop({ graceful: true, wait: true, timeout: 60_000, close: false });
+  }
+
+  private async run(name: QueueName, data: JobData): Promise<void> {
+    const { db, models, log, vault, salesforceApp } = this.deps;
+    const started = performance.now();
+    const jobLog = log.child({ job: name, tenant: data.tenant, reason: data.reason });
+    switch (name) {
+      case 'score': {
+        const result = await rescore(db, models, data.tenant, { all: true });
+        jobLog.info('rescored', { leads: result.leads, changed: result.changed, writes: result.writes, ms: Math.round(performance.now() - started) });
+        if (result.writes > 0) await this.enqueue('writeback', data.tenant, 'after score');
+        return;
+      }
+      case 'sync': {
+        if (!salesforceApp) return;
+        const synced = await syncSalesforce(db, vault, salesforceApp, models, data.tenant);
+        jobLog.info('synced', { connections: synced.map((r) => ({ id: r.connectionId, status: r.status })) });
+        await this.enqueue('writeback', data.tenant, 'after sync');
+        return;
+      }
+      case 'writeback': {
+        // A bounded share per job, so a job's run stays well inside its expiry; the rest gets a follow-up job.
+        const drain = { holder: this.holder, signal: this.stopping.signal, maxRecords: 50_000, ...(this.options.leaseMs ? { leaseMs: this.options.leaseMs } : {}) };
+        const reports = [await writebackFiles(db, data.tenant, this.deps.outDir, drain)];
+        if (salesforceApp) reports.push((await writebackSalesforce(db, vault, salesforceApp, data.tenant, drain)) ?? reports[0]!);
+        for (const report of new Set(reports)) {
+          if (report.sent + report.failed + report.retryLater > 0) jobLog.info('written back', { ...report, errors: report.errors.slice(0, 5), ms: Math.round(performance.now() - started) });
+        }
+        // Writes still waiting (a retry after a CRM outage or a locked record, rows a killed
+        // worker leased) get another run when the first of them is due.
+        const due = await nextWriteDue(db, data.tenant);
+        if (due && !this.stopping.signal.aborted) await this.enqueue('writeback', data.tenant, 'retry', Math.min(300, Math.max(1, Math.ceil((due.getTime() - Date.now()) / 1000))));
+        return;
+      }
+    }
+  }
+}
