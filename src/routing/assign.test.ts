@@ -3,7 +3,7 @@ import { openTestDatabase } from '../../test/helpers/db.js';
 import { ROSTER, routingLead, scoreOf, withRouting } from '../../test/helpers/routing.js';
 import { tenantId, type Lead } from '../domain/index.js';
 import { currentSettings, saveSettings, type Settings } from '../settings/index.js';
-import { ensureTenant, getAssignment, markAssignmentsWritten, queryRoutingAudit, setCrmUserStatus, unwrittenAssignments, upsertLeads, type Database } from '../store/index.js';
+import { ensureTenant, getAssignment, markAssignmentsWritten, queryAudit, queryRoutingAudit, setCrmUserStatus, unwrittenAssignments, upsertLeads, type Database } from '../store/index.js';
 import { assignLead } from './assign.js';
 
 const acme = tenantId('acme');
@@ -57,6 +57,10 @@ describe('assignLead', () => {
       { id: expect.any(Number), leadId: 'L1', rule: 'Hot to Ana', settingsVersion: 1, ownerBefore: '00GINBOUND', ownerAfter: '005A', outcome: 'assigned', reason: null, at: now },
     ]);
     expect((await queryRoutingAudit(db, globex)).entries).toEqual([]);
+    // The same entry in the audit log the API serves, next to field writes.
+    expect(await queryAudit(db, acme, { action: 'assignment' })).toMatchObject([
+      { recordId: 'L1', before: { ownerId: '00GINBOUND' }, after: { ownerId: '005A', rule: 'Hot to Ana', settingsVersion: 1 }, cause: 'rule "Hot to Ana", settings version 1', outcome: 'assigned', note: null },
+    ]);
   });
 
   it('routes nothing and audits nothing when no rule matches', async () => {

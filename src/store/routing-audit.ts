@@ -17,11 +17,24 @@ export interface RoutingAuditEntry {
   at: Date;
 }
 
+/**
+ * Routing decisions go into the shared audit log (action 'assignment'), next to field writes, so
+ * the audit API lists both; the rule and settings version are kept in `after` to filter on.
+ */
 export async function insertRoutingAudit(db: Queryable, tenant: TenantId, e: Omit<RoutingAuditEntry, 'id'>): Promise<number> {
   const rows = await db.query<{ audit_id: string | number }>(
-    `INSERT INTO routing_audit (tenant_id, lead_id, rule_name, settings_version, owner_before, owner_after, outcome, reason, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING audit_id`,
-    [tenant, e.leadId, e.rule, e.settingsVersion, e.ownerBefore, e.ownerAfter, e.outcome, e.reason, e.at],
+    `INSERT INTO audit_log (tenant_id, at, action, record_id, connection_id, before, after, cause, outcome, note)
+     VALUES ($1, $2, 'assignment', $3, NULL, $4::jsonb, $5::jsonb, $6, $7, $8) RETURNING audit_id`,
+    [
+      tenant,
+      e.at,
+      e.leadId,
+      e.ownerBefore === null ? null : JSON.stringify({ ownerId: e.ownerBefore }),
+      JSON.stringify({ ownerId: e.ownerAfter, rule: e.rule, settingsVersion: e.settingsVersion }),
+      `rule "${e.rule}", settings version ${e.settingsVersion}`,
+      e.outcome,
+      e.reason,
+    ],
   );
   return Number(rows[0]!.audit_id);
 }
@@ -47,13 +60,11 @@ export interface RoutingAuditPage {
 
 interface AuditRow {
   audit_id: string | number;
-  lead_id: string;
-  rule_name: string | null;
-  settings_version: number;
-  owner_before: string | null;
-  owner_after: string | null;
+  record_id: string;
+  before: { ownerId?: string } | null;
+  after: { ownerId: string | null; rule: string | null; settingsVersion: number };
   outcome: RoutingOutcome;
-  reason: string | null;
+  note: string | null;
   at: Date;
 }
 
@@ -67,11 +78,11 @@ export async function queryRoutingAudit(db: Queryable, tenant: TenantId, filter:
     if (!/^\d+$/.test(filter.cursor) || !Number.isSafeInteger(before)) throw new LeadscoreError('INPUT_INVALID', `"${filter.cursor}" is not a cursor this API returned`);
   }
   const rows = await db.query<AuditRow>(
-    `SELECT audit_id, lead_id, rule_name, settings_version, owner_before, owner_after, outcome, reason, at
-     FROM routing_audit
-     WHERE tenant_id = $1
-       AND ($2::text IS NULL OR lead_id = $2)
-       AND ($3::text IS NULL OR rule_name = $3)
+    `SELECT audit_id, record_id, before, after, outcome, note, at
+     FROM audit_log
+     WHERE tenant_id = $1 AND action = 'assignment'
+       AND ($2::text IS NULL OR record_id = $2)
+       AND ($3::text IS NULL OR after->>'rule' = $3)
        AND ($4::timestamptz IS NULL OR at >= $4)
        AND ($5::timestamptz IS NULL OR at < $5)
        AND ($6::bigint IS NULL OR audit_id < $6)
@@ -82,13 +93,13 @@ export async function queryRoutingAudit(db: Queryable, tenant: TenantId, filter:
   const page = rows.slice(0, limit).map(
     (r): RoutingAuditEntry => ({
       id: Number(r.audit_id),
-      leadId: r.lead_id,
-      rule: r.rule_name,
-      settingsVersion: r.settings_version,
-      ownerBefore: r.owner_before,
-      ownerAfter: r.owner_after,
+      leadId: r.record_id,
+      rule: r.after.rule,
+      settingsVersion: r.after.settingsVersion,
+      ownerBefore: r.before?.ownerId ?? null,
+      ownerAfter: r.after.ownerId,
       outcome: r.outcome,
-      reason: r.reason,
+      reason: r.note,
       at: r.at,
     }),
   );

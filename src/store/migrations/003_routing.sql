@@ -1,5 +1,5 @@
--- Lead routing: who each lead was assigned to, the state of each rotation, leads per rep per day,
--- CRM users found deactivated, and the audit of every routing decision.
+-- Lead routing: who each lead was assigned to, the state of each rotation, leads per rep per day
+-- and CRM users found deactivated. Every routing decision is also kept in audit_log (004).
 
 -- One row per routed lead: a second assignment of the same lead is refused by the key. It also
 -- carries what to write to the CRM, so a crash before the write loses nothing.
@@ -51,22 +51,3 @@ CREATE TABLE routing_crm_users (
   checked_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, crm_user_id)
 );
-
--- Every routing decision, kept when the lead is deleted.
-CREATE TABLE routing_audit (
-  tenant_id text NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
-  audit_id bigint GENERATED ALWAYS AS IDENTITY,
-  lead_id text NOT NULL,
-  rule_name text,
-  settings_version integer NOT NULL,
-  owner_before text,
-  owner_after text,
-  outcome text NOT NULL CHECK (outcome IN ('assigned', 'fallback', 'unassigned')),
-  reason text,
-  at timestamptz NOT NULL,
-  PRIMARY KEY (tenant_id, audit_id)
-);
-
-CREATE INDEX routing_audit_lead_idx ON routing_audit (tenant_id, lead_id, audit_id);
-CREATE INDEX routing_audit_rule_idx ON routing_audit (tenant_id, rule_name, audit_id);
-CREATE INDEX routing_audit_at_idx ON routing_audit (tenant_id, at);
