@@ -62,6 +62,22 @@ export interface OwnerChange {
   rule: string;
 }
 
+/** A task for the new owner of a routed lead, carrying the service-level action of the lead's tier. */
+export interface FollowUpTask {
+  leadId: string;
+  /** The CRM user the task is for (the lead's new owner). */
+  ownerId: string;
+  /** "Call within 1 hour: Ana Ruiz (Acme)". */
+  subject: string;
+  /** Why the lead matters (its tier, score and reasons), for the rep's opening line. */
+  description: string;
+  /** When the tier's service level runs out; null when its action names no time. */
+  dueAt: Date | null;
+  priority: 'high' | 'normal';
+  /** The routing rule that created the task. */
+  rule: string;
+}
+
 export interface WriteResult {
   leadId: string;
   ok: boolean;

@@ -1,5 +1,6 @@
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { checkRouting, checkRoutingTiers, routingShape } from './routing.js';
 
 /** The scores a tenant can steer by. */
 export const SCORE_NAMES = ['composite', 'fit', 'engagement'] as const;
@@ -65,7 +66,7 @@ export const SettingsSchema = z
         engagement: CutoffsSchema,
       })
       .strict(),
-    routing: z.object({ score: z.enum(SCORE_NAMES) }).strict(),
+    routing: z.object({ score: z.enum(SCORE_NAMES), ...routingShape }).strict().superRefine(checkRouting),
     writeback: z
       .object({
         /** Points of the tier's score a lead must move since its last write before it is written again (a tier or grade change always is). */
@@ -105,6 +106,7 @@ export const SettingsSchema = z
   .strict()
   .superRefine((s, ctx) => {
     checkTiers(s.tiers, ctx);
+    checkRoutingTiers(s.routing, s.tiers.levels.map((l) => l.name), ctx);
     for (const key of ['fit', 'engagement'] as const) {
       const [a, b, c] = s.grades[key];
       if (!(a > b && b > c)) {

@@ -17,3 +17,5 @@ export * from './connections.js';
 export * from './cursors.js';
 export * from './outbox.js';
 export * from './audit.js';
+export * from './routing.js';
+export * from './routing-audit.js';
