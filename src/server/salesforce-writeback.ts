@@ -3,7 +3,8 @@ import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import type { FieldValue, TenantId } from '../domain/index.js';
 import { currentSettings, type Settings } from '../settings/index.js';
-import { listConnections, type Database } from '../store/index.js';
+import { leadIdsFromSource, listConnections, type Database } from '../store/index.js';
+import { writeOwners } from '../workers/route.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
 
@@ -38,6 +39,7 @@ export async function writebackSalesforce(
     fieldsFor: (payload) => salesforceFields(payload, settings.fieldMappings.salesforce),
     rateLimit: options.rateLimit ?? SALESFORCE_RATE_LIMIT,
   };
+  await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'salesforce'), connectionId));
   const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
   return report;

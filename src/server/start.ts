@@ -46,7 +46,10 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   });
   // Filled once the database is migrated; the job runner and the scheduler only send to it.
   let workers: Workers | null = null;
-  const jobs = new JobRunner(db, models, log, async (tenant) => workers?.enqueue('writeback', tenant, 'after rescore'));
+  const jobs = new JobRunner(db, models, log, async (tenant) => {
+    await workers?.enqueue('route', tenant, 'after rescore');
+    await workers?.enqueue('writeback', tenant, 'after rescore');
+  });
   // With Salesforce configured, each tenant's sync schedule syncs its orgs, then writes back.
   const scheduler = new RescoreScheduler(db, jobs, log, salesforceApp ? async (tenant) => void (await workers?.enqueue('sync', tenant, 'schedule')) : null);
   let server: Server | null = null;

@@ -150,3 +150,10 @@ export async function deleteLeads(db: Queryable, tenant: TenantId, leadIds: read
   );
   return rows.length;
 }
+
+/** Which of these leads came from `source`. */
+export async function leadIdsFromSource(db: Queryable, tenant: TenantId, leadIds: readonly string[], source: string): Promise<Set<string>> {
+  if (leadIds.length === 0) return new Set();
+  const rows = await db.query<{ lead_id: string }>(`SELECT lead_id FROM leads WHERE tenant_id = $1 AND lead_id = ANY($2::text[]) AND source = $3`, [tenant, leadIds, source]);
+  return new Set(rows.map((r) => r.lead_id));
+}

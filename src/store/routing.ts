@@ -148,3 +148,16 @@ export async function unwrittenAssignments(db: Queryable, tenant: TenantId, limi
 export async function markAssignmentsWritten(db: Queryable, tenant: TenantId, leadIds: readonly string[]): Promise<void> {
   await db.query(`UPDATE routing_assignments SET written_at = now() WHERE tenant_id = $1 AND lead_id = ANY($2::text[]) AND written_at IS NULL`, [tenant, leadIds]);
 }
+
+/** Scored open leads with no owner assignment yet, oldest first: what a routing run takes. */
+export async function leadsAwaitingRoute(db: Queryable, tenant: TenantId, limit = 500): Promise<string[]> {
+  const rows = await db.query<{ lead_id: string }>(
+    `SELECT s.lead_id FROM scores s JOIN leads l ON l.tenant_id = s.tenant_id AND l.lead_id = s.lead_id
+     WHERE s.tenant_id = $1 AND s.status = 'scored'
+       AND NOT EXISTS (SELECT 1 FROM routing_assignments a WHERE a.tenant_id = s.tenant_id AND a.lead_id = s.lead_id)
+       AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.tenant_id = s.tenant_id AND o.lead_id = s.lead_id)
+     ORDER BY l.created_at, s.lead_id LIMIT $2`,
+    [tenant, limit],
+  );
+  return rows.map((r) => r.lead_id);
+}

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { FileBundleSink } from '../../connectors/file/index.js';
 import type { TenantId } from '../domain/index.js';
-import type { Database } from '../store/index.js';
+import { leadIdsFromSource, type Database } from '../store/index.js';
+import { writeOwners } from './route.js';
 import { drainOutbox, FILE_FIELDS, mappedFields, type DrainOptions, type WritebackReport } from '../writeback/index.js';
 
 /**
@@ -10,6 +11,8 @@ import { drainOutbox, FILE_FIELDS, mappedFields, type DrainOptions, type Writeba
  */
 export async function writebackFiles(db: Database, tenant: TenantId, outDir: string, options: Partial<DrainOptions> = {}): Promise<WritebackReport> {
   const sink = new FileBundleSink(path.join(outDir, tenant), Object.values(FILE_FIELDS));
+  // Owners routing chose for these leads go to out/<tenant>/owner-changes.csv.
+  await writeOwners(db, tenant, sink, (ids) => leadIdsFromSource(db, tenant, ids, 'file'), 'file');
   return drainOutbox(db, tenant, { connectionId: 'file', source: 'file', sink, fieldsFor: (p) => mappedFields(p, FILE_FIELDS), rateLimit: { calls: 1000, perMs: 1000, concurrency: 1 } }, {
     holder: options.holder ?? `pid-${process.pid}`,
     ...options,

@@ -9,6 +9,7 @@ import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
 import { nextWriteDue, type Database } from '../store/index.js';
 import { writebackFiles } from './file-writeback.js';
+import { routeTenant } from './route.js';
 import { JobDataSchema, QUEUES, type JobData, type QueueName } from './queues.js';
 
 export interface WorkerDeps {
@@ -87,7 +88,14 @@ export class Workers {
       case 'score': {
         const result = await rescore(db, models, data.tenant, { all: true });
         jobLog.info('rescored', { leads: result.leads, changed: result.changed, writes: result.writes, ms: Math.round(performance.now() - started) });
+        await this.enqueue('route', data.tenant, 'after score');
         if (result.writes > 0) await this.enqueue('writeback', data.tenant, 'after score');
+        return;
+      }
+      case 'route': {
+        const routed = await routeTenant(db, data.tenant);
+        if (routed.considered > 0) jobLog.info('routed', { ...routed, ms: Math.round(performance.now() - started) });
+        if (routed.assigned + routed.fallback > 0) await this.enqueue('writeback', data.tenant, 'after route');
         return;
       }
       case 'sync': {
