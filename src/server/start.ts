@@ -4,6 +4,9 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../config/log.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
+import { hubspotRoutes, syncAndWriteBackHubspot } from './hubspot-wiring.js';
+import { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { loadVault } from '../config/secrets.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
@@ -19,6 +22,8 @@ export interface RunningServer {
   db: Database;
   jobs: JobRunner;
   scheduler: RescoreScheduler;
+  /** Processes stored HubSpot webhook events in the background. */
+  hubspotEvents: HubSpotWebhookProcessor;
   /** The admin key created at this start, shown once; null when one existed or was given. */
   newApiKey: { tenant: TenantId; key: string } | null;
   close(): Promise<void>;
@@ -38,6 +43,7 @@ export interface StartOptions {
 export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
   // Connector settings are checked before anything starts: a wrong one stops the start.
   const salesforceApp = salesforceAppFromEnv(options.env ?? process.env);
+  const hubspotApp = hubspotAppFromEnv(options.env ?? process.env);
   const db = await openDatabase(config.database, 'leadscore serve');
   const vault = loadVault(config.encryptionKey, config.dataDir);
   const models = new FolderModelSource({
@@ -46,19 +52,23 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
   });
   const jobs = new JobRunner(db, models, log);
+  const hubspotEvents = new HubSpotWebhookProcessor({ db, vault, app: hubspotApp, models, log });
+  const syncHubspotTenant = (tenant: TenantId) => syncAndWriteBackHubspot(db, vault, hubspotApp, models, log, tenant);
   // With Salesforce configured, each tenant's sync schedule syncs its orgs, then writes back.
   const scheduler = new RescoreScheduler(
     db,
     jobs,
     log,
-    salesforceApp
-      ? async (tenant) => {
-          const synced = await syncSalesforce(db, vault, salesforceApp, models, tenant);
-          if (synced.length === 0) return;
+    async (tenant) => {
+      if (salesforceApp) {
+        const synced = await syncSalesforce(db, vault, salesforceApp, models, tenant);
+        if (synced.length > 0) {
           const written = await writebackSalesforce(db, vault, salesforceApp, tenant);
           log.info('scheduled sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, deleted: r.deleted })), written: written.sent, failed: written.failed });
         }
-      : null,
+      }
+      await syncHubspotTenant(tenant);
+    },
   );
   let server: Server | null = null;
   let app: ReturnType<typeof createApp> | null = null;
@@ -68,6 +78,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     if (applied.length) log.info('database migrated', { applied, version });
     const seeded = await seedDemoTenant(db, config, log);
     newApiKey = await bootstrapApiKey(db, config);
+    await hubspotEvents.resume();
     const resumed = await jobs.resume();
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.
@@ -83,6 +94,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       jobs,
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
+      hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void syncHubspotTenant(tenant) }),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));
@@ -96,6 +108,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     });
   } catch (err) {
     await scheduler.stop();
+    await hubspotEvents.stop();
     await jobs.stop();
     await models.close();
     await db.close();
@@ -111,6 +124,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     db,
     jobs,
     scheduler,
+    hubspotEvents,
     newApiKey,
     close: async () => {
       const closed = new Promise<void>((resolve) => running.close(() => resolve()));
@@ -120,6 +134,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       running.closeAllConnections();
       await closed;
       await scheduler.stop();
+      await hubspotEvents.stop();
       await jobs.stop();
       await models.close();
       await db.close();

@@ -15,3 +15,6 @@ export * from './api-keys.js';
 export * from './jobs.js';
 export * from './connections.js';
 export * from './cursors.js';
+export * from './webhook-events.js';
+export * from './audit.js';
+export * from './privacy.js';

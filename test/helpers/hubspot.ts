@@ -121,3 +121,55 @@ export function searchEmulator(records: () => Contact[], requests: SearchBody[] 
     return [200, { total: found.length, results: page, ...next }];
   };
 }
+
+/** A contact property definition as GET /crm/v3/properties/contacts lists it. */
+export function propertyDefinition(name: string, type: string, fieldType: string, extra: Record<string, unknown> = {}) {
+  return {
+    updatedAt: '2026-11-01T10:00:00.000Z',
+    createdAt: '2026-11-01T10:00:00.000Z',
+    name,
+    label: name,
+    type,
+    fieldType,
+    description: '',
+    groupName: name.startsWith('leadscore') ? 'leadscore' : 'contactinformation',
+    options: [],
+    displayOrder: -1,
+    calculated: false,
+    externalOptions: false,
+    hasUniqueValue: false,
+    hidden: false,
+    hubspotDefined: !name.startsWith('leadscore'),
+    modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+    formField: false,
+    dataSensitivity: 'non_sensitive',
+    ...extra,
+  };
+}
+
+export const tierOption = (value: string, displayOrder: number) => ({ label: value, value, displayOrder, hidden: false });
+
+/** The Leadscore properties as provisioning creates them (tier options Hot, Warm, Nurture, Not scored). */
+export const leadscoreProperties = () => [
+  propertyDefinition('email', 'string', 'text'),
+  propertyDefinition('hubspot_owner_id', 'enumeration', 'select', { externalOptions: true, referencedObjectType: 'OWNER' }),
+  propertyDefinition('leadscore_score', 'number', 'number'),
+  propertyDefinition('leadscore_fit', 'number', 'number'),
+  propertyDefinition('leadscore_engagement', 'number', 'number'),
+  propertyDefinition('leadscore_grade', 'string', 'text'),
+  propertyDefinition('leadscore_tier', 'enumeration', 'select', { options: ['Hot', 'Warm', 'Nurture', 'Not scored'].map(tierOption) }),
+  propertyDefinition('leadscore_reasons', 'string', 'textarea'),
+  propertyDefinition('leadscore_next_action', 'string', 'textarea'),
+  propertyDefinition('leadscore_scored_at', 'datetime', 'date'),
+  propertyDefinition('leadscore_model_version', 'string', 'text'),
+];
+
+/** POST /crm/v3/objects/contacts/batch/update's answer: the updated records, all fine. */
+export function batchUpdated(inputs: Array<{ id: string; properties: Record<string, string> }>) {
+  return {
+    status: 'COMPLETE',
+    results: inputs.map((i) => ({ id: i.id, properties: { ...i.properties, hs_object_id: i.id, lastmodifieddate: '2026-11-22T12:00:01.000Z' }, createdAt: '2026-10-01T09:00:00.000Z', updatedAt: '2026-11-22T12:00:01.000Z', archived: false })),
+    startedAt: '2026-11-22T12:00:00.500Z',
+    completedAt: '2026-11-22T12:00:01.000Z',
+  };
+}
