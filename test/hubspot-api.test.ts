@@ -90,6 +90,13 @@ describe('HubSpotApi', () => {
     await expect(testApi(undefined, { clock }).send('the account details', { method: 'GET', path: '/account-info/v3/details' })).rejects.toMatchObject({ code: 'CRM_LIMIT_REACHED', message: expect.stringMatching(/DAILY/) });
   });
 
+  it('sends a request again when a kept-alive socket was closed under it, and names the call when HubSpot is unreachable', async () => {
+    nock(API).get('/account-info/v3/details').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).get('/account-info/v3/details').reply(200, account);
+    await testApi().send('the account details', { method: 'GET', path: '/account-info/v3/details' });
+    nock(API).get('/account-info/v3/details').replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND api.hubapi.com'), { code: 'ENOTFOUND' }));
+    await expect(testApi().send('the account details', { method: 'GET', path: '/account-info/v3/details' })).rejects.toMatchObject({ code: 'CRM_REQUEST_FAILED', message: expect.stringMatching(/did not answer the account details \(GET \/account-info\/v3\/details\): .*ENOTFOUND/) });
+  });
+
   it('names the missing scopes of a 403 and the field of an unexpected answer', async () => {
     nock(API)
       .post('/crm/v3/objects/emails/search')

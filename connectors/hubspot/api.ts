@@ -81,6 +81,9 @@ export class HubSpotApi {
       try {
         res = await this.client.apiRequest({ method: req.method, path: req.path, ...(req.query ? { qs: req.query } : {}), ...(req.body !== undefined ? { body: req.body } : {}) });
       } catch (err) {
+        // A kept-alive socket the other end had closed fails before the request is read: send it again.
+        const code = (err as { code?: string }).code;
+        if ((code === 'ECONNRESET' || /socket hang up/.test((err as Error).message)) && attempt < this.maxRetries) continue;
         throw new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what} (${req.method} ${req.path}): ${(err as Error).message}`, { cause: err });
       }
       const text = await res.text();

@@ -10,6 +10,7 @@ import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
 import { runConnectSalesforce, runCreateApiKey, runRescore, runSync, runWriteback } from './service-commands.js';
+import { runConnectHubspot } from './hubspot-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -24,8 +25,12 @@ Commands:
       [--lead ID] [--as-of ISO] [--json]
   connect salesforce --jwt [--tenant T] [--json]
                               connect a Salesforce org with the JWT bearer flow (SALESFORCE_*)
+  connect hubspot [--tenant T] [--token TOKEN] [--json]
+                              connect a HubSpot portal with a private app token (or
+                              HUBSPOT_PRIVATE_APP_TOKEN) and create the Leadscore properties
   sync [--tenant T] [--full] [--json]
-                              sync the tenant's Salesforce orgs from their cursors (or all)
+                              sync the tenant's Salesforce orgs and HubSpot portals from their
+                              cursors (or everything with --full)
   writeback [--tenant T] [--json]
                               send pending score writes to the tenant's Salesforce org
   api-key create [--tenant T] [--scopes S] [--label L]
@@ -237,7 +242,16 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'connect': {
       const [crm, ...more] = rest;
-      if (crm !== 'salesforce') usage('leadscore connect needs a CRM: salesforce');
+      if (crm === 'hubspot') {
+        let h: { tenant?: string; token?: string; json?: boolean };
+        try {
+          h = parseArgs({ args: more, options: { tenant: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } }, strict: true }).values;
+        } catch (err) {
+          return usage(`leadscore connect hubspot: ${(err as Error).message}`);
+        }
+        return runConnectHubspot(config(), { tenant: tenantOption(h.tenant), token: h.token ?? null, json: h.json === true }, write);
+      }
+      if (crm !== 'salesforce') usage('leadscore connect needs a CRM: salesforce or hubspot');
       let v: { tenant?: string; jwt?: boolean; json?: boolean };
       try {
         v = parseArgs({ args: more, options: { tenant: { type: 'string' }, jwt: { type: 'boolean' }, json: { type: 'boolean' } }, strict: true }).values;
