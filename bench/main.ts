@@ -12,6 +12,7 @@ import { generateBundle } from '../src/synthetic/index.js';
 import { benchApi } from './api.js';
 import { benchRescore } from './rescore.js';
 import { benchSalesforce } from './salesforce.js';
+import { benchHubspot } from './hubspot.js';
 
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
@@ -113,10 +114,13 @@ else if (command === 'rescore') {
 } else if (command === 'salesforce') {
   const result = await benchSalesforce(Number(values.leads ?? 100_000));
   fs.writeFileSync(path.resolve('.bench', 'salesforce-results.json'), JSON.stringify(result, null, 2));
+} else if (command === 'hubspot') {
+  const result = await benchHubspot(Number(values.leads ?? 100_000));
+  fs.writeFileSync(path.resolve('.bench', 'hubspot-results.json'), JSON.stringify(result, null, 2));
 } else if (command === 'api') {
   const result = await benchApi();
   fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
 } else {
-  console.error('usage: npm run bench -- import|rescore|api|salesforce [--leads N] [--seed S] [--skip-server]');
+  console.error('usage: npm run bench -- import|rescore|api|salesforce|hubspot [--leads N] [--seed S] [--skip-server]');
   process.exitCode = 2;
 }

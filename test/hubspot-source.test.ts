@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { employeeCount, HubSpotSource, outcomeFor, toLead } from '../connectors/hubspot/index.js';
 import type { Activity, Outcome, ReadBatch } from '../src/domain/index.js';
+import { DEFAULT_SETTINGS, SettingsSchema } from '../src/settings/index.js';
 import { API, contact, testApi } from './helpers/hubspot.js';
 
 /**
@@ -128,6 +129,19 @@ describe('HubSpot activities', () => {
     ]);
     expect(read.rejections).toEqual([{ file: 'emails', line: 0, column: null, reason: expect.stringMatching(/^not read: .*sales-email-read/) }]);
     expect(JSON.parse(read.cursor!)).toEqual({ calls: '2026-11-19T10:01:00.000Z', forms: '2026-11-20T15:00:00.000Z', marketing_email_CLICK: NOW.toISOString() });
+  });
+});
+
+describe('HubSpot settings', () => {
+  it('keeps the activity mapping and disqualified statuses editable, refusing keys that name no HubSpot record kind', () => {
+    const edited = { ...DEFAULT_SETTINGS, hubspot: { disqualifiedStatuses: ['UNQUALIFIED', 'BAD_TIMING'], activityTypes: { ...DEFAULT_SETTINGS.hubspot.activityTypes, 'form:Request a demo': 'demo_request' } } };
+    expect(SettingsSchema.safeParse(edited).success).toBe(true);
+    const bad = SettingsSchema.safeParse({ ...DEFAULT_SETTINGS, hubspot: { ...DEFAULT_SETTINGS.hubspot, activityTypes: { 'deal:*': 'deal', 'call:*': 'Phone Call' } } });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['hubspot.activityTypes.call:*', expect.stringMatching(/is not an activity type/)],
+      ['hubspot.activityTypes.deal:*', expect.stringMatching(/is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email/)],
+    ]);
   });
 });
 

@@ -56,16 +56,17 @@ function quietStreams(calls: unknown[] = []) {
 
 describe('syncHubspot', () => {
   it('backfills, stores each stream cursor, scores the new contacts, then reads only what changed since', async () => {
-    nock(API).get('/crm/v3/objects/contacts').query(true).reply(200, { results: [person('101', 0), person('102', 1), person('103', 2)] });
+    const rambling = contact('104', { createdate: recent, lastmodifieddate: modified(2), jobtitle: 'Head of '.repeat(70) });
+    nock(API).get('/crm/v3/objects/contacts').query(true).reply(200, { results: [person('101', 0), person('102', 1), person('103', 2), rambling] });
     quietStreams([{ id: '9001', properties: { hs_object_id: '9001', hs_timestamp: modified(3), hs_lastmodifieddate: modified(3), hs_call_direction: 'OUTBOUND', hs_call_title: 'Intro call' }, createdAt: modified(3), updatedAt: modified(3), archived: false }]);
     const [first] = await syncHubspot(db, vault, app, models, acme);
-    expect(first).toMatchObject({ connectionId: ID, status: 'synced', streams: { leads: { inserted: 3 }, activities: { inserted: 1 } }, rejections: 0, rescored: { leads: 3, changed: 3, writes: 3 } });
+    expect(first).toMatchObject({ connectionId: ID, status: 'synced', streams: { leads: { inserted: 3, rejected: 1 }, activities: { inserted: 1 } }, rejections: 1, rescored: { leads: 3, changed: 3, writes: 3 } });
     const cursors = await getSyncCursors(db, acme, ID);
     const since = (JSON.parse(cursors.leads!) as { since: string }).since;
     expect(Date.now() - Date.parse(since)).toBeLessThan(60_000);
     expect(JSON.parse(cursors.activities!)).toMatchObject({ calls: modified(3) });
     expect((await getScores(db, acme, ['101'])).get('101')?.score.status).toBe('scored');
-    expect(await getConnection(db, acme, ID)).toMatchObject({ settings: { backfill: 'done', lastSyncAt: expect.any(String) } });
+    expect(await getConnection(db, acme, ID)).toMatchObject({ settings: { backfill: 'done', lastSyncAt: expect.any(String), lastSyncRejections: { count: 1, first: [expect.stringMatching(/^contact\/104 title: .*500/)] } } });
 
     let searched: { filterGroups: Array<{ filters: Array<{ value: string }> }> } | null = null;
     nock(API)

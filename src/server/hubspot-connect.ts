@@ -1,4 +1,4 @@
-import { HubSpotApi, provisionProperties, type HubSpotApp, type HubSpotTokens, type ProvisionResult } from '../../connectors/hubspot/index.js';
+import { HubSpotApi, provisionProperties, type HubSpotApiOptions, type HubSpotApp, type HubSpotTokens, type ProvisionResult } from '../../connectors/hubspot/index.js';
 import type { Vault } from '../config/secrets.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { currentSettings } from '../settings/index.js';
@@ -44,11 +44,11 @@ export async function connectHubspot(db: Database, vault: Vault, app: HubSpotApp
   return { connectionId, hubId: tokens.hubId, hubDomain: tokens.hubDomain, mode: tokens.mode, properties };
 }
 
-/** An API session for a stored connection; renewed tokens are sealed and stored again. */
-export async function hubspotApi(db: Database, vault: Vault, app: HubSpotApp, tenant: TenantId, connectionId: string): Promise<HubSpotApi> {
+/** An API session for a stored connection; renewed tokens are sealed and stored again. `options`: a limiter or call counter (benchmarks). */
+export async function hubspotApi(db: Database, vault: Vault, app: HubSpotApp, tenant: TenantId, connectionId: string, options: HubSpotApiOptions = {}): Promise<HubSpotApi> {
   const connection = await getConnection(db, tenant, connectionId);
   if (!connection?.credentials || connection.kind !== 'hubspot') throw new LeadscoreError('NOT_FOUND', `no HubSpot connection "${connectionId}" for tenant "${tenant}"`);
   if (connection.status !== 'active') throw new LeadscoreError('CRM_AUTH_REVOKED', `the HubSpot connection "${connectionId}" is ${connection.status.replace('_', ' ')}; connect the portal again`);
   const tokens = vault.open<HubSpotTokens>(connection.credentials);
-  return new HubSpotApi(app, tokens, (renewed) => updateCredentials(db, tenant, connectionId, vault.seal(renewed)));
+  return new HubSpotApi(app, tokens, (renewed) => updateCredentials(db, tenant, connectionId, vault.seal(renewed)), options);
 }

@@ -4,7 +4,7 @@ import type { Vault } from '../config/secrets.js';
 import type { Lead, TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
 import {
-  deleteLeads,
+  deleteLeadsAndPendingWrites,
   eraseLead,
   pendingWebhookEvents,
   recordAudit,
@@ -123,10 +123,7 @@ export class HubSpotWebhookProcessor {
     }
     for (const id of [...remove, ...erased]) refresh.delete(id);
     for (const id of erased) remove.delete(id);
-    if (remove.size) {
-      await deleteLeads(db, tenant, [...remove], 'hubspot');
-      await db.query(`DELETE FROM outbox WHERE tenant_id = $1 AND sent_at IS NULL AND failed_at IS NULL AND lead_id IN (SELECT jsonb_array_elements_text($2::jsonb))`, [tenant, JSON.stringify([...remove])]);
-    }
+    await deleteLeadsAndPendingWrites(db, tenant, [...remove], 'hubspot');
     if (refresh.size) {
       try {
         const api = await hubspotApi(db, vault, app, tenant, connectionId);

@@ -1,4 +1,4 @@
-import { HubSpotSource, type HubSpotApp } from '../../connectors/hubspot/index.js';
+import { HubSpotSource, type HubSpotApiOptions, type HubSpotApp } from '../../connectors/hubspot/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import { isLeadscoreError, type TenantId } from '../domain/index.js';
@@ -18,7 +18,7 @@ export type HubSpotSyncReport = Omit<SalesforceSyncReport, 'deleted'>;
  * beginning with `full`), store each batch and its cursor, then rescore the open leads that
  * changed. A revoked grant marks the connection as needing a reconnect; other connections go on.
  */
-export async function syncHubspot(db: Database, vault: Vault, app: HubSpotApp, models: ModelSource, tenant: TenantId, options: { full?: boolean } = {}): Promise<HubSpotSyncReport[]> {
+export async function syncHubspot(db: Database, vault: Vault, app: HubSpotApp, models: ModelSource, tenant: TenantId, options: { full?: boolean; apiOptions?: HubSpotApiOptions } = {}): Promise<HubSpotSyncReport[]> {
   const reports: HubSpotSyncReport[] = [];
   for (const connection of await listConnections(db, tenant, 'hubspot')) {
     if (connection.status !== 'active') {
@@ -27,7 +27,7 @@ export async function syncHubspot(db: Database, vault: Vault, app: HubSpotApp, m
     }
     try {
       const result = await withConnectionStatus(db, tenant, connection.id, async () => {
-        const api = await hubspotApi(db, vault, app, tenant, connection.id);
+        const api = await hubspotApi(db, vault, app, tenant, connection.id, options.apiOptions);
         if (options.full) await clearSyncCursors(db, tenant, connection.id);
         const cursors = await getSyncCursors(db, tenant, connection.id);
         const mapping = (await currentSettings(db, tenant)).settings.hubspot;
@@ -41,7 +41,10 @@ export async function syncHubspot(db: Database, vault: Vault, app: HubSpotApp, m
         return imported;
       });
       const done = await rescore(db, models, tenant, { ids: [...result.changedLeadIds] });
-      await setConnectionStatus(db, tenant, connection.id, 'active', { backfill: 'done', lastSyncAt: new Date().toISOString() });
+      // Records HubSpot holds that Leadscore could not take (a contact without a creation date, a
+      // stream without its scope) are named on the connection, where RevOps look.
+      const problems = result.rejections.slice(0, 10).map((r) => `${r.file}${r.column ? ` ${r.column}` : ''}: ${r.reason}`);
+      await setConnectionStatus(db, tenant, connection.id, 'active', { backfill: 'done', lastSyncAt: new Date().toISOString(), lastSyncRejections: { count: result.rejections.length + result.rejectionsNotListed, first: problems } });
       const counts = (s: StreamName) => ({ inserted: result.streams[s].inserted, updated: result.streams[s].updated, unchanged: result.streams[s].unchanged, rejected: result.streams[s].rejected });
       reports.push({
         connectionId: connection.id,
@@ -50,9 +53,6 @@ export async function syncHubspot(db: Database, vault: Vault, app: HubSpotApp, m
         rejections: result.rejections.length + result.rejectionsNotListed,
         rescored: { leads: done.leads, changed: done.changed, writes: done.writes },
       });
-      // Streams the portal did not grant (a missing scope) are worth saying on the connection.
-      const skipped = result.rejections.filter((r) => r.line === 0 && r.column === null && r.reason.startsWith('not read:'));
-      if (skipped.length) await setConnectionStatus(db, tenant, connection.id, 'active', { streamsNotRead: skipped.map((r) => `${r.file}: ${r.reason}`) });
     } catch (err) {
       crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'error' });
       if (!isLeadscoreError(err) || !err.code.startsWith('CRM_')) throw err;

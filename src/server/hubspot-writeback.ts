@@ -1,4 +1,4 @@
-import { HubSpotSink, type HubSpotApp } from '../../connectors/hubspot/index.js';
+import { HubSpotSink, type HubSpotApiOptions, type HubSpotApp } from '../../connectors/hubspot/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import type { FieldUpdate, TenantId } from '../domain/index.js';
@@ -15,13 +15,13 @@ import { salesforceFields as mappedFields, type WritebackReport } from './salesf
  * its own: sent (with any property left out named), failed for good, or left for a retry.
  * Warnings (a deleted tier option, a missing property) are also put on the connection's status.
  */
-export async function writebackHubspot(db: Database, vault: Vault, app: HubSpotApp, tenant: TenantId, options: { maxRecords?: number } = {}): Promise<WritebackReport> {
+export async function writebackHubspot(db: Database, vault: Vault, app: HubSpotApp, tenant: TenantId, options: { maxRecords?: number; apiOptions?: HubSpotApiOptions } = {}): Promise<WritebackReport> {
   const connections = (await listConnections(db, tenant, 'hubspot')).filter((c) => c.status === 'active');
   const report: WritebackReport = { connectionId: connections[0]?.id ?? null, sent: 0, failed: 0, retryLater: 0, superseded: 0, calls: 0, errors: [] };
   if (connections.length === 0) return report;
   if (connections.length > 1) throw new Error(`tenant "${tenant}" has ${connections.length} active HubSpot portals; writing back to several is not supported yet`);
   const connectionId = connections[0]!.id;
-  const sink = new HubSpotSink(await hubspotApi(db, vault, app, tenant, connectionId));
+  const sink = new HubSpotSink(await hubspotApi(db, vault, app, tenant, connectionId, options.apiOptions));
   const { settings } = await currentSettings(db, tenant);
   const limit = options.maxRecords ?? 10_000;
   const tried = new Set<number>();

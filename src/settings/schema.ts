@@ -44,9 +44,14 @@ function mappingSchema(field: z.ZodString) {
 }
 
 const activityType = z.string().regex(/^[a-z0-9_.:/]+$/, 'is not an activity type (lower case words joined by "_", e.g. "webinar_attended")');
-const hubspotActivityKey = z
-  .string()
-  .regex(/^(email|call|meeting|note|form|marketing_email):.{1,200}$/, 'is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email (e.g. "form:Request a demo", "call:*")');
+/** HubSpot activity mapping keys: "kind:subtype" (the message names the key, which a record key schema would not). */
+const hubspotActivityTypes = z.record(z.string().min(1).max(220), activityType).superRefine((mapping, ctx) => {
+  for (const key of Object.keys(mapping)) {
+    if (!/^(email|call|meeting|note|form|marketing_email):.{1,200}$/.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email (e.g. "form:Request a demo", "call:*")' });
+    }
+  }
+});
 
 export const SettingsSchema = z
   .object({
@@ -99,7 +104,7 @@ export const SettingsSchema = z
         /** Lead status values (hs_lead_status) that mean the lead was disqualified: an outcome that did not convert. */
         disqualifiedStatuses: z.array(z.string().trim().min(1).max(255)).max(50),
         /** "kind:subtype" to activity type, "kind:*" for any other subtype of the kind; kinds not named are not read. */
-        activityTypes: z.record(hubspotActivityKey, activityType),
+        activityTypes: hubspotActivityTypes,
       })
       .strict(),
     schedules: z

@@ -1,5 +1,14 @@
 import type { TenantId } from '../domain/index.js';
-import type { Database } from './db.js';
+import type { Database, Queryable } from './db.js';
+import { deleteLeads } from './leads.js';
+
+/** Leads deleted in their CRM: removed with their data, and the writes still waiting for them dropped. */
+export async function deleteLeadsAndPendingWrites(db: Queryable, tenant: TenantId, leadIds: readonly string[], source: string): Promise<number> {
+  if (leadIds.length === 0) return 0;
+  const removed = await deleteLeads(db, tenant, leadIds, source);
+  await db.query(`DELETE FROM outbox WHERE tenant_id = $1 AND sent_at IS NULL AND failed_at IS NULL AND lead_id IN (SELECT jsonb_array_elements_text($2::jsonb))`, [tenant, JSON.stringify(leadIds)]);
+  return removed;
+}
 
 export interface ErasedCounts {
   leads: number;
