@@ -138,6 +138,17 @@ describe('HubSpot marketplace install', () => {
     expect(await declined.text()).toMatch(/The user declined the install/);
   });
 
+  it('never shows the access token when the token lookup gets no answer', async () => {
+    const res = await local('/oauth/hubspot/install', { authorization: `Bearer ${ADMIN}`, accept: 'application/json' });
+    const state = new URL(((await res.json()) as { install_url: string }).install_url).searchParams.get('state')!;
+    nock(API).post('/oauth/v1/token').reply(200, tokenAnswer).get(`/oauth/v1/access-tokens/${ACCESS}`).replyWithError(Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT' }));
+    const callback = await local(`/oauth/hubspot/callback?code=na1-6e2f-4c1a&state=${encodeURIComponent(state)}`);
+    expect(callback.status).toBe(502);
+    const html = await callback.text();
+    expect(html).toMatch(/HubSpot did not answer the access token lookup: read ETIMEDOUT/);
+    expect(html).not.toContain(ACCESS);
+  });
+
   it('says the code was refused when HubSpot refuses it', async () => {
     const res = await local('/oauth/hubspot/install', { authorization: `Bearer ${ADMIN}`, accept: 'application/json' });
     const state = new URL(((await res.json()) as { install_url: string }).install_url).searchParams.get('state')!;

@@ -1,7 +1,7 @@
 import { Client } from '@hubspot/api-client';
 import type { z } from 'zod';
 import { LeadscoreError } from '../../src/domain/index.js';
-import { parseErrorBody, retryDelayMs, translateStatus } from './errors.js';
+import { networkReason, parseErrorBody, retryDelayMs, translateStatus } from './errors.js';
 import { limiterForPortal, type PortalLimiter } from './limiter.js';
 import { refreshTokens, type HubSpotTokens } from './oauth.js';
 import { DEFAULT_SEARCH_RATE, type HubSpotApp } from './options.js';
@@ -84,7 +84,7 @@ export class HubSpotApi {
         // A kept-alive socket the other end had closed fails before the request is read: send it again.
         const code = (err as { code?: string }).code;
         if ((code === 'ECONNRESET' || /socket hang up/.test((err as Error).message)) && attempt < this.maxRetries) continue;
-        throw new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what} (${req.method} ${req.path}): ${(err as Error).message}`, { cause: err });
+        throw new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what} (${req.method} ${req.path}): ${networkReason(err)}`);
       }
       const text = await res.text();
       if (res.ok) return text ? (JSON.parse(text) as unknown) : null;

@@ -29,6 +29,15 @@ export class HubSpotRequestError extends LeadscoreError {
   }
 }
 
+/**
+ * Why a request got no answer, without the URL node-fetch puts in its message: the access token
+ * lookup carries the token in its path, and no token may reach a message or a log line.
+ */
+export function networkReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/request to \S+ failed, reason: /, '');
+}
+
 export function parseErrorBody(text: string): HubSpotErrorBody | null {
   try {
     const value = JSON.parse(text) as unknown;

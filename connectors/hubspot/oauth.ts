@@ -1,6 +1,6 @@
 import { Client } from '@hubspot/api-client';
 import { LeadscoreError } from '../../src/domain/index.js';
-import { translateStatus, type HubSpotErrorBody } from './errors.js';
+import { networkReason, translateStatus, type HubSpotErrorBody } from './errors.js';
 import { INSTALL_PAGE, OPTIONAL_SCOPES, REQUIRED_SCOPES, redirectUri, type HubSpotApp } from './options.js';
 
 /** What Leadscore keeps (sealed) for a portal: enough to call its API and to renew access. */
@@ -23,7 +23,7 @@ const oauthClient = (app: HubSpotApp) => new Client({ basePath: app.apiBase });
 function oauthError(err: unknown, what: string): LeadscoreError {
   if (err instanceof LeadscoreError) return err;
   const e = err as { code?: unknown; body?: unknown; message?: string };
-  if (typeof e.code !== 'number') return new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what}: ${e.message ?? String(err)}`, { cause: err });
+  if (typeof e.code !== 'number') return new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what}: ${networkReason(err)}`);
   const body = (typeof e.body === 'object' && e.body !== null ? e.body : {}) as HubSpotErrorBody;
   // The token endpoint answers 400 {status: "BAD_REFRESH_TOKEN" | "BAD_AUTH_CODE", message}: the grant is gone.
   if (e.code === 400 && /BAD_REFRESH_TOKEN|BAD_AUTH_CODE|invalid_grant/i.test(`${body.status ?? ''} ${body.message ?? ''}`)) {
@@ -105,7 +105,7 @@ export async function privateAppTokens(app: HubSpotApp, token: string): Promise<
   try {
     res = await new Client({ basePath: app.apiBase, accessToken: token }).apiRequest({ method: 'GET', path: '/account-info/v3/details' });
   } catch (err) {
-    throw new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer the account details request: ${(err as Error).message}`, { cause: err });
+    throw new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer the account details request: ${networkReason(err)}`);
   }
   const text = await res.text();
   if (!res.ok) {
