@@ -13,6 +13,7 @@ import { benchApi } from './api.js';
 import { benchRescore } from './rescore.js';
 import { benchSalesforce } from './salesforce.js';
 import { benchWriteback } from './writeback.js';
+import { benchHubspot } from './hubspot.js';
 
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
@@ -117,10 +118,13 @@ else if (command === 'rescore') {
 } else if (command === 'writeback') {
   const result = await withDatabase(serverBase, (url) => benchWriteback(url, Number(values.leads ?? 100_000)));
   fs.writeFileSync(path.resolve('.bench', 'writeback-results.json'), JSON.stringify(result, null, 2));
+} else if (command === 'hubspot') {
+  const result = await benchHubspot(Number(values.leads ?? 100_000));
+  fs.writeFileSync(path.resolve('.bench', 'hubspot-results.json'), JSON.stringify(result, null, 2));
 } else if (command === 'api') {
   const result = await benchApi();
   fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
 } else {
-  console.error('usage: npm run bench -- import|rescore|api|salesforce|writeback [--leads N] [--seed S] [--skip-server]');
+  console.error('usage: npm run bench -- import|rescore|api|salesforce|hubspot|writeback [--leads N] [--seed S] [--skip-server]');
   process.exitCode = 2;
 }

@@ -2,3 +2,4 @@
 // wiring (server, workers, cli) imports it; the core finds connectors by kind.
 import './file/index.js';
 import './salesforce/index.js';
+import './hubspot/index.js';

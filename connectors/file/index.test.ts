@@ -23,10 +23,14 @@ describe('file connector registration', () => {
   });
 
   it('says which connectors exist when asked for one that is not registered', () => {
-    expect(() => connectorFactory('hubspot')).toThrow(/no connector "hubspot" is registered \(registered: file, salesforce\)/);
+    expect(() => connectorFactory('pipedrive' as never)).toThrow(/no connector "pipedrive" is registered \(registered: file, salesforce, hubspot\)/);
   });
 
   it('registers Salesforce too, which refuses to start without a session', () => {
     expect(() => connectorFactory('salesforce').create({})).toThrow(/salesforce connector: .*session/s);
+  });
+
+  it('registers HubSpot too, which refuses to start without an API session', () => {
+    expect(() => connectorFactory('hubspot').create({})).toThrow(/hubspot connector: .*api/s);
   });
 });

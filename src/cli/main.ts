@@ -11,8 +11,10 @@ import { runGenerate } from './generate.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
 import { runConnectSalesforce, runCreateApiKey, runRescore, runSync, runWriteback } from './service-commands.js';
+import { runConnectHubspot } from './hubspot-commands.js';
 import { parseIsoDate } from '../../connectors/file/index.js';
 import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
 import { loadVault } from '../config/secrets.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
 import { Workers } from '../workers/workers.js';
@@ -29,8 +31,12 @@ Commands:
       [--lead ID] [--as-of ISO] [--json]
   connect salesforce --jwt [--tenant T] [--json]
                               connect a Salesforce org with the JWT bearer flow (SALESFORCE_*)
+  connect hubspot [--tenant T] [--token TOKEN] [--json]
+                              connect a HubSpot portal with a private app token (or
+                              HUBSPOT_PRIVATE_APP_TOKEN) and create the Leadscore properties
   sync [--tenant T] [--full] [--json]
-                              sync the tenant's Salesforce orgs from their cursors (or all)
+                              sync the tenant's Salesforce orgs and HubSpot portals from their
+                              cursors (or everything with --full)
   writeback [--tenant T] [--json]
                               send pending score writes to the tenant's Salesforce org
   api-key create [--tenant T] [--scopes S] [--label L]
@@ -221,7 +227,7 @@ async function run(argv: string[]): Promise<number> {
         const leaseMs = process.env.WRITEBACK_LEASE_MS ? Number(process.env.WRITEBACK_LEASE_MS) : undefined;
         if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) throw new LeadscoreError('CONFIG_INVALID', `WRITEBACK_LEASE_MS must be a whole number of milliseconds, at least 1000 (got ${process.env.WRITEBACK_LEASE_MS})`);
         const workers = await Workers.start(
-          { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env), outDir: path.join(cfg.dataDir, 'out') },
+          { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env), hubspotApp: hubspotAppFromEnv(process.env), outDir: path.join(cfg.dataDir, 'out') },
           { pollSeconds: 1, ...(leaseMs ? { leaseMs } : {}) },
         );
         log.info('worker ready', { schemaVersion: version, holder: workers.holder });
@@ -255,7 +261,16 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'connect': {
       const [crm, ...more] = rest;
-      if (crm !== 'salesforce') usage('leadscore connect needs a CRM: salesforce');
+      if (crm === 'hubspot') {
+        let h: { tenant?: string; token?: string; json?: boolean };
+        try {
+          h = parseArgs({ args: more, options: { tenant: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } }, strict: true }).values;
+        } catch (err) {
+          return usage(`leadscore connect hubspot: ${(err as Error).message}`);
+        }
+        return runConnectHubspot(config(), { tenant: tenantOption(h.tenant), token: h.token ?? null, json: h.json === true }, write);
+      }
+      if (crm !== 'salesforce') usage('leadscore connect needs a CRM: salesforce or hubspot');
       let v: { tenant?: string; jwt?: boolean; json?: boolean };
       try {
         v = parseArgs({ args: more, options: { tenant: { type: 'string' }, jwt: { type: 'boolean' }, json: { type: 'boolean' } }, strict: true }).values;

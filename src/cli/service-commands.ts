@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { jwtBearerTokens, salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
+import { syncHubspot } from '../server/hubspot-sync.js';
 import { loadVault } from '../config/secrets.js';
 import { connectSalesforce } from '../server/salesforce-connect.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
@@ -95,15 +97,20 @@ export async function runConnectSalesforce(config: Config, args: { tenant: Tenan
 
 /** `leadscore sync --tenant T [--full]`: sync the tenant's CRM connections, then rescore what changed. */
 export async function runSync(config: Config, args: { tenant: TenantId; full: boolean; json: boolean }, out: (text: string) => void): Promise<number> {
-  const app = salesforceAppFromEnv(process.env);
-  if (!app) throw new LeadscoreError('CONFIG_INVALID', 'SALESFORCE_CLIENT_ID is not set, so there is no CRM to sync from');
+  const salesforce = salesforceAppFromEnv(process.env);
+  // HubSpot needs no OAuth app for portals connected with a private app token.
+  const hubspot = hubspotAppFromEnv(process.env);
   const db = await openDatabase(config.database, 'leadscore sync');
   const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
   try {
     await migrate(db);
-    const reports = await syncSalesforce(db, loadVault(config.encryptionKey, config.dataDir), app, models, args.tenant, { full: args.full });
+    const vault = loadVault(config.encryptionKey, config.dataDir);
+    const reports = [
+      ...(salesforce ? await syncSalesforce(db, vault, salesforce, models, args.tenant, { full: args.full }) : []),
+      ...(await syncHubspot(db, vault, hubspot, models, args.tenant, { full: args.full })),
+    ];
     if (args.json) out(JSON.stringify({ tenant: args.tenant, connections: reports }, null, 2) + '\n');
-    else if (reports.length === 0) out(`Tenant "${args.tenant}" has no Salesforce connection; connect one first.\n`);
+    else if (reports.length === 0) out(`Tenant "${args.tenant}" has no CRM connection; connect one first (leadscore connect salesforce --jwt, leadscore connect hubspot --token).\n`);
     else {
       for (const r of reports) {
         if (r.status !== 'synced') out(`${r.connectionId}: ${r.status}: ${r.error}\n`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Logger } from '../config/log.js';
 import { httpRequestDuration, metricsRegistry, queueDepth } from '../config/metrics.js';
 import type { TenantId } from '../domain/index.js';
@@ -27,6 +27,8 @@ export interface AppDeps {
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
   /** Salesforce's OAuth routes, when a Connected App is configured. */
   salesforce?: { app: SalesforceApp; vault: Vault } | null;
+  /** HubSpot's OAuth and webhook routes, as configured. */
+  hubspot?: Router[];
 }
 
 /** Requests being handled, so a stop can wait for them before closing the models and database. */
@@ -107,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
+  for (const router of deps.hubspot ?? []) app.use(router);
   if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));
 
   app.get('/', async (_req, res, next) => {

@@ -4,6 +4,9 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../config/log.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
+import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
+import { hubspotRoutes, syncAndWriteBackHubspot } from './hubspot-wiring.js';
+import { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { loadVault } from '../config/secrets.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
@@ -18,6 +21,8 @@ export interface RunningServer {
   db: Database;
   jobs: JobRunner;
   scheduler: RescoreScheduler;
+  /** Processes stored HubSpot webhook events in the background. */
+  hubspotEvents: HubSpotWebhookProcessor;
   /** The admin key created at this start, shown once; null when one existed or was given. */
   newApiKey: { tenant: TenantId; key: string } | null;
   close(): Promise<void>;
@@ -37,6 +42,7 @@ export interface StartOptions {
 export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningServer> {
   // Connector settings are checked before anything starts: a wrong one stops the start.
   const salesforceApp = salesforceAppFromEnv(options.env ?? process.env);
+  const hubspotApp = hubspotAppFromEnv(options.env ?? process.env);
   const db = await openDatabase(config.database, 'leadscore serve');
   const vault = loadVault(config.encryptionKey, config.dataDir);
   const models = new FolderModelSource({
@@ -50,8 +56,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     await workers?.enqueue('route', tenant, 'after rescore');
     await workers?.enqueue('writeback', tenant, 'after rescore');
   });
-  // With Salesforce configured, each tenant's sync schedule syncs its orgs, then writes back.
-  const scheduler = new RescoreScheduler(db, jobs, log, salesforceApp ? async (tenant) => void (await workers?.enqueue('sync', tenant, 'schedule')) : null);
+  const hubspotEvents = new HubSpotWebhookProcessor({ db, vault, app: hubspotApp, models, log });
+  const syncHubspotTenant = (tenant: TenantId) => syncAndWriteBackHubspot(db, vault, hubspotApp, models, log, tenant);
+  // Each tenant's sync schedule: its Salesforce orgs through the job queue (then writeback), its HubSpot portals here.
+  const scheduler = new RescoreScheduler(db, jobs, log, async (tenant) => {
+    if (salesforceApp) await workers?.enqueue('sync', tenant, 'schedule');
+    await syncHubspotTenant(tenant);
+  });
   let server: Server | null = null;
   let app: ReturnType<typeof createApp> | null = null;
   let newApiKey: RunningServer['newApiKey'] = null;
@@ -61,7 +72,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     const seeded = await seedDemoTenant(db, config, log);
     newApiKey = await bootstrapApiKey(db, config);
     // Embedded, this process runs the jobs; with a Postgres server, `leadscore worker` processes do.
-    workers = await Workers.start({ db, models, log, vault, salesforceApp, outDir: path.join(config.dataDir, 'out') }, { work: db.kind === 'embedded' });
+    workers = await Workers.start({ db, models, log, vault, salesforceApp, hubspotApp, outDir: path.join(config.dataDir, 'out') }, { work: db.kind === 'embedded' });
+    await hubspotEvents.resume();
     const resumed = await jobs.resume();
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.
@@ -78,6 +90,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
+      hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void syncHubspotTenant(tenant) }),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));
@@ -91,6 +104,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     });
   } catch (err) {
     await scheduler.stop();
+    await hubspotEvents.stop();
     await jobs.stop();
     await workers?.stop();
     await models.close();
@@ -107,6 +121,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     db,
     jobs,
     scheduler,
+    hubspotEvents,
     newApiKey,
     close: async () => {
       const closed = new Promise<void>((resolve) => running.close(() => resolve()));
@@ -116,6 +131,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       running.closeAllConnections();
       await closed;
       await scheduler.stop();
+      await hubspotEvents.stop();
       await jobs.stop();
       await workers?.stop();
       await models.close();

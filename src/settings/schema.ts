@@ -45,6 +45,14 @@ function mappingSchema(field: z.ZodString) {
 }
 
 const activityType = z.string().regex(/^[a-z0-9_.:/]+$/, 'is not an activity type (lower case words joined by "_", e.g. "webinar_attended")');
+/** HubSpot activity mapping keys: "kind:subtype" (the message names the key, which a record key schema would not). */
+const hubspotActivityTypes = z.record(z.string().min(1).max(220), activityType).superRefine((mapping, ctx) => {
+  for (const key of Object.keys(mapping)) {
+    if (!/^(email|call|meeting|note|form|marketing_email):.{1,200}$/.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email (e.g. "form:Request a demo", "call:*")' });
+    }
+  }
+});
 
 export const SettingsSchema = z
   .object({
@@ -89,6 +97,15 @@ export const SettingsSchema = z
         taskTypes: z.record(z.string().min(1).max(80), activityType),
         /** Campaign type of a responded campaign member to activity type; "*" for any other. */
         campaignTypes: z.record(z.string().min(1).max(80), activityType),
+      })
+      .strict(),
+    /** How HubSpot records become activities and outcomes. */
+    hubspot: z
+      .object({
+        /** Lead status values (hs_lead_status) that mean the lead was disqualified: an outcome that did not convert. */
+        disqualifiedStatuses: z.array(z.string().trim().min(1).max(255)).max(50),
+        /** "kind:subtype" to activity type, "kind:*" for any other subtype of the kind; kinds not named are not read. */
+        activityTypes: hubspotActivityTypes,
       })
       .strict(),
     schedules: z
@@ -198,6 +215,19 @@ export const DEFAULT_SETTINGS: Settings = {
     },
   },
   schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', timezone: 'UTC' },
+  hubspot: {
+    disqualifiedStatuses: ['UNQUALIFIED'],
+    activityTypes: {
+      'email:INCOMING_EMAIL': 'email_reply',
+      'email:*': 'email_sent',
+      'call:*': 'call',
+      'meeting:*': 'meeting',
+      'note:*': 'note',
+      'form:*': 'form_submit',
+      'marketing_email:OPEN': 'email_open',
+      'marketing_email:CLICK': 'email_click',
+    },
+  },
   salesforce: {
     disqualifiedStatuses: ['Unqualified', 'Disqualified'],
     taskTypes: { Call: 'call', Email: 'email_sent', ListEmail: 'email_sent', '*': 'task' },

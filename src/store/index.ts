@@ -19,3 +19,5 @@ export * from './outbox.js';
 export * from './audit.js';
 export * from './routing.js';
 export * from './routing-audit.js';
+export * from './webhook-events.js';
+export * from './privacy.js';

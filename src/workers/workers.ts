@@ -7,6 +7,8 @@ import type { TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
+import { writebackHubspot } from '../server/hubspot-writeback.js';
+import type { HubSpotApp } from '../../connectors/hubspot/index.js';
 import { nextWriteDue, type Database } from '../store/index.js';
 import { writebackFiles } from './file-writeback.js';
 import { routeTenant } from './route.js';
@@ -18,6 +20,8 @@ export interface WorkerDeps {
   log: Logger;
   vault: Vault;
   salesforceApp: SalesforceApp | null;
+  /** HubSpot's public app or private token settings, when configured. */
+  hubspotApp?: HubSpotApp | null;
   /** Where the writes of CSV-bundle tenants go (`<outDir>/<tenant>/field-updates.csv`). */
   outDir: string;
 }
@@ -110,6 +114,7 @@ export class Workers {
         const drain = { holder: this.holder, signal: this.stopping.signal, maxRecords: 50_000, ...(this.options.leaseMs ? { leaseMs: this.options.leaseMs } : {}) };
         const reports = [await writebackFiles(db, data.tenant, this.deps.outDir, drain)];
         if (salesforceApp) reports.push((await writebackSalesforce(db, vault, salesforceApp, data.tenant, drain)) ?? reports[0]!);
+        if (this.deps.hubspotApp) reports.push((await writebackHubspot(db, vault, this.deps.hubspotApp, data.tenant, drain)) ?? reports[0]!);
         for (const report of new Set(reports)) {
           if (report.sent + report.failed + report.retryLater > 0) jobLog.info('written back', { ...report, errors: report.errors.slice(0, 5), ms: Math.round(performance.now() - started) });
         }

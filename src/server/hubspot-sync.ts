@@ -1,0 +1,65 @@
+import { HubSpotSource, type HubSpotApiOptions, type HubSpotApp } from '../../connectors/hubspot/index.js';
+import type { Vault } from '../config/secrets.js';
+import { crmCalls } from '../config/metrics.js';
+import { isLeadscoreError, type TenantId } from '../domain/index.js';
+import { rescore, type ModelSource } from '../scoring/rescore.js';
+import { currentSettings } from '../settings/index.js';
+import { clearSyncCursors, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
+import { importFromSource, type StreamName } from '../sync/index.js';
+import { hubspotApi } from './hubspot-connect.js';
+import type { SalesforceSyncReport } from './salesforce-sync.js';
+import { withConnectionStatus } from './salesforce-connect.js';
+
+/** The same report as a Salesforce org's (deletions come by webhook, so none are counted here). */
+export type HubSpotSyncReport = Omit<SalesforceSyncReport, 'deleted'>;
+
+/**
+ * Sync every active HubSpot connection of a tenant: read from the stored cursors (or from the
+ * beginning with `full`), store each batch and its cursor, then rescore the open leads that
+ * changed. A revoked grant marks the connection as needing a reconnect; other connections go on.
+ */
+export async function syncHubspot(db: Database, vault: Vault, app: HubSpotApp, models: ModelSource, tenant: TenantId, options: { full?: boolean; apiOptions?: HubSpotApiOptions } = {}): Promise<HubSpotSyncReport[]> {
+  const reports: HubSpotSyncReport[] = [];
+  for (const connection of await listConnections(db, tenant, 'hubspot')) {
+    if (connection.status !== 'active') {
+      reports.push({ connectionId: connection.id, status: 'needs_reconnect', error: `the connection is ${connection.status.replace('_', ' ')}` });
+      continue;
+    }
+    try {
+      const result = await withConnectionStatus(db, tenant, connection.id, async () => {
+        const api = await hubspotApi(db, vault, app, tenant, connection.id, options.apiOptions);
+        if (options.full) await clearSyncCursors(db, tenant, connection.id);
+        const cursors = await getSyncCursors(db, tenant, connection.id);
+        const mapping = (await currentSettings(db, tenant)).settings.hubspot;
+        const source = new HubSpotSource(api, { activityTypes: mapping.activityTypes, disqualifiedStatuses: mapping.disqualifiedStatuses });
+        const imported = await importFromSource(db, tenant, source, {
+          cursors,
+          sourceKind: 'hubspot',
+          onCursor: (stream, cursor) => saveSyncCursor(db, tenant, connection.id, stream, cursor),
+        });
+        crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'ok' });
+        return imported;
+      });
+      const done = await rescore(db, models, tenant, { ids: [...result.changedLeadIds] });
+      // Records HubSpot holds that Leadscore could not take (a contact without a creation date, a
+      // stream without its scope) are named on the connection, where RevOps look.
+      const problems = result.rejections.slice(0, 10).map((r) => `${r.file}${r.column ? ` ${r.column}` : ''}: ${r.reason}`);
+      await setConnectionStatus(db, tenant, connection.id, 'active', { backfill: 'done', lastSyncAt: new Date().toISOString(), lastSyncRejections: { count: result.rejections.length + result.rejectionsNotListed, first: problems } });
+      const counts = (s: StreamName) => ({ inserted: result.streams[s].inserted, updated: result.streams[s].updated, unchanged: result.streams[s].unchanged, rejected: result.streams[s].rejected });
+      reports.push({
+        connectionId: connection.id,
+        status: 'synced',
+        streams: { leads: counts('leads'), activities: counts('activities'), outcomes: counts('outcomes') },
+        rejections: result.rejections.length + result.rejectionsNotListed,
+        rescored: { leads: done.leads, changed: done.changed, writes: done.writes },
+      });
+    } catch (err) {
+      crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'error' });
+      if (!isLeadscoreError(err) || !err.code.startsWith('CRM_')) throw err;
+      const revoked = err.code === 'CRM_AUTH_REVOKED';
+      reports.push({ connectionId: connection.id, status: revoked ? 'needs_reconnect' : 'failed', error: err.message });
+      if (!revoked) await setConnectionStatus(db, tenant, connection.id, 'active', { lastError: err.message, lastErrorAt: new Date().toISOString() });
+    }
+  }
+  return reports;
+}

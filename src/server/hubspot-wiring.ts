@@ -1,0 +1,38 @@
+import type { Router } from 'express';
+import type { HubSpotApp } from '../../connectors/hubspot/index.js';
+import type { Logger } from '../config/log.js';
+import type { Vault } from '../config/secrets.js';
+import { LeadscoreError, type TenantId } from '../domain/index.js';
+import type { ModelSource } from '../scoring/rescore.js';
+import type { Database } from '../store/index.js';
+import type { HubSpotWebhookProcessor } from './hubspot-events.js';
+import { hubspotOAuthRouter } from './hubspot-oauth-routes.js';
+import { syncHubspot } from './hubspot-sync.js';
+import { hubspotWebhookRouter } from './hubspot-webhook-route.js';
+import { writebackHubspot } from './hubspot-writeback.js';
+
+/**
+ * The HubSpot routes this configuration allows: the install flow with an OAuth app
+ * (HUBSPOT_CLIENT_ID), webhooks with a client secret to check their signatures. Both need
+ * PUBLIC_URL (the redirect URI, and the URI HubSpot signs): without it the start stops here.
+ */
+export function hubspotRoutes(deps: { db: Database; vault: Vault; app: HubSpotApp; processor: HubSpotWebhookProcessor; onConnected: (tenant: TenantId) => void }): Router[] {
+  const { app } = deps;
+  if (!app.clientSecret) return [];
+  if (!app.publicUrl) throw new LeadscoreError('CONFIG_INVALID', 'PUBLIC_URL: is required with HUBSPOT_CLIENT_SECRET (the OAuth redirect and the webhook signatures are built from it)');
+  const routers = [hubspotWebhookRouter({ db: deps.db, app: { ...app, clientSecret: app.clientSecret, publicUrl: app.publicUrl }, processor: deps.processor })];
+  if (app.clientId) routers.push(hubspotOAuthRouter(deps));
+  return routers;
+}
+
+/** A tenant's HubSpot sync, then its writeback: what the schedule and a new install run. */
+export async function syncAndWriteBackHubspot(db: Database, vault: Vault, app: HubSpotApp, models: ModelSource, log: Logger, tenant: TenantId): Promise<void> {
+  try {
+    const synced = await syncHubspot(db, vault, app, models, tenant);
+    if (synced.length === 0) return;
+    const written = await writebackHubspot(db, vault, app, tenant);
+    log.info('hubspot sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, rejections: r.rejections })), written: written?.sent ?? 0, failed: written?.failed ?? 0 });
+  } catch (err) {
+    log.error('hubspot sync failed', { tenant, error: err });
+  }
+}
