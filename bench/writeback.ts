@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createVault } from '../src/config/secrets.js';
 import type { TenantId } from '../src/domain/index.js';
+import { hubspotAppFromEnv } from '../connectors/hubspot/index.js';
+import { writebackHubspot } from '../src/server/hubspot-writeback.js';
 import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
 import { ensureTenant, migrate, openPostgres, saveConnection } from '../src/store/index.js';
 
@@ -29,16 +31,24 @@ export async function benchWriteback(url: string, leads: number): Promise<Record
     await migrate(db);
     const key = createVault(randomBytes(32));
     const results: Record<string, unknown> = {};
-    // Salesforce collections of 200 under a HubSpot-sized limit: 110 calls in any 10 seconds.
+    // HubSpot's public-app limit, 110 calls in any 10 seconds, for both: batches of 100 and collections of 200.
     const limit = { calls: 110, perMs: 10_000 };
-    for (const run of [{ name: 'salesforce', recordsPerCall: 200 }]) {
+    for (const run of [
+      { name: 'hubspot', recordsPerCall: 100 },
+      { name: 'salesforce', recordsPerCall: 200 },
+    ]) {
       const tenant = `bench_${run.name}` as TenantId;
       await ensureTenant(db, tenant, tenant);
-      const tokens = { accessToken: 'x', refreshToken: null, instanceUrl: emulator.url, loginUrl: 'https://login.salesforce.com', orgId: '00D000000000001EAA', userId: '005000000000001AAA', issuedAt: '0' };
-      await saveConnection(db, tenant, { id: 'sf', kind: 'salesforce', externalAccountId: tokens.orgId, status: 'active', settings: {}, credentials: key.seal(tokens) });
+      if (run.name === 'salesforce') {
+        const tokens = { accessToken: 'x', refreshToken: null, instanceUrl: emulator.url, loginUrl: 'https://login.salesforce.com', orgId: '00D000000000001EAA', userId: '005000000000001AAA', issuedAt: '0' };
+        await saveConnection(db, tenant, { id: 'sf', kind: 'salesforce', externalAccountId: tokens.orgId, status: 'active', settings: {}, credentials: key.seal(tokens) });
+      } else {
+        const tokens = { mode: 'private', accessToken: 'pat-na1-bench', refreshToken: null, expiresAt: null, hubId: 1234567, hubDomain: 'bench.hubspot.com', scopes: [] };
+        await saveConnection(db, tenant, { id: 'hubspot-1234567', kind: 'hubspot', externalAccountId: '1234567', status: 'active', settings: {}, credentials: key.seal(tokens) });
+      }
       await db.query(
-        `INSERT INTO leads (tenant_id, lead_id, source, created_at, attributes) SELECT $1, '00Q' || lpad(g::text, 15, '0'), 'salesforce', now(), '{}' FROM generate_series(1, $2) g`,
-        [tenant, leads],
+        `INSERT INTO leads (tenant_id, lead_id, source, created_at, attributes) SELECT $1, '00Q' || lpad(g::text, 15, '0'), $3, now(), '{}' FROM generate_series(1, $2) g`,
+        [tenant, leads, run.name],
       );
       await db.query(
         `INSERT INTO outbox (tenant_id, lead_id, kind, payload)
@@ -50,7 +60,10 @@ export async function benchWriteback(url: string, leads: number): Promise<Record
       await fetch(`${emulator.url}/__admin/reset`, { method: 'POST' });
       await fetch(`${emulator.url}/__admin/config`, { method: 'POST', body: JSON.stringify({ limit }) });
       const started = performance.now();
-      const report = (await writebackSalesforce(db, key, { loginUrl: 'https://login.salesforce.com', clientId: 'bench' }, tenant, { rateLimit: { ...limit, concurrency: 4 }, maxRecords: leads }))!;
+      const report =
+        run.name === 'salesforce'
+          ? (await writebackSalesforce(db, key, { loginUrl: 'https://login.salesforce.com', clientId: 'bench' }, tenant, { rateLimit: { ...limit, concurrency: 4 }, maxRecords: leads }))!
+          : (await writebackHubspot(db, key, hubspotAppFromEnv({ HUBSPOT_API_BASE: emulator.url, HUBSPOT_PRIVATE_APP_TOKEN: 'pat-na1-bench' }), tenant, { rateLimit: { ...limit, concurrency: 4 }, maxRecords: leads }))!;
       const seconds = (performance.now() - started) / 1000;
       const state = (await (await fetch(`${emulator.url}/__admin/state`)).json()) as { calls: number; limited: number; writes: unknown[] };
       const allowed = (limit.calls / (limit.perMs / 1000)) * run.recordsPerCall;

@@ -1,7 +1,8 @@
 // A small HTTP emulator of the CRM write endpoints Leadscore uses, run as its own process by the
 // writeback fault tests and the writeback benchmark: Salesforce sObject Collections (PATCH
 // /services/data/vNN.N/composite/sobjects, 200 records a call, and the describe call the sink makes
-// first) and HubSpot's batch update (POST /crm/v3/objects/contacts/batch/update, 100 a call).
+// first) and HubSpot's batch update (POST /crm/v3/objects/contacts/batch/update, 100 a call, and
+// the contact property list the sink reads first).
 // It enforces the batch maximums and a sliding-window rate limit, and fails on demand:
 // POST /__admin/config {"limit": {"calls": 110, "perMs": 10000}, "outageMs": 5000, "latencyMs": 5}.
 // GET /__admin/state answers what landed: every record's fields and every write received.
@@ -85,6 +86,20 @@ const server = http.createServer(async (req, res) => {
   const describe = /^\/services\/data\/v[\d.]+\/sobjects\/(\w+)\/describe$/.exec(url.pathname);
   if (describe && req.method === 'GET') {
     return send(res, 200, { name: describe[1], fields: [{ name: 'Id', type: 'id', length: 18, updateable: false }, ...SALESFORCE_FIELDS.map((name) => ({ name, type: name.endsWith('Reasons__c') ? 'textarea' : 'string', length: 255, updateable: true }))] });
+  }
+  if (url.pathname === '/crm/v3/properties/contacts' && req.method === 'GET') {
+    const property = (name, type, fieldType, options) => ({ name, label: name, type, fieldType, groupName: 'leadscore', ...(options ? { options } : {}), modificationMetadata: { readOnlyValue: false } });
+    const tiers = ['Hot', 'Warm', 'Nurture', 'Not scored'].map((t, i) => ({ label: t, value: t, displayOrder: i, hidden: false }));
+    return send(res, 200, {
+      results: [
+        ...['score', 'fit', 'engagement'].map((n) => property(`leadscore_${n}`, 'number', 'number')),
+        ...['grade', 'model_version'].map((n) => property(`leadscore_${n}`, 'string', 'text')),
+        ...['reasons', 'next_action'].map((n) => property(`leadscore_${n}`, 'string', 'textarea')),
+        property('leadscore_tier', 'enumeration', 'select', tiers),
+        property('leadscore_scored_at', 'datetime', 'date'),
+        property('hubspot_owner_id', 'enumeration', 'select', []),
+      ],
+    });
   }
   const isSalesforce = /^\/services\/data\/v[\d.]+\/composite\/sobjects$/.test(url.pathname) && req.method === 'PATCH';
   const isHubspot = url.pathname === '/crm/v3/objects/contacts/batch/update' && req.method === 'POST';
