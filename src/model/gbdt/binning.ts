@@ -25,22 +25,27 @@ export interface BinnedMatrix {
  * "fround(x) <= edges[k]": the rule the predictor and onnxruntime apply.
  */
 export function numericEdges(values: Float64Array, maxBins: number): Float64Array {
-  const finite: number[] = [];
-  for (const v of values) if (!Number.isNaN(v)) finite.push(Math.fround(v));
-  finite.sort((a, b) => a - b);
+  let m = 0;
+  const finite = new Float64Array(values.length);
+  for (const v of values) if (!Number.isNaN(v)) finite[m++] = Math.fround(v);
+  // A typed array sorts numerically in native code: much faster than Array#sort with a comparator.
+  const sorted = finite.subarray(0, m).sort();
   const distinct: number[] = [];
-  for (const v of finite) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+  for (let i = 0; i < m && distinct.length <= maxBins; i++) {
+    if (distinct.length === 0 || distinct[distinct.length - 1] !== sorted[i]) distinct.push(sorted[i]!);
+  }
   let edges: number[];
   if (distinct.length <= maxBins) {
     edges = distinct.slice(0, -1);
   } else {
     edges = [];
     for (let k = 1; k < maxBins; k++) {
-      const v = finite[Math.floor((k * finite.length) / maxBins)]!;
+      const v = sorted[Math.floor((k * m) / maxBins)]!;
       if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
     }
     // The top quantile must leave something above it.
-    while (edges.length > 0 && edges[edges.length - 1]! >= distinct[distinct.length - 1]!) edges.pop();
+    const top = sorted[m - 1]!;
+    while (edges.length > 0 && edges[edges.length - 1]! >= top) edges.pop();
   }
   edges.push(Infinity);
   return Float64Array.from(edges);
