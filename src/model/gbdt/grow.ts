@@ -7,6 +7,8 @@ import {
   END,
   FEATURE,
   GAIN,
+  LEFT_G,
+  LEFT_H,
   MIN_GAIN,
   MISSING_LEFT,
   NODE_INTS,
@@ -23,8 +25,9 @@ import {
   SPLIT_FIELDS,
   START,
   workLevel,
-  type LevelTable,
+  type WorkTable,
 } from './hist.js';
+import { chunkedLoss, ROW_CHUNKS, workRows } from './gradients.js';
 import type { GbdtParams } from './params.js';
 import { HistThreads, workerFile } from './threads.js';
 
@@ -49,6 +52,16 @@ export interface GrowthTree {
   cover: number[];
 }
 
+interface Split {
+  feature: number;
+  bin: number;
+  leftBins: Uint8Array | null;
+  missingLeft: boolean;
+  /** Gradient and hessian sums of the rows going left, from the histogram. */
+  gl: number;
+  hl: number;
+}
+
 interface Node {
   id: number;
   start: number;
@@ -65,7 +78,7 @@ interface Node {
 const MIN_CELLS_FOR_THREADS = 100_000;
 
 export class TreeGrower {
-  private readonly table: LevelTable;
+  private readonly table: WorkTable;
   private readonly threads: HistThreads | null;
   private readonly scratch: Scratch;
   /** Histogram slots no node uses any more, kept for the next: a tree needs dozens, a model thousands. */
@@ -81,10 +94,15 @@ export class TreeGrower {
   /** The features t.packed holds: without column sampling, the same for every tree. */
   private packedFor: Int32Array | null = null;
 
+  private readonly totalWeight: number;
+
+  /** `labels` and `weights` (per row, class weight included) are the training rows'. */
   constructor(
     private readonly data: BinnedMatrix,
     private readonly columns: readonly ColumnBins[],
     private readonly params: GbdtParams,
+    labels: Uint8Array,
+    weights: Float64Array,
   ) {
     const n = data.rows;
     const file = params.threads > 1 && n * data.cols >= MIN_CELLS_FOR_THREADS ? workerFile() : null;
@@ -93,8 +111,16 @@ export class TreeGrower {
     const alloc = (bytes: number) => (this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     // a level has at most one node per sampled row, and at most 2^depth
     const maxNodes = Math.min(2 ** params.maxDepth, n);
+    const filled = <T extends { set(a: ArrayLike<number>): void }>(array: T, values: ArrayLike<number>) => {
+      array.set(values);
+      return array;
+    };
     this.table = {
       rows: n,
+      margin: new Float64Array(alloc(8 * n)),
+      labels: filled(new Uint8Array(alloc(n)), labels),
+      weights: filled(new Float64Array(alloc(8 * n)), weights),
+      lossParts: new Float64Array(alloc(8 * ROW_CHUNKS)),
       packed: new Uint8Array(alloc(data.bins.length)),
       gh: new Float64Array(alloc(16 * n)),
       order: new Int32Array(alloc(4 * n)),
@@ -110,14 +136,24 @@ export class TreeGrower {
       minSamplesLeaf: params.minSamplesLeaf,
     };
     this.histSize = data.cols * COLUMN_SIZE;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weights[i]!;
+    this.totalWeight = total;
     this.scratch = new Scratch();
     this.spill = new Int32Array(n);
     this.threads = file ? new HistThreads(file, this.table, threads, this.scratch) : null;
   }
 
-  /** Interleaved gradient and hessian per row: the caller fills it before each tree. */
-  get gradients(): Float64Array {
-    return this.table.gh;
+  /** The training rows' margins: the caller starts them, addToMargin adds each tree. */
+  get margin(): Float64Array {
+    return this.table.margin;
+  }
+
+  /** Gradients at the current margins, for the next tree; returns the weighted mean log loss there. */
+  updateGradients(): number {
+    if (this.threads) this.threads.runGradients();
+    else workRows(this.table, 0, ROW_CHUNKS);
+    return chunkedLoss(this.table, this.totalWeight);
   }
 
   /** Threads sharing the work, the main one included. */
@@ -180,7 +216,8 @@ export class TreeGrower {
           this.leaves.push(node.id, node.start, node.end);
           continue;
         }
-        const { mid, gl, hl } = this.partition(node.start, node.end, split);
+        const mid = this.partition(node.start, node.end, split);
+        const { gl, hl } = split;
         tree.feature[node.id] = split.feature;
         tree.splitBin[node.id] = split.bin;
         tree.leftBins[node.id] = split.leftBins;
@@ -241,12 +278,12 @@ export class TreeGrower {
       any ||= node.op !== OP_NONE || node.search;
     }
     if (!any) return;
-    if (this.threads) this.threads.run(level.length, featureCount);
+    if (this.threads) this.threads.runLevel(level.length, featureCount);
     else workLevel(t, level.length, featureCount, 0, featureCount, 0, 1, this.scratch);
   }
 
   /** The best of the threads' splits of node j: the first thread's wins ties, as one thread would. */
-  private chosenSplit(j: number, slot: number): { feature: number; bin: number; leftBins: Uint8Array | null; missingLeft: boolean } | null {
+  private chosenSplit(j: number, slot: number): Split | null {
     const threads = this.threads ? this.threads.count : 1;
     const splits = this.table.splits;
     let best = -1;
@@ -261,12 +298,14 @@ export class TreeGrower {
     if (best < 0) return null;
     const feature = splits[best + FEATURE]!;
     const missingLeft = splits[best + MISSING_LEFT] === 1;
-    if (this.columns[feature]!.kind !== 'categorical') return { feature, bin: splits[best + BIN]!, leftBins: null, missingLeft };
+    const gl = splits[best + LEFT_G]!;
+    const hl = splits[best + LEFT_H]!;
+    if (this.columns[feature]!.kind !== 'categorical') return { feature, bin: splits[best + BIN]!, leftBins: null, missingLeft, gl, hl };
     // The threads hand back how many categories go left; which ones is the same sort again.
     categoryOrder(this.table.hists[slot]!, splits[best + POSITION]!, this.table.binCount[feature]!, this.params.l2, this.scratch);
     const leftBins = new Uint8Array(HIST_BINS);
     for (let i = 0; i < splits[best + BIN]!; i++) leftBins[this.scratch.order[i]!] = 1;
-    return { feature, bin: 0, leftBins, missingLeft };
+    return { feature, bin: 0, leftBins, missingLeft, gl, hl };
   }
 
   private take(): number {
@@ -281,13 +320,12 @@ export class TreeGrower {
   /**
    * Puts the node's rows that go left first, each side in its former order (so the sums of a
    * node's rows come out the same whatever happened to its siblings); returns where the right
-   * ones start and the left side's gradient and hessian sums.
+   * ones start.
    */
-  private partition(start: number, end: number, split: { feature: number; bin: number; leftBins: Uint8Array | null; missingLeft: boolean }) {
+  private partition(start: number, end: number, split: Split): number {
     const n = this.table.rows;
     const column = this.data.bins.subarray(split.feature * n, split.feature * n + n);
     const rows = this.table.order;
-    const gh = this.table.gh;
     const spill = this.spill;
     // 1 for each bin that goes left: one lookup per row, and no branch a CPU could mispredict.
     const goesLeft = this.goesLeft;
@@ -296,8 +334,6 @@ export class TreeGrower {
     goesLeft[MISSING_BIN] = split.missingLeft ? 1 : 0;
     let l = start;
     let r = 0;
-    let gl = 0;
-    let hl = 0;
     for (let i = start; i < end; i++) {
       const row = rows[i]!;
       const left = goesLeft[column[row]!]!;
@@ -305,11 +341,9 @@ export class TreeGrower {
       spill[r] = row;
       l += left;
       r += 1 - left;
-      gl += left * gh[2 * row]!;
-      hl += left * gh[2 * row + 1]!;
     }
     rows.set(spill.subarray(0, r), l);
-    return { mid: l, gl, hl };
+    return l;
   }
 }
 

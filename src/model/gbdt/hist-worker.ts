@@ -1,8 +1,8 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Scratch, workLevel } from './hist.js';
-import { DONE, FAILED, FEATURE_COUNT, NODE_COUNT, READY, SEQ, share, STOP, type WorkerSetup } from './threads.js';
+import { Scratch } from './hist.js';
+import { DONE, FAILED, READY, SEQ, STOP, workShare, type WorkerSetup } from './threads.js';
 
-/** A histogram thread (see threads.ts): works on its share of each level until told to stop. */
+/** A histogram thread (see threads.ts): works on its share of each piece of work until told to stop. */
 const { table, control, port, thread, threads } = workerData as WorkerSetup;
 const scratch = new Scratch();
 Atomics.add(control, READY, 1);
@@ -18,9 +18,7 @@ for (;;) {
       const { slot, hist } = m.message as { slot: number; hist: Float64Array };
       table.hists[slot] = hist;
     }
-    const featureCount = control[FEATURE_COUNT]!;
-    const [from, to] = share(featureCount, thread, threads);
-    workLevel(table, control[NODE_COUNT]!, featureCount, from, to, thread, threads, scratch);
+    workShare(table, control, thread, threads, scratch);
   } catch (error) {
     port.postMessage(error instanceof Error ? (error.stack ?? error.message) : String(error));
     Atomics.store(control, FAILED, 1);

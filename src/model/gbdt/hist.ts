@@ -12,7 +12,7 @@ import { HIST_BINS, MISSING_BIN } from './binning.js';
 export const STRIDE = 3;
 export const COLUMN_SIZE = HIST_BINS * STRIDE;
 
-/** Fields of a level node in `LevelTable.nodes`. */
+/** Fields of a level node in `WorkTable.nodes`. */
 export const START = 0;
 export const END = 1;
 /** Histogram slot of the node, -1 for none. */
@@ -30,7 +30,7 @@ export const OP_BUILD = 1;
 /** The slot holds the parent's histogram: take the sibling's away from it. */
 export const OP_SUBTRACT = 2;
 
-/** Fields of a split found by one thread for one node in `LevelTable.splits`. */
+/** Fields of a split found by one thread for one node in `WorkTable.splits`. */
 export const GAIN = 0;
 export const FEATURE = 1;
 /** Numeric: the last bin going left. Categorical: how many categories, in `categoryOrder`, go left. */
@@ -38,13 +38,21 @@ export const BIN = 2;
 export const MISSING_LEFT = 3;
 /** Where in the features list (and so in the histogram) the split feature is. */
 export const POSITION = 4;
-export const SPLIT_FIELDS = 5;
+/** Gradient and hessian sums of the rows going left. */
+export const LEFT_G = 5;
+export const LEFT_H = 6;
+export const SPLIT_FIELDS = 7;
 /** Gain a split must beat: splits that gain nothing are not made. */
 export const MIN_GAIN = 1e-12;
 
-/** What every thread reads (and, for its own features, writes) while a level is worked on. */
-export interface LevelTable {
+/** What every thread reads, and writes for its own features or rows, while training. */
+export interface WorkTable {
   rows: number;
+  /** Per row, for the gradients (see gradients.ts). */
+  margin: Float64Array;
+  labels: Uint8Array;
+  weights: Float64Array;
+  lossParts: Float64Array;
   /**
    * Bins of the sampled features, row-major: packed[row * features + k] is the bin of the row
    * for features[k]. Histograms follow the same order: the slice of features[k] starts at
@@ -78,7 +86,7 @@ export class Scratch {
 }
 
 /** Fills t.packed for the first `featureCount` features of t.features, from column-major bins. */
-export function pack(t: LevelTable, bins: Uint8Array, featureCount: number): void {
+export function pack(t: WorkTable, bins: Uint8Array, featureCount: number): void {
   const n = t.rows;
   const packed = t.packed;
   for (let k = 0; k < featureCount; k++) {
@@ -88,7 +96,7 @@ export function pack(t: LevelTable, bins: Uint8Array, featureCount: number): voi
 }
 
 /** The work of one thread on one level: features [from, to) of the table's feature list. */
-export function workLevel(t: LevelTable, nodeCount: number, featureCount: number, from: number, to: number, thread: number, threads: number, scratch: Scratch): void {
+export function workLevel(t: WorkTable, nodeCount: number, featureCount: number, from: number, to: number, thread: number, threads: number, scratch: Scratch): void {
   const nodes = t.nodes;
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
@@ -105,7 +113,7 @@ export function workLevel(t: LevelTable, nodeCount: number, featureCount: number
   }
 }
 
-function buildHistogram(t: LevelTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number): void {
+function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number): void {
   hist.fill(0, from * COLUMN_SIZE, to * COLUMN_SIZE);
   const packed = t.packed;
   const rows = t.order;
@@ -169,7 +177,7 @@ export function categoryOrder(hist: Float64Array, position: number, categories: 
 const IDENTITY = Int32Array.from({ length: HIST_BINS }, (_, i) => i);
 
 /** Best split of node j over features [from, to), written to t.splits at `out` (gain MIN_GAIN: none). */
-function bestSplit(t: LevelTable, j: number, from: number, to: number, out: number, s: Scratch): void {
+function bestSplit(t: WorkTable, j: number, from: number, to: number, out: number, s: Scratch): void {
   const l2 = t.l2;
   const minH = t.minChildWeight;
   const minN = t.minSamplesLeaf;
@@ -182,6 +190,8 @@ function bestSplit(t: LevelTable, j: number, from: number, to: number, out: numb
   let bestFeature = -1;
   let bestPosition = -1;
   let bestBin = 0;
+  let bestGl = 0;
+  let bestHl = 0;
   let bestMissingLeft = false;
   for (let k = from; k < to; k++) {
     const c = t.features[k]!;
@@ -206,6 +216,8 @@ function bestSplit(t: LevelTable, j: number, from: number, to: number, out: numb
     let nl = 0;
     let featureBest = -1;
     let featureMissingLeft = false;
+    let featureGl = 0;
+    let featureHl = 0;
     for (let i = 0; i < count - 1; i++) {
       const o = base + candidates[i]! * STRIDE;
       const n = hist[o + 2]!;
@@ -222,6 +234,8 @@ function bestSplit(t: LevelTable, j: number, from: number, to: number, out: numb
         if (gain > bestGain) {
           bestGain = gain;
           featureBest = i;
+          featureGl = gl;
+          featureHl = hl;
           // with no missing rows in the node, missing values later follow the heavier side
           featureMissingLeft = nm === 0 && hl >= hr;
         }
@@ -238,6 +252,8 @@ function bestSplit(t: LevelTable, j: number, from: number, to: number, out: numb
           if (gain > bestGain) {
             bestGain = gain;
             featureBest = i;
+            featureGl = gL;
+            featureHl = hL;
             featureMissingLeft = true;
           }
         }
@@ -249,10 +265,14 @@ function bestSplit(t: LevelTable, j: number, from: number, to: number, out: numb
     // categorical: the split is the first featureBest + 1 categories of categoryOrder
     bestBin = categorical ? featureBest + 1 : featureBest;
     bestMissingLeft = featureMissingLeft;
+    bestGl = featureGl;
+    bestHl = featureHl;
   }
   t.splits[out + GAIN] = bestGain;
   t.splits[out + FEATURE] = bestFeature;
   t.splits[out + BIN] = bestBin;
   t.splits[out + MISSING_LEFT] = bestMissingLeft ? 1 : 0;
   t.splits[out + POSITION] = bestPosition;
+  t.splits[out + LEFT_G] = bestGl;
+  t.splits[out + LEFT_H] = bestHl;
 }

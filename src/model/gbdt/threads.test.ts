@@ -42,7 +42,7 @@ describe('training on two threads', () => {
 
   it('starts a second thread from the compiled code', () => {
     const columns = fitBins(matrix, kinds, categoryCounts, 255);
-    const grower = new compiledGrow.TreeGrower(applyBins(matrix, columns), columns, resolveParams({ threads: 2 }));
+    const grower = new compiledGrow.TreeGrower(applyBins(matrix, columns), columns, resolveParams({ threads: 2 }), labels, new Float64Array(labels.length).fill(1));
     try {
       expect(grower.threadCount).toBe(2);
     } finally {

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { workLevel, type LevelTable, type Scratch } from './hist.js';
+import { ROW_CHUNKS, workRows } from './gradients.js';
+import { workLevel, type Scratch, type WorkTable } from './hist.js';
 
 /**
- * Histogram threads: workers that take a share of the features of every level, synchronised
- * with the main thread through Atomics on a shared control array. Training stays synchronous:
- * the main thread does its own share, then blocks until the workers are done.
+ * Histogram threads: workers that take a share of the features of every level (and of the rows
+ * when gradients are computed), synchronised with the main thread through Atomics on a shared
+ * control array. Training stays synchronous: the main thread does its own share, then blocks
+ * until the workers are done.
  */
 
 /** Fields of the control array. */
@@ -17,11 +19,16 @@ export const FEATURE_COUNT = 3;
 export const STOP = 4;
 export const FAILED = 5;
 export const READY = 6;
-export const CONTROL_INTS = 7;
+export const KIND = 7;
+export const CONTROL_INTS = 8;
+
+/** Kinds of work. */
+export const LEVEL = 0;
+export const GRADIENTS = 1;
 
 /** What a worker gets at its start. */
 export interface WorkerSetup {
-  table: LevelTable;
+  table: WorkTable;
   control: Int32Array;
   /** Histograms made later arrive here, as { slot, hist }; failures go back through it. */
   port: MessagePort;
@@ -32,6 +39,18 @@ export interface WorkerSetup {
 /** Features [from, to) of thread `thread` out of `threads`. */
 export function share(featureCount: number, thread: number, threads: number): [number, number] {
   return [Math.floor((featureCount * thread) / threads), Math.floor((featureCount * (thread + 1)) / threads)];
+}
+
+/** Thread `thread`'s share of the work the control array describes. */
+export function workShare(table: WorkTable, control: Int32Array, thread: number, threads: number, scratch: Scratch): void {
+  if (control[KIND] === GRADIENTS) {
+    const [from, to] = share(ROW_CHUNKS, thread, threads);
+    workRows(table, from, to);
+  } else {
+    const featureCount = control[FEATURE_COUNT]!;
+    const [from, to] = share(featureCount, thread, threads);
+    workLevel(table, control[NODE_COUNT]!, featureCount, from, to, thread, threads, scratch);
+  }
 }
 
 /**
@@ -56,7 +75,7 @@ export class HistThreads {
 
   constructor(
     file: string,
-    private readonly table: LevelTable,
+    private readonly table: WorkTable,
     threads: number,
     private readonly scratch: Scratch,
   ) {
@@ -82,20 +101,29 @@ export class HistThreads {
     return this.count;
   }
 
-  /** Has every thread do its share of the level described in the table. */
-  run(nodeCount: number, featureCount: number): void {
+  /** Has every thread do its share of a level: histograms and split searches. */
+  runLevel(nodeCount: number, featureCount: number): void {
+    this.control[NODE_COUNT] = nodeCount;
+    this.control[FEATURE_COUNT] = featureCount;
+    this.run(LEVEL);
+  }
+
+  /** Has every thread do its share of the gradients at the current margins. */
+  runGradients(): void {
+    this.run(GRADIENTS);
+  }
+
+  private run(kind: number): void {
     if (!this.started) this.awaitStart();
     const c = this.control;
     const threads = this.count;
+    c[KIND] = kind;
     if (threads > 1) {
-      c[NODE_COUNT] = nodeCount;
-      c[FEATURE_COUNT] = featureCount;
       Atomics.store(c, DONE, 0);
       Atomics.add(c, SEQ, 1);
       Atomics.notify(c, SEQ);
     }
-    const [from, to] = share(featureCount, 0, threads);
-    workLevel(this.table, nodeCount, featureCount, from, to, 0, threads, this.scratch);
+    workShare(this.table, c, 0, threads, this.scratch);
     for (let done = Atomics.load(c, DONE); done < threads - 1; done = Atomics.load(c, DONE)) Atomics.wait(c, DONE, done);
     if (Atomics.load(c, FAILED) === 1) {
       const messages = this.ports.map((port) => receiveMessageOnPort(port)?.message).filter(Boolean);

@@ -29,8 +29,6 @@ function checkInputs(matrix: FeatureMatrix, labels: Uint8Array, options: TrainGb
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0 && labels[i] !== 1) throw new Error(`${what}: label ${labels[i]} at row ${i} is not 0 or 1`);
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
 function weightedLogLoss(margin: Float64Array, labels: Uint8Array, weights: Float64Array): number {
   let sum = 0;
   let total = 0;
@@ -121,22 +119,18 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   }
   if (wp <= 0 || wn <= 0) throw new Error('the weights leave one outcome with no weight at all');
   const baseMargin = Math.log(wp / wn);
-  const margin = new Float64Array(n).fill(baseMargin);
   const validMargin = validation ? new Float64Array(validation.matrix.rows).fill(baseMargin) : null;
   const next = random(params.seed);
-  const grower = new TreeGrower(data, columns, params);
-  const gh = grower.gradients;
+  const grower = new TreeGrower(data, columns, params, labels, weights);
+  const margin = grower.margin;
+  margin.fill(baseMargin);
   const grown: GrowthTree[] = [];
   const history = { trainLoss: [] as number[], validLoss: [] as number[] };
   let best = { loss: Infinity, trees: 0 };
 
   try {
+    grower.updateGradients();
     for (let t = 0; t < params.maxTrees; t++) {
-      for (let i = 0; i < n; i++) {
-        const p = sigmoid(margin[i]!);
-        gh[2 * i] = weights[i]! * (p - labels[i]!);
-        gh[2 * i + 1] = Math.max(weights[i]! * p * (1 - p), 1e-16);
-      }
       const rows = sample(n, params.rowSubsample, next);
       const features = sample(matrix.cols, params.colSubsample, next);
       const tree = grower.grow(rows, features);
@@ -144,7 +138,8 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
       // With every row in the tree, the grower knows each row's leaf already.
       if (rows.length === n) grower.addToMargin(tree, margin);
       else addTree(tree, data, margin);
-      history.trainLoss.push(weightedLogLoss(margin, labels, weights));
+      // the loss after this tree, and the gradients for the next
+      history.trainLoss.push(grower.updateGradients());
       if (validData && validMargin && validation && validWeights) {
         addTree(tree, validData, validMargin);
         const loss = weightedLogLoss(validMargin, validation.labels, validWeights);
