@@ -25,25 +25,57 @@ export interface BinnedMatrix {
  * "fround(x) <= edges[k]": the rule the predictor and onnxruntime apply.
  */
 export function numericEdges(values: Float64Array, maxBins: number): Float64Array {
-  const finite: number[] = [];
-  for (const v of values) if (!Number.isNaN(v)) finite.push(Math.fround(v));
-  finite.sort((a, b) => a - b);
+  let m = 0;
+  const finite = new Float32Array(values.length);
+  for (const v of values) if (!Number.isNaN(v)) finite[m++] = v; // stored as Math.fround(v)
+  const sorted = sortFloat32(finite.subarray(0, m));
   const distinct: number[] = [];
-  for (const v of finite) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+  for (let i = 0; i < m && distinct.length <= maxBins; i++) {
+    if (distinct.length === 0 || distinct[distinct.length - 1] !== sorted[i]) distinct.push(sorted[i]!);
+  }
   let edges: number[];
   if (distinct.length <= maxBins) {
     edges = distinct.slice(0, -1);
   } else {
     edges = [];
     for (let k = 1; k < maxBins; k++) {
-      const v = finite[Math.floor((k * finite.length) / maxBins)]!;
+      const v = sorted[Math.floor((k * m) / maxBins)]!;
       if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
     }
     // The top quantile must leave something above it.
-    while (edges.length > 0 && edges[edges.length - 1]! >= distinct[distinct.length - 1]!) edges.pop();
+    const top = sorted[m - 1]!;
+    while (edges.length > 0 && edges[edges.length - 1]! >= top) edges.pop();
   }
   edges.push(Infinity);
   return Float64Array.from(edges);
+}
+
+/**
+ * Float32 values sorted ascending (-0 before +0), by an LSD radix sort on their bits: linear in
+ * the count, where a typed array's own sort takes several milliseconds per 40k values.
+ */
+function sortFloat32(values: Float32Array): Float32Array {
+  const m = values.length;
+  // Bits made to sort as unsigned integers: negatives flipped whole, positives above them.
+  const bits = new Uint32Array(values.buffer, values.byteOffset, m);
+  let keys = new Uint32Array(m);
+  for (let i = 0; i < m; i++) keys[i] = bits[i]! & 0x80000000 ? ~bits[i]! : bits[i]! | 0x80000000;
+  let spare = new Uint32Array(m);
+  const counts = new Int32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < m; i++) counts[(keys[i]! >>> shift) & 255]!++;
+    if (counts.includes(m)) continue; // every key has this byte: nothing moves
+    for (let b = 0, at = 0; b < 256; b++) {
+      const c = counts[b]!;
+      counts[b] = at;
+      at += c;
+    }
+    for (let i = 0; i < m; i++) spare[counts[(keys[i]! >>> shift) & 255]!++] = keys[i]!;
+    [keys, spare] = [spare, keys];
+  }
+  for (let i = 0; i < m; i++) keys[i] = keys[i]! & 0x80000000 ? keys[i]! & 0x7fffffff : ~keys[i]!;
+  return new Float32Array(keys.buffer, 0, m);
 }
 
 export function fitBins(matrix: FeatureMatrix, kinds: readonly FeatureKind[], categoryCounts: readonly number[], maxBins: number): ColumnBins[] {

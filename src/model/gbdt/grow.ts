@@ -1,11 +1,42 @@
 import type { BinnedMatrix, ColumnBins } from './binning.js';
 import { HIST_BINS, MISSING_BIN } from './binning.js';
+import {
+  BIN,
+  categoryOrder,
+  COLUMN_SIZE,
+  END,
+  FEATURE,
+  GAIN,
+  LEFT_G,
+  LEFT_H,
+  MIN_GAIN,
+  MISSING_LEFT,
+  NODE_INTS,
+  OP,
+  OP_BUILD,
+  OP_NONE,
+  OP_SUBTRACT,
+  OTHER,
+  pack,
+  POSITION,
+  Scratch,
+  SEARCH,
+  SLOT,
+  SPLIT_FIELDS,
+  START,
+  workLevel,
+  type WorkTable,
+} from './hist.js';
+import { chunkedLoss, ROW_CHUNKS, workRows } from './gradients.js';
 import type { GbdtParams } from './params.js';
+import { HistThreads, workerFile } from './threads.js';
 
 /**
- * One tree grown depth-first-by-level on binned data. Rows of a node are a contiguous range of
- * `rows`, partitioned in place at each split; a node's histogram holds gradient, hessian and
+ * One tree grown level by level on binned data. Rows of a node are a contiguous range of the
+ * sampled rows, partitioned stably at each split; a node's histogram holds gradient, hessian and
  * count per (column, bin), and the larger child's comes from its parent minus the smaller's.
+ * The histograms and split searches of a whole level are one piece of work, shared by feature
+ * between `params.threads` threads.
  */
 
 export interface GrowthTree {
@@ -22,43 +53,120 @@ export interface GrowthTree {
 }
 
 interface Split {
-  gain: number;
   feature: number;
   bin: number;
   leftBins: Uint8Array | null;
   missingLeft: boolean;
+  /** Gradient and hessian sums of the rows going left, from the histogram. */
+  gl: number;
+  hl: number;
 }
 
 interface Node {
   id: number;
   start: number;
   end: number;
-  depth: number;
-  hist: Float64Array;
   g: number;
   h: number;
+  slot: number;
+  op: number;
+  other: number;
+  search: boolean;
 }
 
-const STRIDE = 3;
-const EMPTY = new Float64Array(0);
-const IDENTITY = Int32Array.from({ length: HIST_BINS }, (_, i) => i);
+/** Below this many (row, feature) cells a second thread costs more to start than it saves. */
+const MIN_CELLS_FOR_THREADS = 100_000;
 
 export class TreeGrower {
+  private readonly table: WorkTable;
+  private readonly threads: HistThreads | null;
+  private readonly scratch: Scratch;
+  /** Histogram slots no node uses any more, kept for the next: a tree needs dozens, a model thousands. */
+  private readonly spare: number[] = [];
+  /** Right-going rows of a partition, before they are copied back behind the left ones. */
+  private readonly spill: Int32Array;
+  private readonly goesLeft = new Uint8Array(HIST_BINS);
+  /** Leaves of the last tree and their row ranges, to update margins without walking the tree. */
+  private leaves: number[] = [];
+  private readonly shared: boolean;
   private readonly histSize: number;
-  private readonly order = new Int32Array(HIST_BINS);
-  /** Histograms no node uses any more, kept for the next: a tree needs dozens, a model thousands. */
-  private readonly spare: Float64Array[] = [];
-  private readonly ratio = new Float64Array(HIST_BINS);
 
+  /** The features t.packed holds: without column sampling, the same for every tree. */
+  private packedFor: Int32Array | null = null;
+
+  private readonly totalWeight: number;
+
+  /** `labels` and `weights` (per row, class weight included) are the training rows'. */
   constructor(
     private readonly data: BinnedMatrix,
     private readonly columns: readonly ColumnBins[],
     private readonly params: GbdtParams,
+    labels: Uint8Array,
+    weights: Float64Array,
   ) {
-    this.histSize = data.cols * HIST_BINS * STRIDE;
+    const n = data.rows;
+    const file = params.threads > 1 && n * data.cols >= MIN_CELLS_FOR_THREADS ? workerFile() : null;
+    const threads = file ? params.threads : 1;
+    this.shared = threads > 1;
+    const alloc = (bytes: number) => (this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    // a level has at most one node per sampled row, and at most 2^depth
+    const maxNodes = Math.min(2 ** params.maxDepth, n);
+    const filled = <T extends { set(a: ArrayLike<number>): void }>(array: T, values: ArrayLike<number>) => {
+      array.set(values);
+      return array;
+    };
+    this.table = {
+      rows: n,
+      margin: new Float64Array(alloc(8 * n)),
+      labels: filled(new Uint8Array(alloc(n)), labels),
+      weights: filled(new Float64Array(alloc(8 * n)), weights),
+      lossParts: new Float64Array(alloc(8 * ROW_CHUNKS)),
+      packed: new Uint8Array(alloc(data.bins.length)),
+      gh: new Float64Array(alloc(16 * n)),
+      order: new Int32Array(alloc(4 * n)),
+      features: new Int32Array(alloc(4 * data.cols)),
+      nodes: new Int32Array(alloc(4 * NODE_INTS * maxNodes)),
+      sums: new Float64Array(alloc(16 * maxNodes)),
+      splits: new Float64Array(alloc(8 * SPLIT_FIELDS * maxNodes * threads)),
+      hists: [],
+      categorical: Uint8Array.from(columns, (c) => (c.kind === 'categorical' ? 1 : 0)),
+      binCount: Int32Array.from(columns, (c) => (c.kind === 'categorical' ? c.categoryCount : c.edges.length)),
+      l2: params.l2,
+      minChildWeight: params.minChildWeight,
+      minSamplesLeaf: params.minSamplesLeaf,
+    };
+    this.histSize = data.cols * COLUMN_SIZE;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weights[i]!;
+    this.totalWeight = total;
+    this.scratch = new Scratch();
+    this.spill = new Int32Array(n);
+    this.threads = file ? new HistThreads(file, this.table, threads, this.scratch) : null;
   }
 
-  grow(rows: Int32Array, g: Float64Array, h: Float64Array, features: Int32Array): GrowthTree {
+  /** The training rows' margins: the caller starts them, addToMargin adds each tree. */
+  get margin(): Float64Array {
+    return this.table.margin;
+  }
+
+  /** Gradients at the current margins, for the next tree; returns the weighted mean log loss there. */
+  updateGradients(): number {
+    if (this.threads) this.threads.runGradients();
+    else workRows(this.table, 0, ROW_CHUNKS);
+    return chunkedLoss(this.table, this.totalWeight);
+  }
+
+  /** Threads sharing the work, the main one included. */
+  get threadCount(): number {
+    return this.threads ? this.threads.ready() : 1;
+  }
+
+  /** Ends the histogram threads. */
+  close(): void {
+    this.threads?.close();
+  }
+
+  grow(sample: Int32Array, features: Int32Array): GrowthTree {
     const tree: GrowthTree = { feature: [], splitBin: [], leftBins: [], missingLeft: [], left: [], right: [], value: [], cover: [] };
     const newNode = () => {
       tree.feature.push(-1);
@@ -71,246 +179,176 @@ export class TreeGrower {
       tree.cover.push(0);
       return tree.feature.length - 1;
     };
-    const rootHist = this.take();
-    this.buildHistogram(rows, 0, rows.length, g, h, features, rootHist);
+    const t = this.table;
+    const p = this.params;
+    t.order.set(sample);
+    if (!this.packedFor || !sameValues(this.packedFor, features)) {
+      t.features.set(features);
+      pack(t, this.data.bins, features.length);
+      this.packedFor = features;
+    }
+    const gh = t.gh;
     let G = 0;
     let H = 0;
-    for (let i = 0; i < rows.length; i++) {
-      G += g[rows[i]!]!;
-      H += h[rows[i]!]!;
+    for (let i = 0; i < sample.length; i++) {
+      G += gh[2 * sample[i]!]!;
+      H += gh[2 * sample[i]! + 1]!;
     }
-    const queue: Node[] = [{ id: newNode(), start: 0, end: rows.length, depth: 0, hist: rootHist, g: G, h: H }];
-    const p = this.params;
-    while (queue.length > 0) {
-      const node = queue.shift()!;
-      tree.cover[node.id] = node.h;
-      tree.value[node.id] = (-node.g / (node.h + p.l2)) * p.learningRate;
-      const count = node.end - node.start;
-      const split = node.depth >= p.maxDepth || count < 2 * p.minSamplesLeaf ? null : this.bestSplit(node, features);
-      if (!split) {
-        if (node.hist !== EMPTY) this.spare.push(node.hist);
-        continue;
-      }
-      const mid = this.partition(rows, node.start, node.end, split);
-      tree.feature[node.id] = split.feature;
-      tree.splitBin[node.id] = split.bin;
-      tree.leftBins[node.id] = split.leftBins;
-      tree.missingLeft[node.id] = split.missingLeft ? 1 : 0;
-      const leftId = newNode();
-      const rightId = newNode();
-      tree.left[node.id] = leftId;
-      tree.right[node.id] = rightId;
-
-      let gl = 0;
-      let hl = 0;
-      for (let i = node.start; i < mid; i++) {
-        gl += g[rows[i]!]!;
-        hl += h[rows[i]!]!;
-      }
-      const depth = node.depth + 1;
-      const left: Node = { id: leftId, start: node.start, end: mid, depth, hist: EMPTY, g: gl, h: hl };
-      const right: Node = { id: rightId, start: mid, end: node.end, depth, hist: EMPTY, g: node.g - gl, h: node.h - hl };
-      // A child that cannot split again needs no histogram: at the last level that is half the work.
-      const needs = (child: Node) => depth < p.maxDepth && child.end - child.start >= 2 * p.minSamplesLeaf;
-      if (needs(left) || needs(right)) {
+    this.leaves = [];
+    const canSplit = (node: Node, depth: number) => depth < p.maxDepth && node.end - node.start >= 2 * p.minSamplesLeaf;
+    const root: Node = { id: newNode(), start: 0, end: sample.length, g: G, h: H, slot: -1, op: OP_NONE, other: -1, search: false };
+    if (canSplit(root, 0)) {
+      root.slot = this.take();
+      root.op = OP_BUILD;
+      root.search = true;
+    }
+    let level = [root];
+    for (let depth = 0; level.length > 0; depth++) {
+      this.work(level, features.length);
+      const next: Node[] = [];
+      for (let j = 0; j < level.length; j++) {
+        const node = level[j]!;
+        tree.cover[node.id] = node.h;
+        tree.value[node.id] = (-node.g / (node.h + p.l2)) * p.learningRate;
+        const split = node.search ? this.chosenSplit(j, node.slot) : null;
+        if (!split) {
+          if (node.slot >= 0) this.spare.push(node.slot);
+          this.leaves.push(node.id, node.start, node.end);
+          continue;
+        }
+        const mid = this.partition(node.start, node.end, split);
+        const { gl, hl } = split;
+        tree.feature[node.id] = split.feature;
+        tree.splitBin[node.id] = split.bin;
+        tree.leftBins[node.id] = split.leftBins;
+        tree.missingLeft[node.id] = split.missingLeft ? 1 : 0;
+        const left: Node = { id: newNode(), start: node.start, end: mid, g: gl, h: hl, slot: -1, op: OP_NONE, other: -1, search: false };
+        const right: Node = { id: newNode(), start: mid, end: node.end, g: node.g - gl, h: node.h - hl, slot: -1, op: OP_NONE, other: -1, search: false };
+        tree.left[node.id] = left.id;
+        tree.right[node.id] = right.id;
+        left.search = canSplit(left, depth + 1);
+        right.search = canSplit(right, depth + 1);
         const [small, large] = mid - node.start <= node.end - mid ? [left, right] : [right, left];
-        small.hist = this.take();
-        this.buildHistogram(rows, small.start, small.end, g, h, features, small.hist);
-        large.hist = node.hist; // the parent's histogram becomes the larger child's
-        const a = large.hist;
-        const b = small.hist;
-        for (let i = 0; i < a.length; i++) a[i]! -= b[i]!;
-      } else {
-        this.spare.push(node.hist);
+        if (small.search || large.search) {
+          // The smaller child is added up from its rows, even when only its sibling needs a histogram.
+          small.slot = this.take();
+          small.op = OP_BUILD;
+          if (large.search) {
+            large.slot = node.slot; // the parent's histogram becomes the larger child's
+            large.op = OP_SUBTRACT;
+            large.other = small.slot;
+          } else {
+            this.spare.push(node.slot);
+          }
+        } else {
+          this.spare.push(node.slot);
+        }
+        next.push(left, right);
       }
-      queue.push(left, right);
+      level = next;
     }
     return tree;
   }
 
-  private take(): Float64Array {
-    const hist = this.spare.pop();
-    if (!hist) return new Float64Array(this.histSize);
-    hist.fill(0);
-    return hist;
-  }
-
-  private buildHistogram(rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, features: Int32Array, hist: Float64Array): void {
-    const n = this.data.rows;
-    const bins = this.data.bins;
-    const count = end - start;
-    // Gradients of the node's rows, gathered once instead of once per column.
-    const gs = new Float64Array(count);
-    const hs = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      const r = rows[start + i]!;
-      gs[i] = g[r]!;
-      hs[i] = h[r]!;
-    }
-    // Four columns per pass over the rows: the row index and its gradients are read once for all four.
-    let f = 0;
-    for (; f + 4 <= features.length; f += 4) {
-      const c0 = features[f]!;
-      const c1 = features[f + 1]!;
-      const c2 = features[f + 2]!;
-      const c3 = features[f + 3]!;
-      const b0 = bins.subarray(c0 * n, c0 * n + n);
-      const b1 = bins.subarray(c1 * n, c1 * n + n);
-      const b2 = bins.subarray(c2 * n, c2 * n + n);
-      const b3 = bins.subarray(c3 * n, c3 * n + n);
-      const h0 = c0 * HIST_BINS * STRIDE;
-      const h1 = c1 * HIST_BINS * STRIDE;
-      const h2 = c2 * HIST_BINS * STRIDE;
-      const h3 = c3 * HIST_BINS * STRIDE;
-      for (let i = 0; i < count; i++) {
-        const r = rows[start + i]!;
-        const gi = gs[i]!;
-        const hi = hs[i]!;
-        let o = h0 + b0[r]! * STRIDE;
-        hist[o]! += gi;
-        hist[o + 1]! += hi;
-        hist[o + 2]!++;
-        o = h1 + b1[r]! * STRIDE;
-        hist[o]! += gi;
-        hist[o + 1]! += hi;
-        hist[o + 2]!++;
-        o = h2 + b2[r]! * STRIDE;
-        hist[o]! += gi;
-        hist[o + 1]! += hi;
-        hist[o + 2]!++;
-        o = h3 + b3[r]! * STRIDE;
-        hist[o]! += gi;
-        hist[o + 1]! += hi;
-        hist[o + 2]!++;
-      }
-    }
-    for (; f < features.length; f++) {
-      const c = features[f]!;
-      const column = bins.subarray(c * n, c * n + n);
-      const base = c * HIST_BINS * STRIDE;
-      for (let i = 0; i < count; i++) {
-        const o = base + column[rows[start + i]!]! * STRIDE;
-        hist[o]! += gs[i]!;
-        hist[o + 1]! += hs[i]!;
-        hist[o + 2]!++;
-      }
+  /** margin[row] += the value of the row's leaf, for every sampled row of the last tree. */
+  addToMargin(tree: GrowthTree, margin: Float64Array): void {
+    const order = this.table.order;
+    const leaves = this.leaves;
+    for (let k = 0; k < leaves.length; k += 3) {
+      const value = tree.value[leaves[k]!]!;
+      for (let i = leaves[k + 1]!; i < leaves[k + 2]!; i++) margin[order[i]!]! += value;
     }
   }
 
-  private bestSplit(node: Node, features: Int32Array): Split | null {
-    const p = this.params;
-    const l2 = p.l2;
-    const minH = p.minChildWeight;
-    const minN = p.minSamplesLeaf;
-    const G = node.g;
-    const H = node.h;
-    const N = node.end - node.start;
-    const parentScore = (G * G) / (H + l2);
-    const hist = node.hist;
-    let bestGain = 1e-12;
-    let best: Split | null = null;
-    for (let f = 0; f < features.length; f++) {
-      const c = features[f]!;
-      const base = c * HIST_BINS * STRIDE;
-      const m = base + MISSING_BIN * STRIDE;
-      const gm = hist[m]!;
-      const hm = hist[m + 1]!;
-      const nm = hist[m + 2]!;
-      const column = this.columns[c]!;
-      const categorical = column.kind === 'categorical';
-      let candidates: ArrayLike<number>;
-      let k: number;
-      if (categorical) {
-        // Categories sorted by mean gradient: the best set going left is a prefix of that order.
-        k = 0;
-        for (let b = 0; b < column.categoryCount; b++) {
-          const o = base + b * STRIDE;
-          if (hist[o + 2] === 0) continue;
-          this.order[k++] = b;
-          this.ratio[b] = hist[o]! / (hist[o + 1]! + l2);
-        }
-        if (k < 2) continue;
-        candidates = Array.from(this.order.subarray(0, k)).sort((a, b) => this.ratio[a]! - this.ratio[b]!);
-      } else {
-        k = column.edges.length;
-        candidates = IDENTITY;
-      }
-      let gl = 0;
-      let hl = 0;
-      let nl = 0;
-      let featureBest = -1;
-      let featureMissingLeft = false;
-      for (let i = 0; i < k - 1; i++) {
-        const o = base + candidates[i]! * STRIDE;
-        const n = hist[o + 2]!;
-        if (n === 0) continue;
-        gl += hist[o]!;
-        hl += hist[o + 1]!;
-        nl += n;
-        // Missing values right: gain of (gl, hl, nl) left and the rest right.
-        let hr = H - hl;
-        let nr = N - nl;
-        if (hl >= minH && hr >= minH && nl >= minN && nr >= minN) {
-          const gr = G - gl;
-          const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            featureBest = i;
-            // with no missing rows in the node, missing values later follow the heavier side
-            featureMissingLeft = nm === 0 && hl >= hr;
-          }
-        }
-        if (nm > 0) {
-          const gL = gl + gm;
-          const hL = hl + hm;
-          const nL = nl + nm;
-          hr = H - hL;
-          nr = N - nL;
-          if (hL >= minH && hr >= minH && nL >= minN && nr >= minN) {
-            const gr = G - gL;
-            const gain = (gL * gL) / (hL + l2) + (gr * gr) / (hr + l2) - parentScore;
-            if (gain > bestGain) {
-              bestGain = gain;
-              featureBest = i;
-              featureMissingLeft = true;
-            }
-          }
-        }
-      }
-      if (featureBest < 0) continue;
-      let leftBins: Uint8Array | null = null;
-      if (categorical) {
-        leftBins = new Uint8Array(HIST_BINS);
-        for (let i = 0; i <= featureBest; i++) leftBins[candidates[i]!] = 1;
-      }
-      best = { gain: bestGain, feature: c, bin: categorical ? 0 : featureBest, leftBins, missingLeft: featureMissingLeft };
+  /** Writes the level into the table and has the threads work on it. */
+  private work(level: Node[], featureCount: number): void {
+    const t = this.table;
+    let any = false;
+    for (let j = 0; j < level.length; j++) {
+      const node = level[j]!;
+      const at = j * NODE_INTS;
+      t.nodes[at + START] = node.start;
+      t.nodes[at + END] = node.end;
+      t.nodes[at + SLOT] = node.slot;
+      t.nodes[at + OP] = node.op;
+      t.nodes[at + OTHER] = node.other;
+      t.nodes[at + SEARCH] = node.search ? 1 : 0;
+      t.sums[2 * j] = node.g;
+      t.sums[2 * j + 1] = node.h;
+      any ||= node.op !== OP_NONE || node.search;
     }
-    return best;
+    if (!any) return;
+    if (this.threads) this.threads.runLevel(level.length, featureCount);
+    else workLevel(t, level.length, featureCount, 0, featureCount, 0, 1, this.scratch);
   }
 
-  /** Put the node's rows that go left first; returns where the right ones start. */
-  private partition(rows: Int32Array, start: number, end: number, split: Split): number {
-    const n = this.data.rows;
-    const bins = this.data.bins;
-    const column = bins.subarray(split.feature * n, split.feature * n + n);
-    const missingLeft = split.missingLeft;
-    const table = split.leftBins;
-    const threshold = split.bin;
-    let i = start;
-    let j = end - 1;
-    while (i <= j) {
-      const b = column[rows[i]!]!;
-      const left = b === MISSING_BIN ? missingLeft : table ? table[b] === 1 : b <= threshold;
-      if (left) i++;
-      else {
-        const t = rows[i]!;
-        rows[i] = rows[j]!;
-        rows[j] = t;
-        j--;
+  /** The best of the threads' splits of node j: the first thread's wins ties, as one thread would. */
+  private chosenSplit(j: number, slot: number): Split | null {
+    const threads = this.threads ? this.threads.count : 1;
+    const splits = this.table.splits;
+    let best = -1;
+    let bestGain = MIN_GAIN;
+    for (let k = 0; k < threads; k++) {
+      const at = (j * threads + k) * SPLIT_FIELDS;
+      if (splits[at + FEATURE]! >= 0 && splits[at + GAIN]! > bestGain) {
+        best = at;
+        bestGain = splits[at + GAIN]!;
       }
     }
-    return i;
+    if (best < 0) return null;
+    const feature = splits[best + FEATURE]!;
+    const missingLeft = splits[best + MISSING_LEFT] === 1;
+    const gl = splits[best + LEFT_G]!;
+    const hl = splits[best + LEFT_H]!;
+    if (this.columns[feature]!.kind !== 'categorical') return { feature, bin: splits[best + BIN]!, leftBins: null, missingLeft, gl, hl };
+    // The threads hand back how many categories go left; which ones is the same sort again.
+    categoryOrder(this.table.hists[slot]!, splits[best + POSITION]!, this.table.binCount[feature]!, this.params.l2, this.scratch);
+    const leftBins = new Uint8Array(HIST_BINS);
+    for (let i = 0; i < splits[best + BIN]!; i++) leftBins[this.scratch.order[i]!] = 1;
+    return { feature, bin: 0, leftBins, missingLeft, gl, hl };
   }
+
+  private take(): number {
+    const slot = this.spare.pop();
+    if (slot !== undefined) return slot;
+    const hist = new Float64Array(this.shared ? new SharedArrayBuffer(8 * this.histSize) : new ArrayBuffer(8 * this.histSize));
+    this.table.hists.push(hist);
+    this.threads?.addHistogram(this.table.hists.length - 1, hist);
+    return this.table.hists.length - 1;
+  }
+
+  /**
+   * Puts the node's rows that go left first, each side in its former order (so the sums of a
+   * node's rows come out the same whatever happened to its siblings); returns where the right
+   * ones start.
+   */
+  private partition(start: number, end: number, split: Split): number {
+    const n = this.table.rows;
+    const column = this.data.bins.subarray(split.feature * n, split.feature * n + n);
+    const rows = this.table.order;
+    const spill = this.spill;
+    // 1 for each bin that goes left: one lookup per row, and no branch a CPU could mispredict.
+    const goesLeft = this.goesLeft;
+    if (split.leftBins) goesLeft.set(split.leftBins);
+    else for (let b = 0; b < HIST_BINS; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
+    goesLeft[MISSING_BIN] = split.missingLeft ? 1 : 0;
+    let l = start;
+    let r = 0;
+    for (let i = start; i < end; i++) {
+      const row = rows[i]!;
+      const left = goesLeft[column[row]!]!;
+      rows[l] = row;
+      spill[r] = row;
+      l += left;
+      r += 1 - left;
+    }
+    rows.set(spill.subarray(0, r), l);
+    return l;
+  }
+}
+
+function sameValues(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Where a binned row ends up in a growth tree. */

@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /** Training parameters of the gradient-boosted trees, their defaults and their limits, as data. */
 export interface GbdtParams {
   learningRate: number;
@@ -14,6 +16,8 @@ export interface GbdtParams {
   seed: number;
   /** Weight of the positive class relative to the negative: 'balanced', a number, or 1. */
   positiveWeight: number | 'balanced';
+  /** Threads that build histograms and search splits; the trees are the same for any number. */
+  threads: number;
 }
 
 /** Chosen by cross-validation on ../shared/data and generated bundles (see bench/models.ts). */
@@ -30,6 +34,7 @@ export const DEFAULT_PARAMS: GbdtParams = {
   earlyStoppingRounds: 40,
   seed: 1,
   positiveWeight: 1,
+  threads: Math.min(2, os.availableParallelism()),
 };
 
 type Limit = { integer?: boolean; min: number; max: number; minExclusive?: boolean };
@@ -46,6 +51,7 @@ export const PARAM_LIMITS: Record<Exclude<keyof GbdtParams, 'positiveWeight'>, L
   colSubsample: { min: 0, max: 1, minExclusive: true },
   earlyStoppingRounds: { integer: true, min: 0, max: 10_000 },
   seed: { integer: true, min: 0, max: 2 ** 32 - 1 },
+  threads: { integer: true, min: 1, max: 16 },
 };
 
 /** The defaults with `given` on top, or an Error naming the bad parameter and value. */

@@ -29,8 +29,6 @@ function checkInputs(matrix: FeatureMatrix, labels: Uint8Array, options: TrainGb
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0 && labels[i] !== 1) throw new Error(`${what}: label ${labels[i]} at row ${i} is not 0 or 1`);
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
 function weightedLogLoss(margin: Float64Array, labels: Uint8Array, weights: Float64Array): number {
   let sum = 0;
   let total = 0;
@@ -61,7 +59,11 @@ function random(seed: number): () => number {
 
 /** Choose k of n indices (sorted), or all of them. */
 function sample(n: number, share: number, next: () => number): Int32Array {
-  if (share >= 1) return Int32Array.from({ length: n }, (_, i) => i);
+  if (share >= 1) {
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    return all;
+  }
   const k = Math.max(1, Math.round(n * share));
   const chosen = new Uint8Array(n);
   let picked = 0;
@@ -117,35 +119,37 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   }
   if (wp <= 0 || wn <= 0) throw new Error('the weights leave one outcome with no weight at all');
   const baseMargin = Math.log(wp / wn);
-  const margin = new Float64Array(n).fill(baseMargin);
   const validMargin = validation ? new Float64Array(validation.matrix.rows).fill(baseMargin) : null;
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
   const next = random(params.seed);
-  const grower = new TreeGrower(data, columns, params);
+  const grower = new TreeGrower(data, columns, params, labels, weights);
+  const margin = grower.margin;
+  margin.fill(baseMargin);
   const grown: GrowthTree[] = [];
   const history = { trainLoss: [] as number[], validLoss: [] as number[] };
   let best = { loss: Infinity, trees: 0 };
 
-  for (let t = 0; t < params.maxTrees; t++) {
-    for (let i = 0; i < n; i++) {
-      const p = sigmoid(margin[i]!);
-      g[i] = weights[i]! * (p - labels[i]!);
-      h[i] = Math.max(weights[i]! * p * (1 - p), 1e-16);
+  try {
+    grower.updateGradients();
+    for (let t = 0; t < params.maxTrees; t++) {
+      const rows = sample(n, params.rowSubsample, next);
+      const features = sample(matrix.cols, params.colSubsample, next);
+      const tree = grower.grow(rows, features);
+      grown.push(tree);
+      // With every row in the tree, the grower knows each row's leaf already.
+      if (rows.length === n) grower.addToMargin(tree, margin);
+      else addTree(tree, data, margin);
+      // the loss after this tree, and the gradients for the next
+      history.trainLoss.push(grower.updateGradients());
+      if (validData && validMargin && validation && validWeights) {
+        addTree(tree, validData, validMargin);
+        const loss = weightedLogLoss(validMargin, validation.labels, validWeights);
+        history.validLoss.push(loss);
+        if (loss < best.loss - 1e-12) best = { loss, trees: t + 1 };
+        else if (params.earlyStoppingRounds > 0 && t + 1 - best.trees >= params.earlyStoppingRounds) break;
+      }
     }
-    const rows = sample(n, params.rowSubsample, next);
-    const features = sample(matrix.cols, params.colSubsample, next);
-    const tree = grower.grow(rows, g, h, features);
-    grown.push(tree);
-    addTree(tree, data, margin);
-    history.trainLoss.push(weightedLogLoss(margin, labels, weights));
-    if (validData && validMargin && validation && validWeights) {
-      addTree(tree, validData, validMargin);
-      const loss = weightedLogLoss(validMargin, validation.labels, validWeights);
-      history.validLoss.push(loss);
-      if (loss < best.loss - 1e-12) best = { loss, trees: t + 1 };
-      else if (params.earlyStoppingRounds > 0 && t + 1 - best.trees >= params.earlyStoppingRounds) break;
-    }
+  } finally {
+    grower.close();
   }
   const kept = validData ? best.trees : grown.length;
   return {

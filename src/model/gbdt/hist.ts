@@ -1,0 +1,278 @@
+import { HIST_BINS, MISSING_BIN } from './binning.js';
+
+/**
+ * The per-level work of tree growth, on plain typed arrays so that the main thread and the
+ * histogram worker run the same code: build or derive the histograms of a level's nodes and find
+ * each node's best split, for one contiguous range of the sampled features. A feature's slice of
+ * a histogram is only ever touched by the thread that owns the feature, so the sums, and with
+ * them the trees, do not depend on how many threads share the work.
+ */
+
+/** Gradient, hessian and row count per (column, bin). */
+export const STRIDE = 3;
+export const COLUMN_SIZE = HIST_BINS * STRIDE;
+
+/** Fields of a level node in `WorkTable.nodes`. */
+export const START = 0;
+export const END = 1;
+/** Histogram slot of the node, -1 for none. */
+export const SLOT = 2;
+export const OP = 3;
+/** For OP_SUBTRACT: the slot of the sibling to subtract. */
+export const OTHER = 4;
+/** 1 when the node's best split is wanted. */
+export const SEARCH = 5;
+export const NODE_INTS = 6;
+
+export const OP_NONE = 0;
+/** Zero the slot and add up the node's rows. */
+export const OP_BUILD = 1;
+/** The slot holds the parent's histogram: take the sibling's away from it. */
+export const OP_SUBTRACT = 2;
+
+/** Fields of a split found by one thread for one node in `WorkTable.splits`. */
+export const GAIN = 0;
+export const FEATURE = 1;
+/** Numeric: the last bin going left. Categorical: how many categories, in `categoryOrder`, go left. */
+export const BIN = 2;
+export const MISSING_LEFT = 3;
+/** Where in the features list (and so in the histogram) the split feature is. */
+export const POSITION = 4;
+/** Gradient and hessian sums of the rows going left. */
+export const LEFT_G = 5;
+export const LEFT_H = 6;
+export const SPLIT_FIELDS = 7;
+/** Gain a split must beat: splits that gain nothing are not made. */
+export const MIN_GAIN = 1e-12;
+
+/** What every thread reads, and writes for its own features or rows, while training. */
+export interface WorkTable {
+  rows: number;
+  /** Per row, for the gradients (see gradients.ts). */
+  margin: Float64Array;
+  labels: Uint8Array;
+  weights: Float64Array;
+  lossParts: Float64Array;
+  /**
+   * Bins of the sampled features, row-major: packed[row * features + k] is the bin of the row
+   * for features[k]. Histograms follow the same order: the slice of features[k] starts at
+   * k * COLUMN_SIZE. A row's bins for a thread's features are then a few adjacent bytes.
+   */
+  packed: Uint8Array;
+  /** Interleaved gradient and hessian per row. */
+  gh: Float64Array;
+  /** The sampled rows; each node owns the range [START, END). */
+  order: Int32Array;
+  features: Int32Array;
+  nodes: Int32Array;
+  /** Gradient and hessian sums per node. */
+  sums: Float64Array;
+  /** SPLIT_FIELDS per (node, thread). */
+  splits: Float64Array;
+  hists: Float64Array[];
+  /** 1 for a categorical column. */
+  categorical: Uint8Array;
+  /** Numeric: number of edges. Categorical: number of categories. */
+  binCount: Int32Array;
+  l2: number;
+  minChildWeight: number;
+  minSamplesLeaf: number;
+}
+
+/** Per-thread scratch space for sorting categories. */
+export class Scratch {
+  readonly order = new Int32Array(HIST_BINS);
+  readonly ratio = new Float64Array(HIST_BINS);
+}
+
+/** Fills t.packed for the first `featureCount` features of t.features, from column-major bins. */
+export function pack(t: WorkTable, bins: Uint8Array, featureCount: number): void {
+  const n = t.rows;
+  const packed = t.packed;
+  for (let k = 0; k < featureCount; k++) {
+    const column = bins.subarray(t.features[k]! * n, t.features[k]! * n + n);
+    for (let r = 0, o = k; r < n; r++, o += featureCount) packed[o] = column[r]!;
+  }
+}
+
+/** The work of one thread on one level: features [from, to) of the table's feature list. */
+export function workLevel(t: WorkTable, nodeCount: number, featureCount: number, from: number, to: number, thread: number, threads: number, scratch: Scratch): void {
+  const nodes = t.nodes;
+  for (let j = 0; j < nodeCount; j++) {
+    const at = j * NODE_INTS;
+    if (nodes[at + OP] === OP_BUILD) buildHistogram(t, t.hists[nodes[at + SLOT]!]!, nodes[at + START]!, nodes[at + END]!, featureCount, from, to);
+  }
+  // After every build: a subtraction needs its sibling's histogram complete.
+  for (let j = 0; j < nodeCount; j++) {
+    const at = j * NODE_INTS;
+    if (nodes[at + OP] === OP_SUBTRACT) subtract(t.hists[nodes[at + SLOT]!]!, t.hists[nodes[at + OTHER]!]!, from, to);
+  }
+  for (let j = 0; j < nodeCount; j++) {
+    const at = j * NODE_INTS;
+    if (nodes[at + SEARCH] === 1) bestSplit(t, j, from, to, (j * threads + thread) * SPLIT_FIELDS, scratch);
+  }
+}
+
+function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number): void {
+  hist.fill(0, from * COLUMN_SIZE, to * COLUMN_SIZE);
+  const packed = t.packed;
+  const rows = t.order;
+  const gh = t.gh;
+  // Row by row, each row's bins adjacent; four features per step with their offsets known to the compiler.
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const g = gh[2 * r]!;
+    const h = gh[2 * r + 1]!;
+    const at = r * width;
+    let k = from;
+    for (; k + 4 <= to; k += 4) {
+      let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[o + 2]!++;
+      o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[o + 2]!++;
+      o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[o + 2]!++;
+      o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[o + 2]!++;
+    }
+    for (; k < to; k++) {
+      const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[o + 2]!++;
+    }
+  }
+}
+
+function subtract(a: Float64Array, b: Float64Array, from: number, to: number): void {
+  for (let i = from * COLUMN_SIZE; i < to * COLUMN_SIZE; i++) a[i]! -= b[i]!;
+}
+
+/**
+ * Categories present in the node, sorted by mean gradient: the best set going left is a prefix
+ * of that order. Returns how many there are; the order is in `s.order`.
+ */
+export function categoryOrder(hist: Float64Array, position: number, categories: number, l2: number, s: Scratch): number {
+  const base = position * COLUMN_SIZE;
+  let k = 0;
+  for (let b = 0; b < categories; b++) {
+    const o = base + b * STRIDE;
+    if (hist[o + 2] === 0) continue;
+    s.order[k++] = b;
+    s.ratio[b] = hist[o]! / (hist[o + 1]! + l2);
+  }
+  const ratio = s.ratio;
+  s.order.set(Array.from(s.order.subarray(0, k)).sort((a, b) => ratio[a]! - ratio[b]!));
+  return k;
+}
+
+const IDENTITY = Int32Array.from({ length: HIST_BINS }, (_, i) => i);
+
+/** Best split of node j over features [from, to), written to t.splits at `out` (gain MIN_GAIN: none). */
+function bestSplit(t: WorkTable, j: number, from: number, to: number, out: number, s: Scratch): void {
+  const l2 = t.l2;
+  const minH = t.minChildWeight;
+  const minN = t.minSamplesLeaf;
+  const G = t.sums[2 * j]!;
+  const H = t.sums[2 * j + 1]!;
+  const N = t.nodes[j * NODE_INTS + END]! - t.nodes[j * NODE_INTS + START]!;
+  const parentScore = (G * G) / (H + l2);
+  const hist = t.hists[t.nodes[j * NODE_INTS + SLOT]!]!;
+  let bestGain = MIN_GAIN;
+  let bestFeature = -1;
+  let bestPosition = -1;
+  let bestBin = 0;
+  let bestGl = 0;
+  let bestHl = 0;
+  let bestMissingLeft = false;
+  for (let k = from; k < to; k++) {
+    const c = t.features[k]!;
+    const base = k * COLUMN_SIZE;
+    const m = base + MISSING_BIN * STRIDE;
+    const gm = hist[m]!;
+    const hm = hist[m + 1]!;
+    const nm = hist[m + 2]!;
+    const categorical = t.categorical[c] === 1;
+    let candidates: Int32Array;
+    let count: number;
+    if (categorical) {
+      count = categoryOrder(hist, k, t.binCount[c]!, l2, s);
+      if (count < 2) continue;
+      candidates = s.order;
+    } else {
+      count = t.binCount[c]!;
+      candidates = IDENTITY;
+    }
+    let gl = 0;
+    let hl = 0;
+    let nl = 0;
+    let featureBest = -1;
+    let featureMissingLeft = false;
+    let featureGl = 0;
+    let featureHl = 0;
+    for (let i = 0; i < count - 1; i++) {
+      const o = base + candidates[i]! * STRIDE;
+      const n = hist[o + 2]!;
+      if (n === 0) continue;
+      gl += hist[o]!;
+      hl += hist[o + 1]!;
+      nl += n;
+      // Missing values right: gain of (gl, hl, nl) left and the rest right.
+      let hr = H - hl;
+      let nr = N - nl;
+      if (hl >= minH && hr >= minH && nl >= minN && nr >= minN) {
+        const gr = G - gl;
+        const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
+        if (gain > bestGain) {
+          bestGain = gain;
+          featureBest = i;
+          featureGl = gl;
+          featureHl = hl;
+          // with no missing rows in the node, missing values later follow the heavier side
+          featureMissingLeft = nm === 0 && hl >= hr;
+        }
+      }
+      if (nm > 0) {
+        const gL = gl + gm;
+        const hL = hl + hm;
+        const nL = nl + nm;
+        hr = H - hL;
+        nr = N - nL;
+        if (hL >= minH && hr >= minH && nL >= minN && nr >= minN) {
+          const gr = G - gL;
+          const gain = (gL * gL) / (hL + l2) + (gr * gr) / (hr + l2) - parentScore;
+          if (gain > bestGain) {
+            bestGain = gain;
+            featureBest = i;
+            featureGl = gL;
+            featureHl = hL;
+            featureMissingLeft = true;
+          }
+        }
+      }
+    }
+    if (featureBest < 0) continue;
+    bestFeature = c;
+    bestPosition = k;
+    // categorical: the split is the first featureBest + 1 categories of categoryOrder
+    bestBin = categorical ? featureBest + 1 : featureBest;
+    bestMissingLeft = featureMissingLeft;
+    bestGl = featureGl;
+    bestHl = featureHl;
+  }
+  t.splits[out + GAIN] = bestGain;
+  t.splits[out + FEATURE] = bestFeature;
+  t.splits[out + BIN] = bestBin;
+  t.splits[out + MISSING_LEFT] = bestMissingLeft ? 1 : 0;
+  t.splits[out + POSITION] = bestPosition;
+  t.splits[out + LEFT_G] = bestGl;
+  t.splits[out + LEFT_H] = bestHl;
+}

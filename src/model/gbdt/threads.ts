@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { ROW_CHUNKS, workRows } from './gradients.js';
+import { workLevel, type Scratch, type WorkTable } from './hist.js';
+
+/**
+ * Histogram threads: workers that take a share of the features of every level (and of the rows
+ * when gradients are computed), synchronised with the main thread through Atomics on a shared
+ * control array. Training stays synchronous: the main thread does its own share, then blocks
+ * until the workers are done.
+ */
+
+/** Fields of the control array. */
+export const SEQ = 0; // bumped once per piece of work
+export const DONE = 1; // workers finished with the current piece
+export const NODE_COUNT = 2;
+export const FEATURE_COUNT = 3;
+export const STOP = 4;
+export const FAILED = 5;
+export const READY = 6;
+export const KIND = 7;
+export const CONTROL_INTS = 8;
+
+/** Kinds of work. */
+export const LEVEL = 0;
+export const GRADIENTS = 1;
+
+/** What a worker gets at its start. */
+export interface WorkerSetup {
+  table: WorkTable;
+  control: Int32Array;
+  /** Histograms made later arrive here, as { slot, hist }; failures go back through it. */
+  port: MessagePort;
+  thread: number;
+  threads: number;
+}
+
+/** Features [from, to) of thread `thread` out of `threads`. */
+export function share(featureCount: number, thread: number, threads: number): [number, number] {
+  return [Math.floor((featureCount * thread) / threads), Math.floor((featureCount * (thread + 1)) / threads)];
+}
+
+/** Thread `thread`'s share of the work the control array describes. */
+export function workShare(table: WorkTable, control: Int32Array, thread: number, threads: number, scratch: Scratch): void {
+  if (control[KIND] === GRADIENTS) {
+    const [from, to] = share(ROW_CHUNKS, thread, threads);
+    workRows(table, from, to);
+  } else {
+    const featureCount = control[FEATURE_COUNT]!;
+    const [from, to] = share(featureCount, thread, threads);
+    workLevel(table, control[NODE_COUNT]!, featureCount, from, to, thread, threads, scratch);
+  }
+}
+
+/**
+ * The compiled worker script, or null where there is none (TypeScript run from source, as in
+ * the unit tests): training then keeps to one thread, with the same trees.
+ */
+export function workerFile(): string | null {
+  const file = fileURLToPath(new URL('./hist-worker.js', import.meta.url));
+  return fs.existsSync(file) ? file : null;
+}
+
+/** How long a worker may take to start before training goes on without it. */
+const START_TIMEOUT_MS = 20_000;
+
+export class HistThreads {
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_INTS));
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private started = false;
+  /** Threads sharing the work, the main one included. */
+  count: number;
+
+  constructor(
+    file: string,
+    private readonly table: WorkTable,
+    threads: number,
+    private readonly scratch: Scratch,
+  ) {
+    this.count = threads;
+    for (let thread = 1; thread < threads; thread++) {
+      const { port1, port2 } = new MessageChannel();
+      const setup: WorkerSetup = { table, control: this.control, port: port2, thread, threads };
+      const worker = new Worker(file, { workerData: setup, transferList: [port2] });
+      // Never keeps the process alive, whatever happens to training.
+      worker.unref();
+      this.workers.push(worker);
+      this.ports.push(port1);
+    }
+  }
+
+  addHistogram(slot: number, hist: Float64Array): void {
+    for (const port of this.ports) port.postMessage({ slot, hist });
+  }
+
+  /** Threads working, once the workers have started (or failed to in time). */
+  ready(): number {
+    if (!this.started) this.awaitStart();
+    return this.count;
+  }
+
+  /** Has every thread do its share of a level: histograms and split searches. */
+  runLevel(nodeCount: number, featureCount: number): void {
+    this.control[NODE_COUNT] = nodeCount;
+    this.control[FEATURE_COUNT] = featureCount;
+    this.run(LEVEL);
+  }
+
+  /** Has every thread do its share of the gradients at the current margins. */
+  runGradients(): void {
+    this.run(GRADIENTS);
+  }
+
+  private run(kind: number): void {
+    if (!this.started) this.awaitStart();
+    const c = this.control;
+    const threads = this.count;
+    c[KIND] = kind;
+    if (threads > 1) {
+      Atomics.store(c, DONE, 0);
+      Atomics.add(c, SEQ, 1);
+      Atomics.notify(c, SEQ);
+    }
+    workShare(this.table, c, 0, threads, this.scratch);
+    for (let done = Atomics.load(c, DONE); done < threads - 1; done = Atomics.load(c, DONE)) Atomics.wait(c, DONE, done);
+    if (Atomics.load(c, FAILED) === 1) {
+      const messages = this.ports.map((port) => receiveMessageOnPort(port)?.message).filter(Boolean);
+      this.close();
+      throw new Error(`a histogram thread failed: ${messages.join('; ')}`);
+    }
+  }
+
+  /** Waits for the workers to start; without them in time, the main thread does all the work. */
+  private awaitStart(): void {
+    this.started = true;
+    const c = this.control;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (let ready = Atomics.load(c, READY); ready < this.workers.length; ready = Atomics.load(c, READY)) {
+      if (Date.now() >= deadline) {
+        this.close();
+        this.count = 1;
+        return;
+      }
+      Atomics.wait(c, READY, ready, 100);
+    }
+  }
+
+  close(): void {
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, SEQ, 1);
+    Atomics.notify(this.control, SEQ);
+    for (const worker of this.workers) void worker.terminate();
+    for (const port of this.ports) port.close();
+    this.workers.length = 0;
+    this.ports.length = 0;
+  }
+}
