@@ -6,6 +6,7 @@ export { migrate, loadMigrations } from './migrate.js';
 export * from './counts.js';
 export * from './tenants.js';
 export * from './leads.js';
+export * from './replay.js';
 export * from './activities.js';
 export * from './outcomes.js';
 export * from './imports.js';
