@@ -177,18 +177,18 @@ describe('settings', () => {
 describe('scheduled rescoring', () => {
   it("follows each tenant's rescore schedule and time zone as soon as settings are saved", async () => {
     const demo = tenantId('demo');
-    const hourly = server.scheduler.nextRun(demo)!;
+    const hourly = server.schedules!.nextRun(demo, 'rescore')!;
     expect(hourly.getUTCMinutes()).toBe(0);
     const every5 = structuredClone(DEFAULT_SETTINGS);
     every5.schedules = { ...every5.schedules, rescore: '30 6 * * *', timezone: 'America/New_York' };
     const current = (await call('GET', '/settings')).body.version;
     expect((await call('PUT', '/settings', { settings: every5, expected_version: current })).status).toBe(200);
-    const next = server.scheduler.nextRun(demo)!;
+    const next = server.schedules!.nextRun(demo, 'rescore')!;
     const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: 'numeric', hour12: false }).format(next);
     expect(local).toBe('06:30');
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
     await call('POST', '/settings/restore', { version: 0 });
-    expect(server.scheduler.nextRun(demo)!.getUTCMinutes()).toBe(0);
+    expect(server.schedules!.nextRun(demo, 'rescore')!.getUTCMinutes()).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SettingsSchema } from '../../settings/index.js';
+import { AUDIT_ACTIONS } from '../../store/audit.js';
 
 /**
  * Request and response bodies of `/api/v1`, the one source of both validation and the OpenAPI
@@ -208,7 +209,7 @@ export const DeadLetterRetryResultSchema = z
 export const AuditQuerySchema = z
   .object({
     record_id: z.string().max(255).optional().describe('One lead'),
-    action: z.enum(['field_write', 'assignment', 'dead_letter_retry']).optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
     outcome: z.string().max(50).optional().describe('written, failed, retry, superseded, assigned, fallback, requeued'),
     from: isoTime.optional().describe('From this time (inclusive)'),
     to: isoTime.optional().describe('Up to this time (exclusive)'),
