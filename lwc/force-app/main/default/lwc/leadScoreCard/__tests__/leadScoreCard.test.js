@@ -4,11 +4,11 @@ import { getRecord } from 'lightning/uiRecordApi';
 import getScoreHistory from '@salesforce/apex/LeadscoreApi.getScoreHistory';
 import sendFeedback from '@salesforce/apex/LeadscoreApi.sendFeedback';
 
-const scoredLead = require('./data/scoredLead.json');
-const hotContact = require('./data/hotContact.json');
-const notScoredLead = require('./data/notScoredLead.json');
-const blankLead = require('./data/blankLead.json');
-const scoreHistory = require('./data/scoreHistory.json');
+import scoredLead from './data/scoredLead.json';
+import hotContact from './data/hotContact.json';
+import notScoredLead from './data/notScoredLead.json';
+import blankLead from './data/blankLead.json';
+import scoreHistory from './data/scoreHistory.json';
 
 const LEAD_ID = scoredLead.id;
 
