@@ -4,7 +4,7 @@ import { ShowToastEvent } from 'lightning/platformShowToastEvent';
 import getScoreHistory from '@salesforce/apex/LeadscoreApi.getScoreHistory';
 import sendFeedback from '@salesforce/apex/LeadscoreApi.sendFeedback';
 import { reduceErrors } from 'c/ldsUtils';
-import { fieldsOf } from './leadscoreFields';
+import { fieldListOf, fieldsOf } from './leadscoreFields';
 import { NOT_SCORED_TIER, probabilityWords, splitReasons, tierTheme, trendOf } from './scoreView';
 
 /** The feedback API's reasons (POST /api/v1/leads/:source/:id/feedback). */
@@ -27,6 +27,8 @@ export default class LeadScoreCard extends LightningElement {
     record;
     recordError;
     history;
+    /** The record the history belongs to: another record's trend is never shown. */
+    historyRecordId;
     historyError;
     historyLoading = false;
     feedbackOpen = false;
@@ -46,8 +48,7 @@ export default class LeadScoreCard extends LightningElement {
     }
 
     get recordFields() {
-        const fields = this.fields;
-        return fields ? Object.values(fields) : undefined;
+        return fieldListOf(this.objectApiName);
     }
 
     @wire(getRecord, { recordId: '$recordId', fields: '$recordFields' })
@@ -55,8 +56,9 @@ export default class LeadScoreCard extends LightningElement {
         if (data) {
             this.record = data;
             this.recordError = undefined;
-            const key = `${this.recordId}|${this.value('scoredAt') ?? ''}`;
-            if (key !== this.historyKey) {
+            // The trend only accompanies a score; a record without one makes no callout.
+            const key = this.isScored ? `${this.recordId}|${this.value('scoredAt') ?? ''}` : undefined;
+            if (key && key !== this.historyKey) {
                 this.historyKey = key;
                 this.loadHistory();
             }
@@ -70,9 +72,11 @@ export default class LeadScoreCard extends LightningElement {
         const request = ++this.historyRequest;
         this.historyLoading = true;
         try {
-            const answer = await getScoreHistory({ recordId: this.recordId });
+            const recordId = this.recordId;
+            const answer = await getScoreHistory({ recordId });
             if (request !== this.historyRequest) return;
             this.history = answer?.history ?? [];
+            this.historyRecordId = recordId;
             this.historyError = undefined;
         } catch (error) {
             if (request !== this.historyRequest) return;
@@ -178,12 +182,16 @@ export default class LeadScoreCard extends LightningElement {
         return this.value('modelVersion') ?? 'unknown';
     }
 
+    get currentHistory() {
+        return this.historyRecordId === this.recordId ? this.history : undefined;
+    }
+
     get trend() {
-        return trendOf(this.history);
+        return trendOf(this.currentHistory);
     }
 
     get showHistoryLoading() {
-        return this.historyLoading && !this.history;
+        return this.historyLoading && !this.currentHistory;
     }
 
     // Feedback.

@@ -44,7 +44,15 @@ const FIELDS = {
     }
 };
 
+// One array per object, made once: the record wire sees the same value on every render.
+const FIELD_LISTS = { Lead: Object.values(FIELDS.Lead), Contact: Object.values(FIELDS.Contact) };
+
 /** The card's fields on this object ({ score: FieldId, ... }), or null for an object it does not support. */
 export function fieldsOf(objectApiName) {
     return FIELDS[objectApiName] ?? null;
+}
+
+/** The same fields as the list getRecord takes, or undefined (the wire waits) for other objects. */
+export function fieldListOf(objectApiName) {
+    return FIELD_LISTS[objectApiName];
 }

@@ -177,6 +177,7 @@ describe('c-lead-score-card', () => {
             expect(text(notScored)).toContain('Leadscore could not score it: too little data: no title, company or activity yet.');
             expect($(element, 'composite')).toBeNull();
             expect($(element, 'feedback-open')).toBeNull();
+            expect(getScoreHistory).not.toHaveBeenCalled();
         });
 
         it('says Leadscore has not scored a record whose fields are blank', async () => {
@@ -255,6 +256,24 @@ describe('c-lead-score-card', () => {
             first.reject({ body: { message: 'Read timed out' } });
             await flushPromises();
             expect($(element, 'history-error')).toBeNull();
+            expect($(element, 'sparkline')).not.toBeNull();
+        });
+
+        it("never shows another record's trend while the new record's history loads", async () => {
+            const element = await mountScored();
+            expect($(element, 'sparkline')).not.toBeNull();
+            const pending = deferred();
+            getScoreHistory.mockReturnValueOnce(pending.promise);
+            const otherId = '00Q5g00000Def56EAB';
+            element.recordId = otherId;
+            getRecord.emit({ ...scoredLead, id: otherId });
+            await flushPromises();
+            expect(getScoreHistory).toHaveBeenLastCalledWith({ recordId: otherId });
+            expect($(element, 'sparkline')).toBeNull();
+            expect(text($(element, 'history-loading'))).toBe('Loading recent scores…');
+            pending.resolve(scoreHistory);
+            await flushPromises();
+            expect($(element, 'history-loading')).toBeNull();
             expect($(element, 'sparkline')).not.toBeNull();
         });
 
