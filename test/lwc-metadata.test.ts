@@ -7,6 +7,7 @@ import type { Score } from '../src/domain/index.js';
 import { writePayload } from '../src/scoring/rescore.js';
 import { DEFAULT_SETTINGS, WRITTEN_FIELDS, type WrittenField } from '../src/settings/index.js';
 import { mappedFields } from '../src/writeback/index.js';
+import { TASK_KEY_FIELD } from '../connectors/salesforce/index.js';
 
 // The Salesforce package in lwc/ against the app: every metadata file well formed, and the field
 // names used by the connector's defaults, the card, the Apex class and the permission sets agree.
@@ -233,6 +234,14 @@ describe('the leadScoreCard', () => {
   });
 });
 
+describe('the follow-up task key', () => {
+  it('is a unique external id on Activity, as the Salesforce sink upserts tasks by it', () => {
+    const field = fieldFile('Activity', TASK_KEY_FIELD);
+    expect(field).toMatchObject({ fullName: TASK_KEY_FIELD, type: 'Text', externalId: 'true', unique: 'true' });
+    expect(metadataFields('Activity')).toEqual([TASK_KEY_FIELD]);
+  });
+});
+
 describe('the permission sets', () => {
   const permissionSet = (name: string) => readXml(`permissionsets/${name}.permissionset-meta.xml`).PermissionSet as Xml;
 
@@ -242,7 +251,8 @@ describe('the permission sets', () => {
   ])('%s reads every Leadscore field (editable: %s), and no field that does not exist', (name, editable) => {
     const set = permissionSet(name);
     const granted = (set.fieldPermissions as Xml[]).map((p) => ({ field: String(p.field), readable: p.readable, editable: p.editable }));
-    const expected = OBJECTS.flatMap((object) => WRITTEN_NAMES.map((field) => `${object}.${field}`)).sort();
+    // The follow-up tasks' key lives on Activity (Task), written by the sink's upsert.
+    const expected = [...OBJECTS.flatMap((object) => WRITTEN_NAMES.map((field) => `${object}.${field}`)), `Activity.${TASK_KEY_FIELD}`].sort();
     expect(granted.map((g) => g.field).sort()).toEqual(expected);
     for (const g of granted) {
       expect(g.readable, g.field).toBe('true');
