@@ -90,7 +90,15 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
-      hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void syncHubspotTenant(tenant) }),
+      hubspot: hubspotRoutes({
+        db,
+        vault,
+        app: hubspotApp,
+        processor: hubspotEvents,
+        onConnected: (tenant) => void syncHubspotTenant(tenant),
+        models,
+        onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+      }),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));
