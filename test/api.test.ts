@@ -177,18 +177,18 @@ describe('settings', () => {
 describe('scheduled rescoring', () => {
   it("follows each tenant's rescore schedule and time zone as soon as settings are saved", async () => {
     const demo = tenantId('demo');
-    const hourly = server.scheduler.nextRun(demo)!;
+    const hourly = server.schedules!.nextRun(demo, 'rescore')!;
     expect(hourly.getUTCMinutes()).toBe(0);
     const every5 = structuredClone(DEFAULT_SETTINGS);
     every5.schedules = { ...every5.schedules, rescore: '30 6 * * *', timezone: 'America/New_York' };
     const current = (await call('GET', '/settings')).body.version;
     expect((await call('PUT', '/settings', { settings: every5, expected_version: current })).status).toBe(200);
-    const next = server.scheduler.nextRun(demo)!;
+    const next = server.schedules!.nextRun(demo, 'rescore')!;
     const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: 'numeric', hour12: false }).format(next);
     expect(local).toBe('06:30');
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
     await call('POST', '/settings/restore', { version: 0 });
-    expect(server.scheduler.nextRun(demo)!.getUTCMinutes()).toBe(0);
+    expect(server.schedules!.nextRun(demo, 'rescore')!.getUTCMinutes()).toBe(0);
   });
 });
 
@@ -261,6 +261,61 @@ describe('writeback dead letters and audit', () => {
     expect(await call('GET', '/audit?action=nonsense')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^action/) } } });
     expect(await call('GET', '/audit?from=yesterday')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^from/) } } });
     expect((await call('GET', '/audit', undefined, otherTenantKey)).body.entries).toEqual([]);
+  });
+});
+
+describe('POST /api/v1/routing/simulate', () => {
+  const draft = (weights: [number, number]) => ({
+    ...DEFAULT_SETTINGS,
+    routing: {
+      score: 'composite',
+      owners: [
+        { id: 'ana', name: 'Ana', crmUserId: '005A' },
+        { id: 'ben', name: 'Ben', crmUserId: '005B' },
+        { id: 'queue', name: 'Queue', crmUserId: '00GQ', kind: 'queue' },
+      ],
+      fallbackOwner: 'queue',
+      rules: [{ name: 'Everyone', assign: { type: 'weighted', owners: [{ owner: 'ana', weight: weights[0] }, { owner: 'ben', weight: weights[1] }] } }],
+    },
+  });
+
+  it('replays a past period through draft rules with each lead as scored on arrival, and changes nothing', async () => {
+    const [range] = await server.db.query<{ first: Date; last: Date; n: number }>(
+      `SELECT min(created_at) AS first, max(created_at) AS last, count(*)::int AS n FROM leads WHERE tenant_id = 'demo' AND created_at >= now() - interval '300 days'`,
+    );
+    const from = range!.first.toISOString();
+    const to = new Date(range!.last.getTime() + 1).toISOString();
+    const res = await call('POST', '/routing/simulate', { settings: draft([70, 30]), from, to });
+    expect(res.status).toBe(200);
+    const n = range!.n;
+    expect(n).toBeGreaterThan(20);
+    expect(res.body).toMatchObject({ leads: n, assigned: n, fallback: 0, unassigned: 0, no_rule: 0, truncated: false, hot_tier: DEFAULT_SETTINGS.tiers.levels[0]!.name });
+    const byOwner = Object.fromEntries(res.body.per_owner.map((o: { owner: string; leads: number }) => [o.owner, o.leads]));
+    expect(Math.abs(byOwner.ana - 0.7 * n)).toBeLessThanOrEqual(1);
+    expect(byOwner.ana + byOwner.ben).toBe(n);
+    expect(res.body.rotations[0].members).toEqual([
+      expect.objectContaining({ owner: 'ana', expected_share: 0.7 }),
+      expect.objectContaining({ owner: 'ben', expected_share: 0.3 }),
+    ]);
+    // Hot leads are the leads whose first score was in the top tier.
+    const [hot] = await server.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM leads l JOIN LATERAL (SELECT tier FROM score_history h WHERE h.tenant_id = l.tenant_id AND h.lead_id = l.lead_id ORDER BY scored_at LIMIT 1) f ON true
+        WHERE l.tenant_id = 'demo' AND l.created_at >= $1 AND l.created_at < $2 AND f.tier = $3`,
+      [from, to, DEFAULT_SETTINGS.tiers.levels[0]!.name],
+    );
+    expect(res.body.per_owner.reduce((a: number, o: { hot_leads: number }) => a + o.hot_leads, 0)).toBe(hot!.n);
+    const [stored] = await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM routing_assignments WHERE tenant_id = 'demo'`);
+    expect(stored!.n).toBe(0);
+    // Another account sees none of these leads.
+    expect((await call('POST', '/routing/simulate', { settings: draft([70, 30]), from, to }, otherTenantKey)).body.leads).toBe(0);
+  });
+
+  it('refuses a draft that would not save, and a backwards or too long period, naming the field', async () => {
+    const bad = await call('POST', '/routing/simulate', { settings: draft([70, 20]), from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' });
+    expect(bad).toMatchObject({ status: 400, body: { error: { issues: [expect.objectContaining({ field: 'settings.routing.rules[0].assign.owners', message: 'weights add up to 90, not 100' })] } } });
+    expect(await call('POST', '/routing/simulate', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' })).toMatchObject({ status: 400, body: { error: { issues: [{ field: 'from' }] } } });
+    expect(await call('POST', '/routing/simulate', { from: '2024-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' })).toMatchObject({ status: 400, body: { error: { issues: [{ field: 'to' }] } } });
+    expect((await call('POST', '/routing/simulate', { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, readerKey)).status).toBe(403);
   });
 });
 

@@ -168,7 +168,7 @@ describe('Salesforce JWT bearer flow', () => {
 
 describe('scheduled Salesforce sync', () => {
   it("runs on each tenant's sync schedule when Salesforce is configured", () => {
-    const next = server.scheduler.nextSync(tenantId('acme'))!;
+    const next = server.schedules!.nextRun(tenantId('acme'), 'sync')!;
     expect(next.getUTCMinutes() % 15).toBe(0);
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
   });

@@ -64,7 +64,7 @@ async function tenantWithWrites(tenant: TenantId, n: number): Promise<void> {
 
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [path.join(root, 'bin/leadscore.js'), 'worker'], {
-    env: { ...process.env, DATABASE_URL: url, LEADSCORE_ENCRYPTION_KEY: KEY, DATA_DIR: dataDir, SALESFORCE_CLIENT_ID: 'emulator-app', WRITEBACK_LEASE_MS: '2000', LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, DATABASE_URL: url, LEADSCORE_ENCRYPTION_KEY: KEY, DATA_DIR: dataDir, SALESFORCE_CLIENT_ID: 'emulator-app', WRITEBACK_LEASE_MS: '2000', WORKER_SCHEDULES: 'off', LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   workers.push(child);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, WriteResult } from '../../src/domain/index.js';
+import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, TaskResult, TaskToCreate, WriteResult } from '../../src/domain/index.js';
 
 /** A CSV field: quoted when it holds a comma, a quote or a line break. */
 function csvField(value: FieldValue | number | undefined): string {
@@ -39,8 +39,29 @@ export class FileBundleSink implements LeadSink {
     return changes.map((c) => ({ leadId: c.leadId, ok: true }));
   }
 
+  /** Follow-up tasks to `tasks.csv`, one line per task key: a task tried before is not appended twice. */
+  async createTasks(tasks: TaskToCreate[]): Promise<TaskResult[]> {
+    const file = path.join(this.dir, 'tasks.csv');
+    const known = tasks.some((t) => t.triedBefore) ? await this.keysIn(file) : new Set<string>();
+    const fresh = tasks.filter((t) => !known.has(t.key));
+    const now = new Date().toISOString();
+    await this.append(
+      file,
+      'task_key,lead_id,owner_id,subject,description,due_at,priority,rule,written_at',
+      fresh.map((t) => [t.key, t.leadId, t.ownerId, t.subject, t.description, t.dueAt, t.priority, t.rule, now].map(csvField).join(',')),
+    );
+    return tasks.map((t) => ({ leadId: t.leadId, ok: true, taskId: t.key }));
+  }
+
+  /** Task keys already in the file (the first column; keys never hold commas or quotes). */
+  private async keysIn(file: string): Promise<Set<string>> {
+    const text = await fs.promises.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+    return new Set(text.split('\n').slice(1).map((line) => line.slice(0, line.indexOf(','))).filter(Boolean));
+  }
+
   /** Lines are flushed to disk before the writes count as sent. */
   private async append(file: string, header: string, lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
     await fs.promises.mkdir(this.dir, { recursive: true });
     const handle = await fs.promises.open(file, 'a');
     try {

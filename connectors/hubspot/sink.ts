@@ -1,8 +1,9 @@
-import { isLeadscoreError, type FieldUpdate, type FieldValue, type LeadSink, type OwnerChange, type WriteResult } from '../../src/domain/index.js';
+import { isLeadscoreError, type FieldUpdate, type FieldValue, type LeadSink, type OwnerChange, type TaskResult, type TaskToCreate, type WriteResult } from '../../src/domain/index.js';
 import type { HubSpotApi } from './api.js';
 import { BATCH_LIMIT } from './contacts.js';
 import { HubSpotRequestError } from './errors.js';
 import { contactProperties, type PropertyDefinition } from './properties.js';
+import { createHubSpotTasks } from './tasks.js';
 
 /** HubSpot keeps at most 65,536 characters in a text property. */
 const TEXT_LIMIT = 65_536;
@@ -51,6 +52,11 @@ export class HubSpotSink implements LeadSink {
     const results = new Map<string, WriteResult>(changes.map((c) => [c.leadId, { leadId: c.leadId, ok: true }]));
     await this.write(changes.map((c) => ({ id: c.leadId, properties: { hubspot_owner_id: c.ownerId } })), results);
     return changes.map((c) => results.get(c.leadId)!);
+  }
+
+  /** Follow-up tasks on the contacts (see tasks.ts: a task tried before is looked up first). */
+  createTasks(tasks: TaskToCreate[]): Promise<TaskResult[]> {
+    return createHubSpotTasks(this.api, tasks, BATCH_LIMIT, () => this.calls++);
   }
 
   /** The portal's contact properties, read once per sink (a writeback run). */

@@ -10,7 +10,7 @@ export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens 
 export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
-export { SalesforceSink, COLLECTION_LIMIT, type SalesforceSinkOptions } from './sink.js';
+export { SalesforceSink, COLLECTION_LIMIT, TASK_KEY_FIELD, type SalesforceSinkOptions } from './sink.js';
 
 const SalesforceConnectorOptions = z.object({
   session: z.custom<Session>((v) => typeof v === 'object' && v !== null && typeof (v as Session).get === 'function', 'an open Salesforce session'),

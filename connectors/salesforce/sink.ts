@@ -1,11 +1,15 @@
-import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, WriteResult } from '../../src/domain/index.js';
+import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, TaskResult, TaskToCreate, WriteResult } from '../../src/domain/index.js';
 import type { SalesforceSession } from './session.js';
 
 /** sObject Collections take at most 200 records a call. */
 export const COLLECTION_LIMIT = 200;
 
+/** The external id field on Task (Activity) that keys Leadscore's follow-up tasks (the managed package creates it). */
+export const TASK_KEY_FIELD = 'Leadscore_Task_Key__c';
+
 interface CollectionResult {
   id: string | null;
+  created?: boolean;
   success: boolean;
   errors: Array<{ statusCode: string; message: string; fields?: string[] }>;
 }
@@ -77,6 +81,44 @@ export class SalesforceSink implements LeadSink {
     const records = changes.map((c) => ({ attributes: { type: objectOf(c.leadId) }, id: c.leadId, OwnerId: c.ownerId }));
     for (let i = 0; i < records.length; i += COLLECTION_LIMIT) await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
     return changes.map((c) => results.get(c.leadId)!);
+  }
+
+  /**
+   * Follow-up tasks, upserted by their key (sObject Collections upsert on an external id, 200 a
+   * call): a repeat after a crash updates the task made before instead of making a second.
+   */
+  async createTasks(tasks: TaskToCreate[]): Promise<TaskResult[]> {
+    const fields = await this.fields('Task');
+    if (!fields.has(TASK_KEY_FIELD.toLowerCase())) {
+      const message = `Task.${TASK_KEY_FIELD} does not exist in this org (the Leadscore package creates it); follow-up tasks are not created without it`;
+      return tasks.map((t) => ({ leadId: t.leadId, ok: false, error: { code: 'FIELD_MISSING', message, retryable: false } }));
+    }
+    const results = new Map<string, TaskResult>();
+    for (let i = 0; i < tasks.length; i += COLLECTION_LIMIT) {
+      const batch = tasks.slice(i, i + COLLECTION_LIMIT);
+      const records = batch.map((t) => ({
+        attributes: { type: 'Task' },
+        [TASK_KEY_FIELD]: t.key,
+        WhoId: t.leadId,
+        OwnerId: t.ownerId,
+        Subject: t.subject.slice(0, 255),
+        Description: t.description.slice(0, 32_000),
+        Priority: t.priority === 'high' ? 'High' : 'Normal',
+        Status: 'Not Started',
+        ...(t.dueAt ? { ActivityDate: t.dueAt.toISOString().slice(0, 10), IsReminderSet: true, ReminderDateTime: t.dueAt.toISOString() } : {}),
+      }));
+      const answer = await this.session.send<CollectionResult[]>('PATCH', `/composite/sobjects/Task/${TASK_KEY_FIELD}`, { allOrNone: false, records });
+      answer.forEach((r, k) => {
+        const leadId = batch[k]!.leadId;
+        if (r.success) {
+          results.set(leadId, { leadId, ok: true, taskId: r.id! });
+          return;
+        }
+        const error = r.errors[0] ?? { statusCode: 'UNKNOWN', message: 'Salesforce gave no reason' };
+        results.set(leadId, { leadId, ok: false, error: { code: error.statusCode, message: `task for ${leadId}: ${error.message}`, retryable: RETRYABLE.has(error.statusCode) } });
+      });
+    }
+    return tasks.map((t) => results.get(t.leadId)!);
   }
 
   /** One collection call; locked records are sent again, alone, after a pause. */

@@ -187,6 +187,9 @@ describe('routing rules', () => {
     findByTestId(Button, 'check-routing').trigger('onClick');
     await eventually(() => expect(api.calls).toHaveLength(3));
     const simulation: Simulation = {
+      from: '2026-08-27T10:00:00.000Z',
+      to: '2026-11-25T10:00:00.000Z',
+      truncated: false,
       leads: 300,
       assigned: 300,
       fallback: 0,
@@ -200,7 +203,7 @@ describe('routing rules', () => {
       per_rule: [{ rule: 'Everyone', leads: 300, fallback: 0, unassigned: 0 }],
     };
     api.pending('/hubspot/ui/routing/validate').answer(200, { valid: true, simulation });
-    await waitFor(() => expect(findByTestId(Text, 'simulation-summary').text).toBe('Of 300 leads: 300 assigned by a rule, 0 to a fallback owner, 0 to no one, 0 matched no rule.'));
+    await waitFor(() => expect(findByTestId(Text, 'simulation-summary').text).toBe('Of 300 leads that arrived in the last 90 days: 300 assigned by a rule, 0 to a fallback owner, 0 to no one, 0 matched no rule.'));
     expect(rows(findByTestId(Table, 'simulation-table'))).toEqual([
       ['Ana Ruiz', '150', '31', '0'],
       ['Ben Okafor', '150', '29', '0'],

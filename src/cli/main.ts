@@ -228,7 +228,8 @@ async function run(argv: string[]): Promise<number> {
         if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) throw new LeadscoreError('CONFIG_INVALID', `WRITEBACK_LEASE_MS must be a whole number of milliseconds, at least 1000 (got ${process.env.WRITEBACK_LEASE_MS})`);
         const workers = await Workers.start(
           { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env), hubspotApp: hubspotAppFromEnv(process.env), outDir: path.join(cfg.dataDir, 'out') },
-          { pollSeconds: 1, ...(leaseMs ? { leaseMs } : {}) },
+          // WORKER_SCHEDULES=off: a worker that only takes jobs (another process keeps the schedules).
+          { pollSeconds: 1, schedules: process.env.WORKER_SCHEDULES !== 'off', ...(leaseMs ? { leaseMs } : {}) },
         );
         log.info('worker ready', { schemaVersion: version, holder: workers.holder });
         await waitForStop(log);

@@ -78,6 +78,20 @@ export interface FollowUpTask {
   rule: string;
 }
 
+/** A follow-up task to create, keyed by its assignment: a repeat finds the task made before instead of making a second. */
+export interface TaskToCreate extends FollowUpTask {
+  key: string;
+  /** When the lead was assigned (a task's time when its tier names no service level). */
+  assignedAt: Date;
+  /** True when an earlier try may have reached the CRM: look for the task before creating it. */
+  triedBefore: boolean;
+}
+
+/** What creating a task did: the CRM's id of the task on success. */
+export interface TaskResult extends WriteResult {
+  taskId?: string;
+}
+
 export interface WriteResult {
   leadId: string;
   ok: boolean;
@@ -92,6 +106,8 @@ export interface LeadSink {
   readonly maxBatchSize: number;
   writeFieldUpdates(updates: FieldUpdate[]): Promise<WriteResult[]>;
   changeOwners(changes: OwnerChange[]): Promise<WriteResult[]>;
+  /** Follow-up tasks for new owners; absent for a sink that cannot create tasks. */
+  createTasks?(tasks: TaskToCreate[]): Promise<TaskResult[]>;
 }
 
 export interface Connector {

@@ -7,3 +7,4 @@ export { emptyRotation, nextRoundRobin, nextWeighted, type Availability, type Ro
 export { simulateRouting, spreadOf, type SimulationLead, type SimulationReport, type Spread } from './simulate.js';
 export { followUpTask } from './task.js';
 export { dayIn, serviceLevelDue } from './time.js';
+export { replayRouting, REPLAY_MAX_LEADS, type ReplayResult } from './replay.js';

@@ -2,13 +2,14 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { z } from 'zod';
 import { signedUri, verifySignatureV3 } from '../../connectors/hubspot/index.js';
 import type { TenantId } from '../domain/index.js';
-import { simulateRouting, type SimulationReport } from '../routing/index.js';
+import { replayRouting } from '../routing/index.js';
 import { previewSettings } from '../scoring/preview.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { currentSettings, saveSettings, type Settings, type SettingsVersion } from '../settings/index.js';
-import { connectionsForAccount, getLeadSource, getScoreHistory, getScores, listLeads, type Database } from '../store/index.js';
+import { connectionsForAccount, getLeadSource, getScoreHistory, getScores, type Database } from '../store/index.js';
 import { ApiError, parseBody } from './api/errors.js';
 import { checkResolvable, scoreOut } from './api/routes.js';
+import { simulationOut } from './api/routing-routes.js';
 import { SettingsPreviewRequestSchema, SettingsPutSchema } from './api/schemas.js';
 
 /**
@@ -58,8 +59,11 @@ const RoutingBodySchema = z.strictObject({
   expected_version: z.number().int().min(0).optional(),
 });
 
-/** Leads a routing simulation replays at most (a sample in id order, arriving at their creation times). */
-const SIMULATION_LEADS = 2000;
+const RoutingCheckSchema = z.strictObject({
+  routing: z.unknown(),
+  /** How many past days of arrivals the simulation replays. */
+  days: z.number().int().min(1).max(366).default(90),
+});
 /** Scores the card's trend shows at most. */
 const HISTORY_POINTS = 20;
 
@@ -133,8 +137,12 @@ export function hubspotUiRouter(deps: HubSpotUiDeps): Router {
 
   router.post('/hubspot/ui/routing/validate', async (req, res) => {
     const caller = callerOf(res);
-    const settings = await withRouting(deps, caller.tenant, parseBody(RoutingBodySchema, jsonBody(req)).routing);
-    res.json({ valid: true, simulation: simulationOut(await simulate(deps, caller.tenant, settings)) });
+    const body = parseBody(RoutingCheckSchema, jsonBody(req));
+    const settings = await withRouting(deps, caller.tenant, body.routing);
+    // The same replay as POST /api/v1/routing/simulate: the period's arrivals, each with its first score.
+    const to = new Date(now());
+    const from = new Date(to.getTime() - body.days * 86_400_000);
+    res.json({ valid: true, simulation: simulationOut(await replayRouting(deps.db, caller.tenant, settings, { from, to })) });
   });
 
   router.put('/hubspot/ui/routing', async (req, res) => {
@@ -238,20 +246,3 @@ async function preview(deps: HubSpotUiDeps, tenant: TenantId, settings: Settings
     })),
   };
 }
-
-async function simulate(deps: HubSpotUiDeps, tenant: TenantId, settings: Settings): Promise<SimulationReport> {
-  const leads = await listLeads(deps.db, tenant, { limit: SIMULATION_LEADS });
-  const scores = await getScores(deps.db, tenant, leads.map((l) => l.id));
-  return simulateRouting(settings, leads.map((lead) => ({ lead, score: scores.get(lead.id)?.score ?? null })));
-}
-
-const simulationOut = (r: SimulationReport) => ({
-  leads: r.leads,
-  assigned: r.assigned,
-  fallback: r.fallback,
-  unassigned: r.unassigned,
-  no_rule: r.noRule,
-  hot_tier: r.hotTier,
-  per_owner: r.perOwner.map((o) => ({ owner: o.owner, name: o.name, leads: o.leads, hot_leads: o.hotLeads, fallback_leads: o.fallbackLeads })),
-  per_rule: r.perRule,
-});

@@ -1,16 +1,13 @@
 import type { Router } from 'express';
 import type { HubSpotApp } from '../../connectors/hubspot/index.js';
-import type { Logger } from '../config/log.js';
 import type { Vault } from '../config/secrets.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import type { ModelSource } from '../scoring/rescore.js';
 import type { Database } from '../store/index.js';
 import type { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { hubspotOAuthRouter } from './hubspot-oauth-routes.js';
-import { syncHubspot } from './hubspot-sync.js';
 import { hubspotUiRouter } from './hubspot-ui-routes.js';
 import { hubspotWebhookRouter } from './hubspot-webhook-route.js';
-import { writebackHubspot } from './hubspot-writeback.js';
 
 /**
  * The HubSpot routes this configuration allows: the install flow with an OAuth app
@@ -37,16 +34,4 @@ export function hubspotRoutes(deps: {
   ];
   if (app.clientId) routers.push(hubspotOAuthRouter(deps));
   return routers;
-}
-
-/** A tenant's HubSpot sync, then its writeback: what the schedule and a new install run. */
-export async function syncAndWriteBackHubspot(db: Database, vault: Vault, app: HubSpotApp, models: ModelSource, log: Logger, tenant: TenantId): Promise<void> {
-  try {
-    const synced = await syncHubspot(db, vault, app, models, tenant);
-    if (synced.length === 0) return;
-    const written = await writebackHubspot(db, vault, app, tenant);
-    log.info('hubspot sync', { tenant, connections: synced.map((r) => ({ id: r.connectionId, status: r.status, rejections: r.rejections })), written: written?.sent ?? 0, failed: written?.failed ?? 0 });
-  } catch (err) {
-    log.error('hubspot sync failed', { tenant, error: err });
-  }
 }

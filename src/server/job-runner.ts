@@ -2,43 +2,71 @@ import type { Logger } from '../config/log.js';
 import { queueDepth, scoresComputed } from '../config/metrics.js';
 import type { TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
-import { countJobs, createJob, unfinishedJobs, updateJob, type Database, type Job } from '../store/index.js';
+import { countJobs, createJob, queuedBatchRescore, unfinishedJobs, updateJob, type Database, type Job } from '../store/index.js';
 
 export type RescoreRequest = { all: true } | { leads: string[] };
 
+/** Sends a tenant's batch rescore to the job queue (the `score` queue of the workers). */
+export type SendBatchRescore = (tenant: TenantId) => Promise<unknown>;
+
 /**
- * Runs rescoring jobs in this process, one at a time, recorded in the jobs table so their
- * progress and result can be asked for. Rescoring is idempotent, so jobs a stopped process left
- * queued or running are simply run again at the next start.
+ * Rescoring jobs, recorded in the jobs table so their progress and result can be asked for.
+ * A batch (every open lead) goes to the job queue once it is connected, where a worker process
+ * runs it and answers every batch row of the tenant that waits; until then, and for rescoring
+ * listed leads (small, real time), jobs run here, one at a time. Rescoring is idempotent, so
+ * jobs a stopped process left are simply run again.
  */
 export class JobRunner {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private sendBatch: SendBatchRescore | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly models: ModelSource,
     private readonly log: Logger,
-    /** Called after a rescore that put writes in the outbox (to start a writeback). */
+    /** Called after a rescore here that put writes in the outbox (to start a writeback). */
     private readonly afterRescore: ((tenant: TenantId) => Promise<unknown>) | null = null,
   ) {}
 
+  /** From now on batches go to the job queue. */
+  useQueue(send: SendBatchRescore): void {
+    this.sendBatch = send;
+  }
+
   async enqueueRescore(tenant: TenantId, request: RescoreRequest): Promise<Job> {
+    if ('all' in request && this.sendBatch) {
+      // A batch already waiting covers this request too.
+      const waiting = await queuedBatchRescore(this.db, tenant);
+      if (waiting) return waiting;
+      const job = await createJob(this.db, tenant, 'rescore', request);
+      await this.sendBatch(tenant);
+      return job;
+    }
     const job = await createJob(this.db, tenant, 'rescore', request);
     this.schedule(job);
     return job;
   }
 
-  /** Pick up jobs an earlier process did not finish. */
+  /** Pick up jobs an earlier process did not finish: listed leads here, batches through the queue. */
   async resume(): Promise<number> {
     const jobs = await unfinishedJobs(this.db);
-    for (const job of jobs) this.schedule(job);
+    const batchTenants = new Set<TenantId>();
+    for (const job of jobs) {
+      if ('all' in job.request && this.sendBatch) batchTenants.add(job.tenant);
+      else this.schedule(job);
+    }
+    for (const tenant of batchTenants) await this.sendBatch!(tenant);
     return jobs.length;
   }
 
-  /** Resolves when every job scheduled so far has finished. */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Resolves when every job asked for so far, here or in the queue, has finished. */
+  async idle(pollMs = 100): Promise<void> {
+    await this.chain;
+    while ((await countJobs(this.db, 'queued')) + (await countJobs(this.db, 'running')) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await this.chain;
+    }
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,7 @@ import type { Logger } from '../config/log.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
 import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
-import { hubspotRoutes, syncAndWriteBackHubspot } from './hubspot-wiring.js';
+import { hubspotRoutes } from './hubspot-wiring.js';
 import { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { loadVault } from '../config/secrets.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
@@ -13,14 +13,15 @@ import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openData
 import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
 import { JobRunner } from './job-runner.js';
-import { RescoreScheduler } from './scheduler.js';
+import type { TenantSchedules } from '../workers/schedules.js';
 import { Workers } from '../workers/workers.js';
 
 export interface RunningServer {
   url: string;
   db: Database;
   jobs: JobRunner;
-  scheduler: RescoreScheduler;
+  /** The tenants' schedules, when this process keeps them (it runs the jobs: the embedded database). */
+  schedules: TenantSchedules | null;
   /** Processes stored HubSpot webhook events in the background. */
   hubspotEvents: HubSpotWebhookProcessor;
   /** The admin key created at this start, shown once; null when one existed or was given. */
@@ -57,12 +58,6 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     await workers?.enqueue('writeback', tenant, 'after rescore');
   });
   const hubspotEvents = new HubSpotWebhookProcessor({ db, vault, app: hubspotApp, models, log });
-  const syncHubspotTenant = (tenant: TenantId) => syncAndWriteBackHubspot(db, vault, hubspotApp, models, log, tenant);
-  // Each tenant's sync schedule: its Salesforce orgs through the job queue (then writeback), its HubSpot portals here.
-  const scheduler = new RescoreScheduler(db, jobs, log, async (tenant) => {
-    if (salesforceApp) await workers?.enqueue('sync', tenant, 'schedule');
-    await syncHubspotTenant(tenant);
-  });
   let server: Server | null = null;
   let app: ReturnType<typeof createApp> | null = null;
   let newApiKey: RunningServer['newApiKey'] = null;
@@ -73,12 +68,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     newApiKey = await bootstrapApiKey(db, config);
     // Embedded, this process runs the jobs; with a Postgres server, `leadscore worker` processes do.
     workers = await Workers.start({ db, models, log, vault, salesforceApp, hubspotApp, outDir: path.join(config.dataDir, 'out') }, { work: db.kind === 'embedded' });
+    const queue = workers;
+    jobs.useQueue((tenant) => queue.enqueue('score', tenant, 'api'));
     await hubspotEvents.resume();
     const resumed = await jobs.resume();
     if (resumed) log.info('resuming unfinished jobs', { jobs: resumed });
     // Score the demo data as it arrives, so the first look shows scores.
     if (seeded && config.demo) await jobs.enqueueRescore(config.demo.tenant, { all: true });
-    await scheduler.start();
     app = createApp({
       db,
       log,
@@ -87,7 +83,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       startedAt: new Date(),
       models,
       jobs,
-      onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+      onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
       hubspot: hubspotRoutes({
@@ -95,9 +91,9 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         vault,
         app: hubspotApp,
         processor: hubspotEvents,
-        onConnected: (tenant) => void syncHubspotTenant(tenant),
+        onConnected: (tenant) => void workers?.enqueue('sync', tenant, 'connected'),
         models,
-        onSettingsSaved: (tenant) => scheduler.refresh(tenant),
+        onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
       }),
     });
     server = await new Promise<Server>((resolve, reject) => {
@@ -111,7 +107,6 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       );
     });
   } catch (err) {
-    await scheduler.stop();
     await hubspotEvents.stop();
     await jobs.stop();
     await workers?.stop();
@@ -128,7 +123,9 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     url: `http://${shownHost}:${port}`,
     db,
     jobs,
-    scheduler,
+    get schedules() {
+      return workers?.schedules ?? null;
+    },
     hubspotEvents,
     newApiKey,
     close: async () => {
@@ -138,7 +135,6 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       for (let waited = 0; inFlight(handling) > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       running.closeAllConnections();
       await closed;
-      await scheduler.stop();
       await hubspotEvents.stop();
       await jobs.stop();
       await workers?.stop();

@@ -1,7 +1,9 @@
 import type { TenantId } from '../domain/index.js';
 import type { Queryable } from './db.js';
 
-export type AuditAction = 'field_write' | 'assignment' | 'dead_letter_retry' | 'privacy_deletion';
+/** What an audit entry records; the API filters by these. */
+export const AUDIT_ACTIONS = ['field_write', 'assignment', 'follow_up_task', 'dead_letter_retry', 'privacy_deletion'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   action: AuditAction;

@@ -96,3 +96,26 @@ export async function countJobs(db: Queryable, status: JobStatus): Promise<numbe
   const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM jobs WHERE status = $1`, [status]);
   return Number(rows[0]!.n);
 }
+
+/**
+ * Take every waiting batch rescore of a tenant for the run about to start (rows a dead worker left
+ * running included; the job queue runs one batch per tenant at a time): one run answers them all.
+ */
+export async function adoptBatchRescores(db: Queryable, tenant: TenantId): Promise<string[]> {
+  const rows = await db.query<{ job_id: string }>(
+    `UPDATE jobs SET status = 'running', started_at = now(), error = NULL
+      WHERE tenant_id = $1 AND kind = 'rescore' AND status IN ('queued', 'running') AND request = '{"all": true}'::jsonb
+      RETURNING job_id`,
+    [tenant],
+  );
+  return rows.map((r) => r.job_id);
+}
+
+/** A tenant's batch rescore that is waiting to start, if any. */
+export async function queuedBatchRescore(db: Queryable, tenant: TenantId): Promise<Job | null> {
+  const rows = await db.query<JobRow>(
+    `SELECT * FROM jobs WHERE tenant_id = $1 AND kind = 'rescore' AND status = 'queued' AND request = '{"all": true}'::jsonb ORDER BY created_at LIMIT 1`,
+    [tenant],
+  );
+  return rows[0] ? toJob(rows[0]) : null;
+}

@@ -54,7 +54,7 @@ export async function upsertLeads(db: Queryable, tenant: TenantId, leads: readon
   return { inserted, updated: rows.length - inserted, unchanged: leads.length - rows.length, changedLeadIds: rows.map((r) => r.lead_id) };
 }
 
-interface LeadRow {
+export interface LeadRow {
   lead_id: string;
   created_at: Date;
   email: string | null;
@@ -70,7 +70,7 @@ interface LeadRow {
   attributes: Record<string, string>;
 }
 
-const toLead = (row: LeadRow): Lead => ({
+export const toLead = (row: LeadRow): Lead => ({
   id: row.lead_id,
   createdAt: row.created_at,
   email: row.email,
@@ -86,8 +86,9 @@ const toLead = (row: LeadRow): Lead => ({
   attributes: row.attributes,
 });
 
-const SELECT_LEAD = `SELECT lead_id, created_at, email, first_name, last_name, title, company, industry, employees,
-  annual_revenue, country, lead_source, attributes FROM leads`;
+export const SELECT_LEAD_COLUMNS = `leads.lead_id, leads.created_at, leads.email, leads.first_name, leads.last_name, leads.title,
+  leads.company, leads.industry, leads.employees, leads.annual_revenue, leads.country, leads.lead_source, leads.attributes`;
+const SELECT_LEAD = `SELECT ${SELECT_LEAD_COLUMNS} FROM leads`;
 
 export async function getLead(db: Queryable, tenant: TenantId, leadId: string): Promise<Lead | null> {
   const rows = await db.query<LeadRow>(`${SELECT_LEAD} WHERE tenant_id = $1 AND lead_id = $2`, [tenant, leadId]);

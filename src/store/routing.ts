@@ -161,3 +161,49 @@ export async function leadsAwaitingRoute(db: Queryable, tenant: TenantId, limit 
   );
   return rows.map((r) => r.lead_id);
 }
+
+/** A follow-up task whose owner change is written and which the CRM does not have yet. */
+export interface PendingTask {
+  leadId: string;
+  task: FollowUpTask;
+  /** Stable for the assignment (the lead and when it was assigned). */
+  key: string;
+  assignedAt: Date;
+  triedBefore: boolean;
+}
+
+/** Tasks to create, oldest assignment first: the owner is written, the task is not. */
+export async function pendingTasks(db: Queryable, tenant: TenantId, limit = 1000): Promise<PendingTask[]> {
+  const rows = await db.query<{ lead_id: string; assigned_at: Date; task: AssignmentRow['task']; task_attempted_at: Date | null }>(
+    `SELECT lead_id, assigned_at, task, task_attempted_at FROM routing_assignments
+      WHERE tenant_id = $1 AND task IS NOT NULL AND task_written_at IS NULL AND written_at IS NOT NULL
+      ORDER BY assigned_at, lead_id LIMIT $2`,
+    [tenant, limit],
+  );
+  return rows.map((r) => ({
+    leadId: r.lead_id,
+    task: { ...r.task!, dueAt: r.task!.dueAt === null ? null : new Date(r.task!.dueAt) },
+    key: `${r.lead_id}@${r.assigned_at.getTime()}`,
+    assignedAt: r.assigned_at,
+    triedBefore: r.task_attempted_at !== null,
+  }));
+}
+
+/** Note that these tasks are about to be sent: from now on a repeat looks for them first. */
+export async function markTasksAttempted(db: Queryable, tenant: TenantId, leadIds: readonly string[]): Promise<void> {
+  await db.query(`UPDATE routing_assignments SET task_attempted_at = now() WHERE tenant_id = $1 AND lead_id = ANY($2::text[]) AND task_written_at IS NULL`, [tenant, leadIds]);
+}
+
+/** Settle sent tasks: created ones with the CRM's id, refused ones with the reason (tried again at a later run). */
+export async function settleTasks(db: Queryable, tenant: TenantId, results: ReadonlyArray<{ leadId: string; ok: boolean; taskId?: string; error?: string }>): Promise<void> {
+  if (results.length === 0) return;
+  await db.query(
+    `UPDATE routing_assignments a SET
+        task_written_at = CASE WHEN r.ok THEN now() ELSE a.task_written_at END,
+        task_crm_id = CASE WHEN r.ok THEN r.task_id ELSE a.task_crm_id END,
+        task_error = CASE WHEN r.ok THEN NULL ELSE r.error END
+       FROM jsonb_to_recordset($2::jsonb) AS r(lead_id text, ok boolean, task_id text, error text)
+      WHERE a.tenant_id = $1 AND a.lead_id = r.lead_id AND a.task_written_at IS NULL`,
+    [tenant, JSON.stringify(results.map((r) => ({ lead_id: r.leadId, ok: r.ok, task_id: r.taskId ?? null, error: r.error ?? null })))],
+  );
+}

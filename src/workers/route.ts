@@ -1,7 +1,7 @@
 import { isLeadscoreError, type LeadSink, type TenantId } from '../domain/index.js';
 import { assignLead } from '../routing/index.js';
 import { currentSettings, routingOf } from '../settings/index.js';
-import { getLeadsByIds, getScores, leadsAwaitingRoute, markAssignmentsWritten, recordAudit, unwrittenAssignments, type Database } from '../store/index.js';
+import { getLeadsByIds, getScores, leadsAwaitingRoute, markAssignmentsWritten, markTasksAttempted, pendingTasks, recordAudit, settleTasks, unwrittenAssignments, type Database } from '../store/index.js';
 
 export interface RouteReport {
   considered: number;
@@ -38,7 +38,7 @@ export async function routeTenant(db: Database, tenant: TenantId, options: { lim
  * CRM refuses (an inactive owner) stays unwritten with its reason in the audit; it is tried again
  * at the next run.
  */
-export async function writeOwners(db: Database, tenant: TenantId, sink: LeadSink, leadIdsOfThisCrm: (ids: string[]) => Promise<Set<string>>, connectionId: string): Promise<{ written: number; refused: number }> {
+export async function writeOwners(db: Database, tenant: TenantId, sink: LeadSink, leadIdsOfThisCrm: (ids: string[]) => Promise<Set<string>>, connectionId: string): Promise<{ written: number; refused: number; tasks: { created: number; refused: number } }> {
   const pending = await unwrittenAssignments(db, tenant, 1000);
   const mine = await leadIdsOfThisCrm(pending.map((a) => a.leadId));
   const changes = pending.filter((a) => mine.has(a.leadId));
@@ -72,5 +72,48 @@ export async function writeOwners(db: Database, tenant: TenantId, sink: LeadSink
     written += ok.length;
     refused += results.length - ok.length;
   }
-  return { written, refused };
+  const tasks = await writeTasks(db, tenant, sink, leadIdsOfThisCrm, connectionId);
+  return { written, refused, tasks };
+}
+
+/**
+ * Create the follow-up tasks of leads whose new owner is written. Each is marked tried before it
+ * is sent, so after a crash or a failed call the sink looks for the task before making it again.
+ */
+async function writeTasks(db: Database, tenant: TenantId, sink: LeadSink, leadIdsOfThisCrm: (ids: string[]) => Promise<Set<string>>, connectionId: string): Promise<{ created: number; refused: number }> {
+  const counts = { created: 0, refused: 0 };
+  if (!sink.createTasks) return counts;
+  const pending = await pendingTasks(db, tenant, 1000);
+  const mine = await leadIdsOfThisCrm(pending.map((t) => t.leadId));
+  const tasks = pending.filter((t) => mine.has(t.leadId));
+  for (let i = 0; i < tasks.length; i += sink.maxBatchSize) {
+    const batch = tasks.slice(i, i + sink.maxBatchSize);
+    await markTasksAttempted(db, tenant, batch.map((t) => t.leadId));
+    let results;
+    try {
+      results = await sink.createTasks(batch.map((t) => ({ ...t.task, key: t.key, assignedAt: t.assignedAt, triedBefore: t.triedBefore })));
+    } catch (err) {
+      if (isLeadscoreError(err)) break; // unreachable or over its limit: the next run looks for them, then tries again
+      throw err;
+    }
+    await db.transaction(async (tx) => {
+      await settleTasks(tx, tenant, results.map((r) => ({ leadId: r.leadId, ok: r.ok, ...(r.taskId ? { taskId: r.taskId } : {}), ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}) })));
+      await recordAudit(
+        tx,
+        tenant,
+        results.map((r, k) => ({
+          action: 'follow_up_task' as const,
+          recordId: r.leadId,
+          connectionId,
+          before: null,
+          after: { ownerId: batch[k]!.task.ownerId, subject: batch[k]!.task.subject, dueAt: batch[k]!.task.dueAt?.toISOString() ?? null, taskId: r.taskId ?? null },
+          cause: `rule ${batch[k]!.task.rule}`,
+          outcome: r.ok ? 'written' : 'failed',
+          note: r.ok ? null : `${r.error!.code}: ${r.error!.message}`,
+        })),
+      );
+    });
+    for (const r of results) counts[r.ok ? 'created' : 'refused']++;
+  }
+  return counts;
 }

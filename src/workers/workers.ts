@@ -4,15 +4,18 @@ import type { SalesforceApp } from '../../connectors/salesforce/index.js';
 import type { Logger } from '../config/log.js';
 import type { Vault } from '../config/secrets.js';
 import type { TenantId } from '../domain/index.js';
+import { scoresComputed } from '../config/metrics.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
+import { syncHubspot } from '../server/hubspot-sync.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
 import { writebackHubspot } from '../server/hubspot-writeback.js';
 import type { HubSpotApp } from '../../connectors/hubspot/index.js';
-import { nextWriteDue, type Database } from '../store/index.js';
+import { adoptBatchRescores, nextWriteDue, updateJob, type Database } from '../store/index.js';
 import { writebackFiles } from './file-writeback.js';
 import { routeTenant } from './route.js';
 import { JobDataSchema, QUEUES, type JobData, type QueueName } from './queues.js';
+import { TenantSchedules } from './schedules.js';
 
 export interface WorkerDeps {
   db: Database;
@@ -33,6 +36,8 @@ export interface WorkerOptions {
   pollSeconds?: number;
   /** How long a writeback lease lasts; a killed worker's rows are taken over after it. */
   leaseMs?: number;
+  /** Keep the tenants' schedules (sync, rescoring) here; default: when this process works. */
+  schedules?: boolean;
 }
 
 /**
@@ -44,6 +49,9 @@ export class Workers {
   private readonly stopping = new AbortController();
   /** Identifies this process's writeback leases. */
   readonly holder = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+  /** The tenants' schedules, when this process keeps them. */
+  schedules: TenantSchedules | null = null;
 
   private constructor(
     private readonly boss: PgBoss,
@@ -65,10 +73,14 @@ export class Workers {
       const policy = name === 'writeback' ? 'short' : 'stately';
       await boss.createQueue(name, { name, policy, retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 });
       if (options.work === false) continue;
-      await boss.work<JobData>(name, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1 }, async ([job]) => {
+      await boss.work<JobData>(name, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1, includeMetadata: true }, async ([job]) => {
         const data = JobDataSchema.parse(job!.data);
-        await workers.run(name, data);
+        await workers.run(name, data, { lastTry: job!.retryCount >= job!.retryLimit });
       });
+    }
+    if (options.schedules ?? options.work !== false) {
+      workers.schedules = new TenantSchedules(deps.db, (queue, tenant, reason) => workers.enqueue(queue, tenant, reason), deps.log, workers.holder);
+      await workers.schedules.start();
     }
     return workers;
   }
@@ -81,16 +93,38 @@ export class Workers {
   /** Finish the jobs in hand (a writeback finishes the batch in flight), take no new ones. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.schedules?.stop();
     await this.boss.stop({ graceful: true, wait: true, timeout: 60_000, close: false });
   }
 
-  private async run(name: QueueName, data: JobData): Promise<void> {
+  private async run(name: QueueName, data: JobData, attempt: { lastTry: boolean }): Promise<void> {
     const { db, models, log, vault, salesforceApp } = this.deps;
     const started = performance.now();
     const jobLog = log.child({ job: name, tenant: data.tenant, reason: data.reason });
     switch (name) {
       case 'score': {
-        const result = await rescore(db, models, data.tenant, { all: true });
+        // Batch rows the API recorded for this tenant are answered by this run.
+        const rows = await adoptBatchRescores(db, data.tenant);
+        let lastReport = 0;
+        const progress = (p: { leads: number; changed: number; writes: number }) => Promise.all(rows.map((id) => updateJob(db, data.tenant, id, { progress: p })));
+        let result;
+        try {
+          result = await rescore(db, models, data.tenant, { all: true }, {
+            onProgress: (done) => {
+              if (rows.length === 0 || Date.now() - lastReport < 2000) return;
+              lastReport = Date.now();
+              void progress({ leads: done.leads, changed: done.changed, writes: done.writes });
+            },
+          });
+        } catch (err) {
+          // The queue tries again with backoff; the rows say failed only after the last try.
+          const message = (err as Error).message;
+          await Promise.all(rows.map((id) => updateJob(db, data.tenant, id, attempt.lastTry ? { status: 'failed', error: message } : { status: 'queued', error: `${message} (will try again)` })));
+          throw err;
+        }
+        scoresComputed.inc({ path: 'batch' }, result.leads);
+        const summary = { ...result, unknownIds: [], unknownIdCount: 0 };
+        await Promise.all(rows.map((id) => updateJob(db, data.tenant, id, { status: 'succeeded', result: summary, progress: { leads: result.leads, changed: result.changed, writes: result.writes } })));
         jobLog.info('rescored', { leads: result.leads, changed: result.changed, writes: result.writes, ms: Math.round(performance.now() - started) });
         await this.enqueue('route', data.tenant, 'after score');
         if (result.writes > 0) await this.enqueue('writeback', data.tenant, 'after score');
@@ -103,8 +137,11 @@ export class Workers {
         return;
       }
       case 'sync': {
-        if (!salesforceApp) return;
-        const synced = await syncSalesforce(db, vault, salesforceApp, models, data.tenant);
+        // Each CRM the tenant connected, then its writes (the sync rescored what changed).
+        const synced = [];
+        if (salesforceApp) synced.push(...(await syncSalesforce(db, vault, salesforceApp, models, data.tenant)));
+        if (this.deps.hubspotApp) synced.push(...(await syncHubspot(db, vault, this.deps.hubspotApp, models, data.tenant)));
+        if (synced.length === 0) return;
         jobLog.info('synced', { connections: synced.map((r) => ({ id: r.connectionId, status: r.status })) });
         await this.enqueue('writeback', data.tenant, 'after sync');
         return;

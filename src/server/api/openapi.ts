@@ -52,6 +52,14 @@ export const OPERATIONS: Operation[] = [
   },
   { method: 'post', path: '/writeback/dead-letters/retry', summary: 'Put dead letters back in the queue (the listed ids, or all)', scope: 'admin', body: 'DeadLetterRetry', response: 'DeadLetterRetryResult' },
   {
+    method: 'post',
+    path: '/routing/simulate',
+    summary: 'Replay the leads of a past period through draft routing rules: leads and hot leads per rep, how evenly spread, who fell back and why',
+    scope: 'admin',
+    body: 'RoutingSimulateRequest',
+    response: 'RoutingSimulation',
+  },
+  {
     method: 'get',
     path: '/audit',
     summary: 'Every field write and assignment: record, before and after, cause, time, outcome; newest first',

@@ -10,6 +10,7 @@ import type { JobRunner } from '../job-runner.js';
 import { apiKeyAuth } from './auth.js';
 import { ApiError, parseBody } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { mountRoutingRoutes } from './routing-routes.js';
 import {
   AuditQuerySchema,
   DeadLetterRetrySchema,
@@ -265,6 +266,8 @@ export function apiRouter(deps: ApiDeps): Router {
     if (result.requeued.length > 0) await deps.onWritesQueued?.(tenant);
     res.json(result);
   }));
+
+  mountRoutingRoutes(router, deps, requireScope, handler);
 
   router.get('/audit', requireScope('admin'), handler(async (req, res) => {
     const query = parseBody(AuditQuerySchema, req.query, 'query');

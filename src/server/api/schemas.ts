@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SettingsSchema } from '../../settings/index.js';
+import { AUDIT_ACTIONS } from '../../store/audit.js';
 
 /**
  * Request and response bodies of `/api/v1`, the one source of both validation and the OpenAPI
@@ -208,7 +209,7 @@ export const DeadLetterRetryResultSchema = z
 export const AuditQuerySchema = z
   .object({
     record_id: z.string().max(255).optional().describe('One lead'),
-    action: z.enum(['field_write', 'assignment', 'dead_letter_retry']).optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
     outcome: z.string().max(50).optional().describe('written, failed, retry, superseded, assigned, fallback, requeued'),
     from: isoTime.optional().describe('From this time (inclusive)'),
     to: isoTime.optional().describe('Up to this time (exclusive)'),
@@ -233,3 +234,40 @@ export const AuditEntrySchema = z
   .meta({ id: 'AuditEntry' });
 
 export const AuditPageSchema = z.object({ entries: z.array(AuditEntrySchema), next_before: z.number().int().nullable() }).meta({ id: 'AuditPage' });
+
+
+export const RoutingSimulateRequestSchema = z
+  .object({
+    settings: SettingsSchema.optional().describe('Draft settings whose routing is replayed; the settings in force when left out'),
+    from: isoTime.describe('Start of the past period (leads that arrived from then)'),
+    to: isoTime.describe('End of the period (exclusive)'),
+  })
+  .strict()
+  .meta({ id: 'RoutingSimulateRequest' });
+
+const spread = z.object({ min: z.number(), max: z.number(), mean: z.number(), coefficient_of_variation: z.number().nullable(), max_min_ratio: z.number().nullable() });
+
+export const RoutingSimulationSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    truncated: z.boolean().describe('The period held more leads than one replay takes; the oldest were replayed'),
+    leads: z.number().int(),
+    assigned: z.number().int(),
+    fallback: z.number().int(),
+    unassigned: z.number().int(),
+    no_rule: z.number().int(),
+    hot_tier: z.string(),
+    per_owner: z.array(z.object({ owner: z.string(), name: z.string(), leads: z.number().int(), hot_leads: z.number().int(), fallback_leads: z.number().int() })),
+    spread: z.object({ leads: spread, hot_leads: spread }),
+    per_rule: z.array(z.object({ rule: z.string(), leads: z.number().int(), fallback: z.number().int(), unassigned: z.number().int() })),
+    rotations: z.array(
+      z.object({
+        rotation: z.string(),
+        coefficient_of_variation: z.number().nullable(),
+        members: z.array(z.object({ owner: z.string(), leads: z.number().int(), expected_share: z.number(), share: z.number() })),
+      }),
+    ),
+    fell_back: z.array(z.object({ lead_id: z.string(), at: z.string(), rule: z.string(), owner: z.string().nullable(), reason: z.string() })),
+  })
+  .meta({ id: 'RoutingSimulation' });

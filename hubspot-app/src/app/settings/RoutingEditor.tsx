@@ -94,7 +94,7 @@ function SimulationTable({ simulation: s }: { simulation: Simulation }) {
   return (
     <Flex direction="column" gap="xs">
       <Text testId="simulation-summary">
-        Of {s.leads} leads: {s.assigned} assigned by a rule, {s.fallback} to a fallback owner, {s.unassigned} to no one, {s.no_rule} matched no rule.
+        Of {s.leads} leads that arrived in the last {Math.round((Date.parse(s.to) - Date.parse(s.from)) / 86_400_000)} days{s.truncated ? ' (the oldest of them)' : ''}: {s.assigned} assigned by a rule, {s.fallback} to a fallback owner, {s.unassigned} to no one, {s.no_rule} matched no rule.
       </Text>
       <Table bordered testId="simulation-table">
         <TableHead>

@@ -74,6 +74,10 @@ export interface Preview {
 }
 
 export interface Simulation {
+  /** The period replayed: leads that arrived in it, each with its first score. */
+  from: string;
+  to: string;
+  truncated: boolean;
   leads: number;
   assigned: number;
   fallback: number;
