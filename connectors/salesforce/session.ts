@@ -121,8 +121,8 @@ async function* bulkResults(connection: jsforce.Connection, path: string, check:
   let locator: string | null = null;
   do {
     check();
-    const url = `${connection.instanceUrl}${path}${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`;
-    const res = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
+    const url: string = `${connection.instanceUrl}${path}${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`;
+    const res: Response = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
     if (!res.ok) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
     locator = res.headers.get('sforce-locator');
     if (locator === 'null' || locator === '') locator = null;
