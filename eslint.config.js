@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import layers from './tools/eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', '.bench/', '.scratch/', 'coverage/', 'lwc/.sfdx/', 'lwc/.sf/', 'hubspot-app/'] },
+  { ignores: ['dist/', 'node_modules/', '.data/', '.bench/', '.scratch/', 'coverage/', 'lwc/.sfdx/', 'lwc/.sf/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

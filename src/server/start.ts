@@ -86,7 +86,15 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
-      hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void workers?.enqueue('sync', tenant, 'connected') }),
+      hubspot: hubspotRoutes({
+        db,
+        vault,
+        app: hubspotApp,
+        processor: hubspotEvents,
+        onConnected: (tenant) => void workers?.enqueue('sync', tenant, 'connected'),
+        models,
+        onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
+      }),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));

@@ -291,7 +291,7 @@ export function apiRouter(deps: ApiDeps): Router {
 }
 
 /** Settings whose percentiles the tenant's model cannot resolve are refused before they are saved. */
-async function checkResolvable(deps: ApiDeps, tenant: TenantId, settings: Settings): Promise<void> {
+export async function checkResolvable(deps: Pick<ApiDeps, 'models'>, tenant: TenantId, settings: Settings): Promise<void> {
   const models = await deps.models.forTenant(tenant);
   if (!models || models.manifest.distribution) return;
   const usesPercentiles = settings.tiers.basis === 'percentile' || settings.grades.basis === 'percentile';
