@@ -90,6 +90,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
+      web: {
+        vault,
+        salesforce: salesforceApp,
+        hubspot: hubspotApp,
+        publicUrl: (options.env ?? process.env).PUBLIC_URL?.replace(/\/+$/, '') || null,
+        secureCookies: /^https:/.test((options.env ?? process.env).PUBLIC_URL ?? ''),
+      },
       hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void syncHubspotTenant(tenant) }),
     });
     server = await new Promise<Server>((resolve, reject) => {
