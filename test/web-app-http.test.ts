@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/config/log.js';
 import { loadVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
+import { verifyState } from '../src/server/salesforce-connect.js';
 import { setCookie } from '../src/server/web/security.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { createApiKey, createWebSession, ensureTenant, saveConnection, upsertWebUser } from '../src/store/index.js';
@@ -53,7 +54,7 @@ afterAll(async () => {
 class Client {
   cookies = new Map<string, string>();
   async request(method: string, route: string, form?: Record<string, string | string[]>): Promise<{ status: number; text: string; headers: Headers; setCookies: string[] }> {
-    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))) : undefined;
+    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]]))) : undefined;
     const res = await fetch(route.startsWith('http') ? route : `${base}${route}`, {
       method,
       redirect: 'manual',
@@ -281,6 +282,19 @@ describe('sign-in through the CRM', () => {
     expect(answer.status).toBe(403);
     expect(answer.text).toMatch(/No Leadscore account has the Salesforce org 00D000000000001AAA connected/);
     expect(stranger.cookies.has('ls_session')).toBe(false);
+  });
+
+  it("sends an admin to the CRM's consent page to connect it, with a state naming the session's tenant", async () => {
+    const { client } = await signInWithKey();
+    const res = await client.post('/app/connect/salesforce', { _csrf: await client.csrf('/app/connections'), environment: 'sandbox' });
+    expect(res.status).toBe(303);
+    const consent = new URL(res.headers.get('location')!);
+    expect(`${consent.origin}${consent.pathname}`).toBe('https://test.salesforce.com/services/oauth2/authorize');
+    expect(consent.searchParams.get('redirect_uri')).toBe('http://localhost:3000/oauth/salesforce/callback');
+    const vault = loadVault(null, dir);
+    expect(verifyState(vault, consent.searchParams.get('state')!)).toEqual({ tenant: 'demo', loginUrl: 'https://test.salesforce.com' });
+    const hub = await client.post('/app/connect/hubspot', { _csrf: await client.csrf('/app/connections') });
+    expect(new URL(hub.headers.get('location')!).searchParams.get('redirect_uri')).toBe('http://localhost:3000/oauth/hubspot/callback');
   });
 
   it('keeps tenants apart: a session only ever sees its own tenant', async () => {

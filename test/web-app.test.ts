@@ -225,11 +225,15 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await textOf(viewer.locator('main'))).toContain('You are a viewer');
     expect(await viewer.getByRole('button', { name: 'Save' }).count()).toBe(0);
     await screenshot(viewer, '16-viewer');
-    const status = await viewer.evaluate(async () => {
-      const body = new URLSearchParams(new FormData(document.getElementById('tiers-form') as HTMLFormElement) as unknown as Record<string, string>);
-      body.set('action', 'save');
+    // The form's own fields and CSRF token, posted with the save action the page does not offer.
+    const csrf = await viewer.locator('#tiers-form input[name="_csrf"]').inputValue();
+    const status = await viewer.evaluate(async (token) => {
+      const body = new URLSearchParams({ _csrf: token, basis: 'percentile', score: 'composite', tier_name: 'Hot', tier_min: '10', tier_action: 'x', action: 'save' });
+      body.append('tier_name', 'Rest');
+      body.append('tier_min', '0');
+      body.append('tier_action', 'y');
       return (await fetch('/app/tiers', { method: 'POST', body })).status;
-    });
+    }, csrf);
     expect(status).toBe(403);
     expect(nock.pendingMocks()).toEqual([]);
     await context.close();

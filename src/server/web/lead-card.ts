@@ -15,9 +15,9 @@ export interface LeadCardModel {
   feedback: { action: string; csrfToken: string; available: boolean } | null;
 }
 
-/** "about 3 in 10 similar leads converted" (and "about 4 in 100" below one in ten). */
+/** "about 3 in 10 similar leads converted" ("about 4 in 100" below one in ten, "about 97 in 100" near all). */
 export function probabilityInWords(p: number): string {
-  if (p >= 0.095) return `about ${Math.round(p * 10)} in 10 similar leads converted`;
+  if (p >= 0.095 && p < 0.95) return `about ${Math.round(p * 10)} in 10 similar leads converted`;
   if (p >= 0.005) return `about ${Math.round(p * 100)} in 100 similar leads converted`;
   return 'fewer than 1 in 100 similar leads converted';
 }

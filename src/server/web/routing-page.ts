@@ -98,7 +98,7 @@ ${draft.rules.map((rule, i) => {
   return html`<div class="rule${mine ? ' invalid' : ''}" data-rule="${i}"><label for="rule-${i}">Rule ${i + 1}</label><textarea id="rule-${i}" name="rule" rows="7">${rule}</textarea>${mine}
 <label class="inline-check"><input type="checkbox" name="remove" value="${i}"> remove this rule</label></div>`;
 })}
-${issuesBelow(issues, 'routing.rules')}
+${fieldIssues(issues, 'routing.rules')}
 <div class="actions"><button type="submit" name="action" value="add" class="secondary">Add a rule</button></div>
 </section>
 <section class="card"><h2>Check and save</h2>
