@@ -201,6 +201,59 @@ describe('web app security', () => {
   });
 });
 
+describe('admin screens', () => {
+  it('retries a dead letter, records it in the audit log, and filters the log by action', async () => {
+    const [lead] = await server.db.query<{ lead_id: string }>(`SELECT lead_id FROM leads WHERE tenant_id = 'demo' ORDER BY lead_id LIMIT 1`);
+    const [dead] = await server.db.query<{ outbox_id: string }>(
+      `INSERT INTO outbox (tenant_id, lead_id, kind, payload, failed_at, attempts, last_error) VALUES ('demo', $1, 'score', '{"composite": 50}', now(), 5, 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Score must be set') RETURNING outbox_id`,
+      [lead!.lead_id],
+    );
+    const { client } = await signInWithKey();
+    const list = await client.get('/app/dead-letters');
+    expect(list.text).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION: Score must be set');
+    const retried = await client.post('/app/dead-letters/retry', { _csrf: await client.csrf('/app/dead-letters'), ids: dead!.outbox_id, which: 'selected' });
+    expect(retried.status).toBe(200);
+    expect(retried.text).toMatch(/1 write queued again/);
+    const [row] = await server.db.query<{ failed_at: Date | null }>(`SELECT failed_at FROM outbox WHERE tenant_id = 'demo' AND outbox_id = $1`, [dead!.outbox_id]);
+    expect(row!.failed_at).toBeNull();
+    const audit = await client.get('/app/audit?action=dead_letter_retry');
+    expect(audit.text).toMatch(new RegExp(`<td>dead_letter_retry</td><td>${dead!.outbox_id}</td><td>requeued</td><td>requested by web:api-key:webhttpadm01`));
+    expect((await client.get('/app/audit?action=privacy_deletion')).text).toMatch(/No entries match these filters/);
+    expect((await client.get('/app/audit?action=field_write')).text).not.toMatch(/<td>dead_letter_retry<\/td>/);
+    expect((await client.get('/app/audit?from=yesterday')).status).toBe(400);
+  });
+
+  it('creates an API key with the chosen scopes, shows it once, and revokes it', async () => {
+    const { client } = await signInWithKey();
+    const created = await client.post('/app/api-keys', { _csrf: await client.csrf('/app/api-keys'), label: 'Card', scopes: ['scores:read', 'score'] });
+    const key = /data-new-key>(ls_[a-z0-9]{12}_[\w-]+)</.exec(created.text)![1]!;
+    const keyId = key.split('_')[1]!;
+    const [stored] = await server.db.query<{ scopes: string[] | string; secret_sha256: string }>(`SELECT scopes, secret_sha256 FROM api_keys WHERE tenant_id = 'demo' AND key_id = $1`, [keyId]);
+    expect(String(stored!.scopes)).toMatch(/scores:read.*score/);
+    expect(stored!.secret_sha256).not.toContain(key.split('_')[2]!);
+    expect((await client.get('/app/api-keys')).text).not.toContain(key);
+    const revoked = await client.post(`/app/api-keys/${keyId}/revoke`, { _csrf: await client.csrf('/app/api-keys') });
+    expect(revoked.text).toMatch(/is revoked/);
+    const [after] = await server.db.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM api_keys WHERE tenant_id = 'demo' AND key_id = $1`, [keyId]);
+    expect(after!.revoked_at).not.toBeNull();
+  });
+
+  it('lets an admin make a viewer admin, and refuses to demote the last admin', async () => {
+    const { client } = await signInWithKey();
+    await upsertWebUser(server.db, demo, { userKey: 'hubspot:1:promote-me', displayName: 'Pro Motee', email: null, role: 'viewer' });
+    const csrf = await client.csrf('/app/users');
+    expect((await client.post('/app/users/role', { _csrf: csrf, user: 'hubspot:1:promote-me', role: 'admin' })).text).toMatch(/Role changed to admin/);
+    const [row] = await server.db.query<{ role: string }>(`SELECT role FROM web_users WHERE tenant_id = 'demo' AND user_key = 'hubspot:1:promote-me'`);
+    expect(row!.role).toBe('admin');
+    await ensureTenant(server.db, tenantId('solo'), 'Solo');
+    const solo = await signInWithKey((await createApiKey(server.db, tenantId('solo'), ['admin'], 'solo')).key);
+    const me = 'api-key:' + (await server.db.query<{ key_id: string }>(`SELECT key_id FROM api_keys WHERE tenant_id = 'solo'`))[0]!.key_id;
+    const refused = await solo.client.post('/app/users/role', { _csrf: await solo.client.csrf('/app/users'), user: me, role: 'viewer' });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toMatch(/only admin/);
+  });
+});
+
 describe('sign-in through the CRM', () => {
   /** Follows the consent step the way the CRM would: back to the callback with a code and our state. */
   async function crmRoundTrip(client: Client, start: string, callback: string) {
