@@ -14,15 +14,18 @@ CREATE TABLE web_users (
 );
 
 CREATE TABLE web_sessions (
-  token_sha256 text PRIMARY KEY,
   tenant_id text NOT NULL,
+  token_sha256 text NOT NULL,
   user_key text NOT NULL,
   -- Synchronizer token every form posts back.
   csrf_token text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, token_sha256),
   FOREIGN KEY (tenant_id, user_key) REFERENCES web_users (tenant_id, user_key) ON DELETE CASCADE
 );
 
+-- A cookie arrives without its tenant: the token's hash alone finds the session.
+CREATE UNIQUE INDEX web_sessions_token_idx ON web_sessions (token_sha256);
 CREATE INDEX web_sessions_user_idx ON web_sessions (tenant_id, user_key);
 CREATE INDEX web_sessions_expiry_idx ON web_sessions (expires_at);
