@@ -3,3 +3,4 @@
 import fs from 'node:fs';
 fs.rmSync('dist/src/store/migrations', { recursive: true, force: true });
 fs.cpSync('src/store/migrations', 'dist/src/store/migrations', { recursive: true });
+fs.cpSync('src/server/web/assets', 'dist/src/server/web/assets', { recursive: true });

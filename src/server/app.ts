@@ -12,6 +12,7 @@ import { salesforceOAuthRouter } from './oauth-routes.js';
 import type { SalesforceApp } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import type { JobRunner } from './job-runner.js';
+import { webRouter, type WebDeps } from './web/index.js';
 
 export interface AppDeps {
   db: Database;
@@ -29,6 +30,8 @@ export interface AppDeps {
   salesforce?: { app: SalesforceApp; vault: Vault } | null;
   /** HubSpot's OAuth and webhook routes, as configured. */
   hubspot?: Router[];
+  /** The web settings app at /app (needs the models). */
+  web?: Omit<WebDeps, 'db' | 'models' | 'onSettingsSaved' | 'onWritesQueued'> | null;
 }
 
 /** Requests being handled, so a stop can wait for them before closing the models and database. */
@@ -111,6 +114,10 @@ export function createApp(deps: AppDeps): Express {
   if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
   for (const router of deps.hubspot ?? []) app.use(router);
   if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));
+
+  if (deps.web && deps.models) {
+    app.use('/app', webRouter({ db: deps.db, models: deps.models, ...deps.web, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));
+  }
 
   app.get('/', async (_req, res, next) => {
     try {

@@ -86,6 +86,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
+      web: {
+        vault,
+        salesforce: salesforceApp,
+        hubspot: hubspotApp,
+        publicUrl: (options.env ?? process.env).PUBLIC_URL?.replace(/\/+$/, '') || null,
+        secureCookies: /^https:/.test((options.env ?? process.env).PUBLIC_URL ?? ''),
+      },
       hubspot: hubspotRoutes({
         db,
         vault,

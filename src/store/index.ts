@@ -23,3 +23,5 @@ export * from './routing-audit.js';
 export * from './webhook-events.js';
 export * from './privacy.js';
 export * from './schedule-runs.js';
+export * from './web-sessions.js';
+export * from './web-queries.js';

@@ -1,0 +1,106 @@
+import express, { Router, type Request, type Response } from 'express';
+import { currentSettings, WRITTEN_FIELDS, type Settings } from '../../settings/index.js';
+import { checkSettings, isAdmin, saveAs, sendPage, tenantOf, type Issues, type WebDeps } from './context.js';
+import { csrfField, fieldIssues, num, text } from './forms.js';
+import { html, type Html } from './html.js';
+import { requireAdmin } from './security.js';
+
+const LABELS: Record<(typeof WRITTEN_FIELDS)[number], string> = {
+  composite: 'Composite score',
+  fit: 'Fit score',
+  engagement: 'Engagement score',
+  grade: 'Grade',
+  tier: 'Tier',
+  reasons: 'Reasons',
+  nextAction: 'Next action',
+  scoredAt: 'Scored at',
+  modelVersion: 'Model version',
+};
+
+interface SettingsSection {
+  path: string;
+  title: string;
+  /** The section's form body for these settings and issues. */
+  fields: (settings: Settings, issues: Issues | null) => Html;
+  /** The settings with the posted section in place. */
+  apply: (current: Settings, body: Record<string, unknown>) => unknown;
+}
+
+const SECTIONS: SettingsSection[] = [
+  {
+    path: '/mappings',
+    title: 'Field mappings',
+    fields: (s, issues) => html`<p class="muted">Where each value is written: a Salesforce custom field on Lead and Contact, a HubSpot contact property. Leave one blank to not write it.</p>
+<table class="data edit"><thead><tr><th scope="col">Value</th><th scope="col">Salesforce field</th><th scope="col">HubSpot property</th></tr></thead><tbody>
+${WRITTEN_FIELDS.map(
+  (f) => html`<tr><th scope="row">${LABELS[f]}</th><td><input name="sf_${f}" aria-label="${LABELS[f]} Salesforce field" value="${s.fieldMappings.salesforce[f] ?? ''}">${fieldIssues(issues, `fieldMappings.salesforce.${f}`)}</td>
+<td><input name="hs_${f}" aria-label="${LABELS[f]} HubSpot property" value="${s.fieldMappings.hubspot[f] ?? ''}">${fieldIssues(issues, `fieldMappings.hubspot.${f}`)}</td></tr>`,
+)}</tbody></table>`,
+    apply: (current, body) => ({
+      ...current,
+      fieldMappings: {
+        salesforce: Object.fromEntries(WRITTEN_FIELDS.map((f) => [f, text(body[`sf_${f}`]) || null])),
+        hubspot: Object.fromEntries(WRITTEN_FIELDS.map((f) => [f, text(body[`hs_${f}`]) || null])),
+      },
+    }),
+  },
+  {
+    path: '/schedules',
+    title: 'Schedules',
+    fields: (s, issues) => html`<p class="muted">Cron expressions (minute hour day month weekday) in the time zone below.</p>
+<div class="row"><label>Rescore every open lead <input name="rescore" value="${s.schedules.rescore}"></label>${fieldIssues(issues, 'schedules.rescore')}</div>
+<div class="row"><label>Sync from the CRMs <input name="sync" value="${s.schedules.sync}"></label>${fieldIssues(issues, 'schedules.sync')}</div>
+<div class="row"><label>Retrain on new outcomes <input name="retrain" value="${s.schedules.retrain}"></label>${fieldIssues(issues, 'schedules.retrain')}</div>
+<div class="row"><label>Time zone <input name="timezone" value="${s.schedules.timezone}"></label>${fieldIssues(issues, 'schedules.timezone')}</div>
+<div class="row"><label>Write again after a change of at least (points) <input name="min_score_change" type="number" min="0" max="100" step="any" value="${s.writeback.minScoreChange}"></label>${fieldIssues(issues, 'writeback.minScoreChange')}</div>`,
+    apply: (current, body) => ({
+      ...current,
+      schedules: { rescore: text(body.rescore), sync: text(body.sync), retrain: text(body.retrain), timezone: text(body.timezone) },
+      writeback: { minScoreChange: num(body.min_score_change) },
+    }),
+  },
+];
+
+/** Settings sections edited as plain forms: field mappings and schedules. */
+export function settingsRouter(deps: WebDeps): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '64kb' });
+  for (const section of SECTIONS) {
+    const render = (req: Request, res: Response, settings: Settings, version: number, issues: Issues | null, flash: { kind: 'ok' | 'error'; text: string } | null, status = 200) =>
+      sendPage(req, res, deps, {
+        title: section.title,
+        active: `/app${section.path}`,
+        status,
+        flash,
+        body: html`<form method="post" action="/app${section.path}" class="card">${csrfField(req.web!.csrfToken)}<input type="hidden" name="expected_version" value="${version}">
+${section.fields(settings, issues)}
+<div class="actions">${isAdmin(req) ? html`<button type="submit">Save</button>` : html`<span class="muted">You are a viewer: only admins change these.</span>`}</div></form>`,
+      });
+
+    router.get(section.path, async (req, res, next) => {
+      try {
+        const current = await currentSettings(deps.db, tenantOf(req));
+        const saved = Number(req.query.saved);
+        render(req, res, current.settings, current.version, null, Number.isInteger(saved) && saved > 0 ? { kind: 'ok', text: `Saved as version ${saved}.` } : null);
+      } catch (err) {
+        next(err);
+      }
+    });
+
+    router.post(section.path, form, requireAdmin, async (req, res, next) => {
+      try {
+        const body = req.body as Record<string, unknown>;
+        const current = await currentSettings(deps.db, tenantOf(req));
+        const draft = section.apply(current.settings, body);
+        const checked = checkSettings(draft);
+        if (checked.issues) return render(req, res, draft as Settings, current.version, checked.issues, { kind: 'error', text: 'Not saved: fix the fields marked below.' }, 400);
+        const expected = num(body.expected_version);
+        const saved = await saveAs(req, deps, checked.settings, Number.isInteger(expected) ? expected : undefined);
+        res.redirect(303, `/app${section.path}?saved=${saved.version}`);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+  return router;
+}

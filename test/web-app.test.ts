@@ -1,0 +1,241 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nock from 'nock';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/config/log.js';
+import { loadVault } from '../src/config/secrets.js';
+import { tenantId } from '../src/domain/index.js';
+import { startServer, type RunningServer } from '../src/server/start.js';
+import { saveConnection } from '../src/store/index.js';
+import { browserAvailability, launchChromium, screenshot } from './helpers/browser.js';
+
+/**
+ * The main journeys in a real browser (Debian's Chromium through playwright-core) against the
+ * app started in process with the demo tenant and the shipped default model. Each screen is saved
+ * under test/screenshots/.
+ */
+const ADMIN = 'ls_webbrowser01_abcdefghijklmnopqrstuvwxyz012345';
+const LOGIN = 'https://login.salesforce.com';
+const INSTANCE = 'https://acme.my.salesforce.com';
+const ORG = '00D5e000000AbCdEAF';
+const CONNECTOR_USER = '0055e000001XyZaAAB';
+const VIEWER_USER = '0055e000001QrStAAC';
+const env = { SALESFORCE_CLIENT_ID: '3MVG9test.client.id', SALESFORCE_CLIENT_SECRET: 'test-client-secret', PUBLIC_URL: 'http://localhost:3000' };
+
+const availability = browserAvailability();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-browser-'));
+let server: RunningServer;
+let base: string;
+let browser: Browser;
+let admin: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  if (!availability.run) return;
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  const config = loadConfig({ DATA_DIR: dir, PORT: '0', DEMO_LEADS: '500', DEMO_SEED: '3', LEADSCORE_BOOTSTRAP_API_KEY: ADMIN, LOG_LEVEL: 'error' });
+  server = await startServer(config, createLogger('error', () => undefined), { env });
+  base = server.url.replace('localhost', '127.0.0.1');
+  await server.jobs.idle();
+  const vault = loadVault(config.encryptionKey, config.dataDir);
+  const tokens = { accessToken: 'x', refreshToken: null, instanceUrl: INSTANCE, loginUrl: LOGIN, orgId: ORG, userId: CONNECTOR_USER, issuedAt: '0' };
+  await saveConnection(server.db, tenantId('demo'), { id: `salesforce-${ORG}`, kind: 'salesforce', externalAccountId: ORG, status: 'active', settings: { lastSyncAt: new Date().toISOString() }, credentials: vault.seal(tokens) });
+  browser = await launchChromium();
+  admin = await browser.newContext({ baseURL: base });
+  page = await admin.newPage();
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const heading = (p: Page) => p.locator('main h1').textContent();
+/** The text of the first element the locator finds, once it is there. */
+const textOf = async (locator: ReturnType<Page['locator']>) => {
+  await locator.first().waitFor();
+  return (await locator.allTextContents()).join('\n');
+};
+
+describe.skipIf(!availability.run)('web settings app in Chromium', () => {
+  it('signs in with the admin API key', async () => {
+    await page.goto('/app/tiers');
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await screenshot(page, '01-sign-in');
+    await page.getByLabel('API key').fill(ADMIN);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL('**/app/tiers');
+    expect(await heading(page)).toBe('Tiers and thresholds');
+    expect(await page.locator('.who').textContent()).toMatch(/API key bootstrap.*admin/s);
+    await screenshot(page, '02-tiers');
+  });
+
+  it('shows the live preview change as a threshold changes, then saves and shows the history entry', async () => {
+    const hotOpen = async () => Number(await page.locator('#preview tr[data-tier="Hot"] [data-open]').textContent());
+    const before = await hotOpen();
+    expect(before).toBeGreaterThan(0);
+    await page.getByLabel('Tier 1 minimum').fill('95');
+    await expect.poll(hotOpen, { timeout: 20_000 }).toBeLessThan(before);
+    const rates = await page.locator('#preview [data-rate]').allTextContents();
+    expect(rates[0]).toMatch(/%$/);
+    await screenshot(page, '03-tiers-preview');
+
+    // A draft that breaks a rule says so instead of previewing.
+    await page.getByLabel('Tier 2 minimum').fill('99');
+    await page.locator('#preview [data-preview-state="invalid"]').waitFor();
+    await page.getByLabel('Tier 2 minimum').fill('50');
+    await expect.poll(hotOpen, { timeout: 20_000 }).toBeLessThan(before);
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/app\/tiers\?saved=\d+/);
+    expect(await page.locator('.flash-ok').textContent()).toMatch(/Saved as version 1/);
+    const entry = page.locator('#history tbody tr').first();
+    expect(await entry.textContent()).toMatch(/web:api-key:webbrowser01.*tiers\.levels\[0\]\.min: 80 → 95/s);
+    expect(await hotOpen()).toBeLessThan(before);
+    await screenshot(page, '04-tiers-saved');
+  });
+
+  it('previews without JavaScript through the Preview button', async () => {
+    const context = await browser.newContext({ baseURL: base, javaScriptEnabled: false, storageState: await admin.storageState() });
+    const plain = await context.newPage();
+    await plain.goto('/app/tiers');
+    const hot = () => plain.locator('#preview tr[data-tier="Hot"] [data-open]').textContent();
+    const saved = Number(await hot());
+    await plain.getByLabel('Tier 1 minimum').fill('60');
+    await plain.getByRole('button', { name: 'Preview' }).click();
+    await plain.waitForLoadState();
+    expect(Number(await hot())).toBeGreaterThan(saved);
+    await context.close();
+  });
+
+  it('refuses a POST without the CSRF token', async () => {
+    const status = await page.evaluate(async () => {
+      const body = new URLSearchParams({ basis: 'score', score: 'composite', tier_name: 'Only', tier_min: '0', tier_action: 'x', action: 'save' });
+      return (await fetch('/app/tiers', { method: 'POST', body })).status;
+    });
+    expect(status).toBe(403);
+  });
+
+  it('shows a routing rule that fails validation with its message next to it, then simulates the fixed rules', async () => {
+    await page.goto('/app/routing');
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    await page.locator('[data-rule="0"] textarea').waitFor();
+    await page.getByRole('button', { name: 'Check' }).click();
+    const messages = page.locator('[data-rule="0"] .issues');
+    expect(await textOf(messages)).toContain('"owner-id" is not an owner in routing.owners');
+    expect(await textOf(messages)).toContain('no fallback owner');
+    expect(await page.locator('.flash-error').textContent()).toMatch(/problem/);
+    await screenshot(page, '05-routing-invalid');
+
+    await page.getByLabel(/^Owners/).fill(JSON.stringify([{ id: 'owner-id', name: 'Olga Owner', crmUserId: '0055e000001OwnAAA' }, { id: 'queue', name: 'Lead queue', crmUserId: '00G5e000000QueAAA', kind: 'queue' }]));
+    await page.getByLabel('Fallback owner').fill('queue');
+    await page.getByLabel('Simulate leads created from').fill('2000-01-01');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.locator('#simulation').waitFor();
+    expect(await page.locator('#simulation h2').textContent()).toMatch(/Simulation: [1-9]\d* leads/);
+    expect(await textOf(page.locator('#simulation'))).toContain('Olga Owner');
+    await screenshot(page, '06-routing-simulation');
+  });
+
+  it('looks up a lead and shows its card', async () => {
+    const [row] = await server.db.query<{ lead_id: string; composite: number; tier: string }>(
+      `SELECT s.lead_id, s.composite, s.tier FROM scores s WHERE s.tenant_id = 'demo' AND s.status = 'scored' ORDER BY s.composite DESC LIMIT 1`,
+    );
+    await page.goto('/app/leads');
+    await page.getByLabel('Source').selectOption('file');
+    await page.getByLabel('Lead id').fill(row!.lead_id);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const card = page.locator('article.lead-card[data-status="scored"]');
+    await card.waitFor();
+    expect(Number(await card.locator('[data-composite]').textContent())).toBe(row!.composite);
+    expect(await card.locator('[data-tier]').textContent()).toBe(row!.tier);
+    expect(await card.locator('[data-probability]').textContent()).toMatch(/^about \d+ in 10{1,2} similar leads converted$/);
+    expect(await card.locator('[data-grade]').textContent()).toMatch(/^[A-D][1-4]$/);
+    expect(await card.locator('[data-next-action]').textContent()).toMatch(/\w/);
+    expect(await card.locator('.reasons li').count()).toBeGreaterThan(0);
+    await screenshot(page, '07-lead-card');
+
+    await card.locator('summary').click();
+    await card.getByRole('button', { name: 'Send feedback' }).click();
+    expect(await textOf(page.locator('.flash'))).toContain('Feedback is not available yet');
+
+    const [closed] = await server.db.query<{ lead_id: string }>(`SELECT lead_id FROM outcomes WHERE tenant_id = 'demo' LIMIT 1`);
+    await page.goto(`/app/leads?source=file&id=${closed!.lead_id}`);
+    expect(await textOf(page.locator('article.lead-card[data-status="not_scored"]'))).toContain('Not scored yet');
+    await screenshot(page, '08-lead-not-scored');
+  });
+
+  it('shows the other screens: connections, mappings, schedules, API keys, dead letters, audit log, users', async () => {
+    await page.goto('/app/connections');
+    expect(await textOf(page.locator(`tr[data-connection="salesforce-${ORG}"]`))).toContain('connected');
+    await screenshot(page, '09-connections');
+    await page.goto('/app/mappings');
+    expect(await page.getByLabel('Composite score Salesforce field').inputValue()).toBe('Leadscore_Score__c');
+    await screenshot(page, '10-mappings');
+    await page.goto('/app/schedules');
+    await page.getByLabel('Rescore every open lead').fill('every hour');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await textOf(page.locator('.issues'))).toContain('is not a cron expression');
+    await screenshot(page, '11-schedules');
+    await page.goto('/app/api-keys');
+    await page.getByLabel('Label').fill('Record card');
+    await page.getByRole('button', { name: 'Create' }).click();
+    expect(await page.locator('[data-new-key]').textContent()).toMatch(/^ls_[a-z0-9]{12}_/);
+    await screenshot(page, '12-api-keys');
+    await page.goto('/app/dead-letters');
+    expect(await heading(page)).toBe('Dead letters');
+    await screenshot(page, '13-dead-letters');
+    await page.goto('/app/audit');
+    expect(await heading(page)).toBe('Audit log');
+    await screenshot(page, '14-audit');
+    await page.goto('/app/users');
+    expect(await textOf(page.locator('main table'))).toContain('API key bootstrap');
+    await screenshot(page, '15-users');
+  });
+
+  it('signs a colleague in through Salesforce as a viewer, who cannot save (403)', async () => {
+    // Salesforce itself is unreachable: its consent page answers at once with a code, and nock
+    // answers the token exchange and userinfo the server makes.
+    nock(LOGIN).post('/services/oauth2/token').reply(200, {
+      access_token: '00D5e000000AbCd!viewer',
+      instance_url: INSTANCE,
+      id: `${LOGIN}/id/${ORG}/${VIEWER_USER}`,
+      token_type: 'Bearer',
+      issued_at: '1732262400000',
+      signature: 'CMJ4l+CCaPQiKjoOEwEig9H4wqhpuLSk4J2urAe+fVg=',
+      scope: 'api',
+    });
+    nock(INSTANCE).get('/services/oauth2/userinfo').reply(200, { sub: `${LOGIN}/id/${ORG}/${VIEWER_USER}`, user_id: VIEWER_USER, organization_id: ORG, name: 'Vic Viewer', email: 'vic@acme.com', preferred_username: 'vic@acme.com' });
+    const context = await browser.newContext({ baseURL: base });
+    await context.route(`${LOGIN}/**`, async (route) => {
+      const state = new URL(route.request().url()).searchParams.get('state')!;
+      await route.fulfill({ status: 302, headers: { location: `${base}/app/auth/salesforce/callback?code=browser-code&state=${encodeURIComponent(state)}` } });
+    });
+    const viewer = await context.newPage();
+    await viewer.goto('/app/sign-in');
+    await viewer.getByRole('link', { name: 'Sign in with Salesforce' }).click();
+    await viewer.waitForURL('**/app/tiers');
+    expect(await viewer.locator('.who').textContent()).toMatch(/Vic Viewer.*viewer/s);
+    expect(await textOf(viewer.locator('main'))).toContain('You are a viewer');
+    expect(await viewer.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    await screenshot(viewer, '16-viewer');
+    // The form's own fields and CSRF token, posted with the save action the page does not offer.
+    const csrf = await viewer.locator('#tiers-form input[name="_csrf"]').inputValue();
+    const status = await viewer.evaluate(async (token) => {
+      const body = new URLSearchParams({ _csrf: token, basis: 'percentile', score: 'composite', tier_name: 'Hot', tier_min: '10', tier_action: 'x', action: 'save' });
+      body.append('tier_name', 'Rest');
+      body.append('tier_min', '0');
+      body.append('tier_action', 'y');
+      return (await fetch('/app/tiers', { method: 'POST', body })).status;
+    }, csrf);
+    expect(status).toBe(403);
+    expect(nock.pendingMocks()).toEqual([]);
+    await context.close();
+  });
+});
