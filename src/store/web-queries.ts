@@ -61,15 +61,6 @@ export async function findLeadsByEmail(db: Queryable, tenant: TenantId, email: s
   return rows.map((r) => ({ source: r.source, leadId: r.lead_id }));
 }
 
-/** Ids of the leads created in [from, to), oldest first (the leads a routing simulation replays). */
-export async function leadIdsCreatedBetween(db: Queryable, tenant: TenantId, from: Date, to: Date, limit = 5000): Promise<string[]> {
-  const rows = await db.query<{ lead_id: string }>(
-    `SELECT lead_id FROM leads WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, lead_id LIMIT $4`,
-    [tenant, from, to, limit],
-  );
-  return rows.map((r) => r.lead_id);
-}
-
 /** The newest and oldest lead creation times, to suggest a simulation period. */
 export async function leadCreationRange(db: Queryable, tenant: TenantId): Promise<{ first: Date; last: Date } | null> {
   const rows = await db.query<{ first: Date | null; last: Date | null }>(`SELECT min(created_at) AS first, max(created_at) AS last FROM leads WHERE tenant_id = $1`, [tenant]);

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
-import { simulateRouting, type SimulationReport } from '../../routing/index.js';
+import { replayRouting, type SimulationReport } from '../../routing/index.js';
 import { currentSettings, routingOf, type Settings } from '../../settings/index.js';
-import { getLeadsByIds, getScores, leadCreationRange, leadIdsCreatedBetween } from '../../store/index.js';
+import { leadCreationRange } from '../../store/index.js';
 import { checkSettings, isAdmin, saveAs, sendPage, tenantOf, type Issues, type WebDeps } from './context.js';
 import { csrfField, fieldIssues, issuesBelow, list, num, selected, text } from './forms.js';
 import { formatDate, html, type Html } from './html.js';
@@ -147,9 +147,8 @@ ${extra.report ?? ''}`,
         return await render(req, res, draft, current.version, [], { flash: { kind: 'error', text: 'Simulation period: give a start date before the end date.' }, period, status: 400 });
       }
       const tenant = tenantOf(req);
-      const ids = await leadIdsCreatedBetween(deps.db, tenant, from, to);
-      const [leads, scores] = await Promise.all([getLeadsByIds(deps.db, tenant, ids), getScores(deps.db, tenant, ids)]);
-      const report = await simulateRouting(settings, leads.map((lead) => ({ lead, score: scores.get(lead.id)?.score ?? null })));
+      // The same replay as the API: each lead with the score it had when it arrived.
+      const { report } = await replayRouting(deps.db, tenant, settings, { from, to });
       await render(req, res, draft, current.version, [], { report: reportHtml(report, { from, to }), period });
     } catch (err) {
       next(err);
