@@ -21,3 +21,5 @@ export * from './routing.js';
 export * from './routing-audit.js';
 export * from './webhook-events.js';
 export * from './privacy.js';
+export * from './feedback.js';
+export * from './model-versions.js';

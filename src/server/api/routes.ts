@@ -4,8 +4,9 @@ import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type S
 import { previewSettings } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
+import { submitFeedback } from '../../learning/feedback.js';
 import { currentSettings, restoreSettings, saveSettings, settingsHistory, type Settings, type SettingsVersion } from '../../settings/index.js';
-import { getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
+import { countFeedback, listFeedback, type FeedbackRecord, getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
 import type { JobRunner } from '../job-runner.js';
 import { apiKeyAuth } from './auth.js';
 import { ApiError, parseBody } from './errors.js';
@@ -14,6 +15,9 @@ import {
   AuditQuerySchema,
   DeadLetterRetrySchema,
   DeadLettersQuerySchema,
+  FeedbackCountsQuerySchema,
+  FeedbackQuerySchema,
+  FeedbackRequestSchema,
   RescoreRequestSchema,
   ScoreRequestSchema,
   SettingsPreviewRequestSchema,
@@ -76,6 +80,21 @@ const jobOut = (j: Job) => ({
   created_at: j.createdAt.toISOString(),
   started_at: j.startedAt?.toISOString() ?? null,
   finished_at: j.finishedAt?.toISOString() ?? null,
+});
+
+const feedbackOut = (f: FeedbackRecord) => ({
+  id: String(f.id),
+  lead_id: f.leadId,
+  source: f.source,
+  reason: f.reason,
+  comment: f.comment,
+  user: f.user,
+  score: f.score,
+  reasons: f.reasons.map(reasonOut),
+  model_version: f.modelVersion,
+  tier: f.tier,
+  segment: f.segment,
+  created_at: f.createdAt.toISOString(),
 });
 
 const tenantOf = (req: Request): TenantId => req.auth!.tenant;
@@ -181,6 +200,37 @@ export function apiRouter(deps: ApiDeps): Router {
         model_version: h.modelVersion,
       })),
     });
+  }));
+
+  router.post('/leads/:source/:id/feedback', requireScope('scores:read'), handler(async (req, res) => {
+    const { source, id } = req.params as { source: string; id: string };
+    const body = parseBody(FeedbackRequestSchema, req.body);
+    const saved = await submitFeedback(deps.db, tenantOf(req), source, id, body);
+    if (!saved) throw new ApiError(404, 'NOT_FOUND', `no lead "${id}" from ${source} in this account`);
+    res.status(201).json({ id: String(saved.id), lead_id: saved.leadId, reason: saved.reason, created_at: saved.createdAt.toISOString() });
+  }));
+
+  router.get('/feedback', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(FeedbackQuerySchema, req.query, 'query');
+    const entries = await listFeedback(deps.db, tenantOf(req), {
+      limit: query.limit,
+      ...(query.before ? { before: query.before } : {}),
+      ...(query.lead_id ? { leadId: query.lead_id } : {}),
+      ...(query.reason ? { reason: query.reason } : {}),
+      ...(query.model_version ? { modelVersion: query.model_version } : {}),
+      ...(query.from ? { from: new Date(query.from) } : {}),
+      ...(query.to ? { to: new Date(query.to) } : {}),
+    });
+    res.json({ feedback: entries.map(feedbackOut), next_before: entries.length === query.limit ? String(entries.at(-1)!.id) : null });
+  }));
+
+  router.get('/feedback/counts', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(FeedbackCountsQuerySchema, req.query, 'query');
+    const counts = await countFeedback(deps.db, tenantOf(req), query.by, {
+      ...(query.from ? { from: new Date(query.from) } : {}),
+      ...(query.to ? { to: new Date(query.to) } : {}),
+    });
+    res.json({ by: query.by, counts });
   }));
 
   router.get('/settings', requireScope('admin'), handler(async (req, res) => {

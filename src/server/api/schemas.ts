@@ -233,3 +233,59 @@ export const AuditEntrySchema = z
   .meta({ id: 'AuditEntry' });
 
 export const AuditPageSchema = z.object({ entries: z.array(AuditEntrySchema), next_before: z.number().int().nullable() }).meta({ id: 'AuditPage' });
+
+export const FeedbackRequestSchema = z
+  .object({
+    reason: z.enum(['too_high', 'too_low', 'wrong_reasons', 'other']).describe('What looks wrong about the score'),
+    comment: z.string().max(1000).optional(),
+    user: z.string().max(200).optional().describe('Who gave the feedback (a name or CRM user id)'),
+  })
+  .strict()
+  .meta({ id: 'FeedbackRequest' });
+
+export const FeedbackCreatedSchema = z
+  .object({ id: z.string(), lead_id: z.string(), reason: z.string(), created_at: z.string() })
+  .meta({ id: 'FeedbackCreated' });
+
+export const FeedbackQuerySchema = z
+  .object({
+    lead_id: z.string().max(255).optional(),
+    reason: z.enum(['too_high', 'too_low', 'wrong_reasons', 'other']).optional(),
+    model_version: z.string().max(100).optional(),
+    from: isoTime.optional().describe('From this time (inclusive)'),
+    to: isoTime.optional().describe('Up to this time (exclusive)'),
+    limit: pageSize,
+    before,
+  })
+  .strict();
+
+export const FeedbackSchema = z
+  .object({
+    id: z.string(),
+    lead_id: z.string(),
+    source: z.string(),
+    reason: z.string(),
+    comment: z.string().nullable(),
+    user: z.string().nullable(),
+    score: z.record(z.string(), z.unknown()).nullable().describe('The score when the feedback was given (null: the lead had none)'),
+    reasons: z.array(ReasonSchema),
+    model_version: z.string().nullable(),
+    tier: z.string().nullable(),
+    segment: z.record(z.string(), z.string().nullable()),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Feedback' });
+
+export const FeedbackPageSchema = z.object({ feedback: z.array(FeedbackSchema), next_before: z.string().nullable() }).meta({ id: 'FeedbackPage' });
+
+export const FeedbackCountsQuerySchema = z
+  .object({
+    by: z.enum(['source', 'country', 'size_band', 'lead_source', 'tier', 'model_version']).default('tier'),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+  })
+  .strict();
+
+export const FeedbackCountsSchema = z
+  .object({ by: z.string(), counts: z.array(z.object({ segment: z.string().nullable(), reason: z.string(), count: z.number().int() })) })
+  .meta({ id: 'FeedbackCounts' });
