@@ -54,6 +54,11 @@ export class ChampionModelSource implements ModelSource {
     return entry;
   }
 
+  /** What scores the tenant when it has no champion of its own (the shipped default). */
+  fallbackFor(tenant: TenantId): Promise<LoadedModelSet | null> {
+    return this.options.fallback.forTenant(tenant);
+  }
+
   /** Forget the tenant's champion: the next request asks the database (after a promotion or rollback). */
   invalidate(tenant: TenantId): void {
     this.champion.delete(tenant);

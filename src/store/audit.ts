@@ -1,7 +1,7 @@
 import type { TenantId } from '../domain/index.js';
 import type { Queryable } from './db.js';
 
-export type AuditAction = 'field_write' | 'assignment' | 'dead_letter_retry' | 'privacy_deletion';
+export type AuditAction = 'field_write' | 'assignment' | 'dead_letter_retry' | 'privacy_deletion' | 'model_promotion' | 'model_rollback';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -208,7 +208,7 @@ export const DeadLetterRetryResultSchema = z
 export const AuditQuerySchema = z
   .object({
     record_id: z.string().max(255).optional().describe('One lead'),
-    action: z.enum(['field_write', 'assignment', 'dead_letter_retry']).optional(),
+    action: z.enum(['field_write', 'assignment', 'dead_letter_retry', 'model_promotion', 'model_rollback']).optional(),
     outcome: z.string().max(50).optional().describe('written, failed, retry, superseded, assigned, fallback, requeued'),
     from: isoTime.optional().describe('From this time (inclusive)'),
     to: isoTime.optional().describe('Up to this time (exclusive)'),
