@@ -6,7 +6,10 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/config/log.js';
 import { tenantId } from '../src/domain/index.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
-import { createApiKey, ensureTenant } from '../src/store/index.js';
+import { modelSetFiles } from '../src/learning/model-files.js';
+import { readTrainingHistories } from '../src/learning/retrain.js';
+import { trainModelSet } from '../src/model/model-set.js';
+import { createApiKey, ensureTenant, insertModelVersion } from '../src/store/index.js';
 
 const ADMIN = 'ls_testadmin002_abcdefghijklmnopqrstuvwxyz012345';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feedback-api-'));
@@ -98,5 +101,57 @@ describe('POST /api/v1/leads/:source/:id/feedback', () => {
       ]),
     );
     expect((await call('GET', '/feedback/counts?by=colour')).status).toBe(400);
+  });
+});
+
+describe('model versions API', () => {
+  it('lists versions with the champion, queues a retrain that records why it could not train', async () => {
+    expect(await call('GET', '/models')).toMatchObject({ status: 200, body: { champion: 'default', min_outcomes: 500, versions: [] } });
+    const queued = await call('POST', '/models/retrain');
+    expect(queued).toMatchObject({ status: 202, body: { status: 'queued', job_id: expect.any(String) } });
+    let versions: Array<{ status: string; reason: string }> = [];
+    for (let i = 0; i < 300 && versions.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      versions = (await call('GET', '/models')).body.versions;
+    }
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^too few outcomes: \d+ in the last 365 days, the settings ask for at least 500/) });
+    expect((await call('GET', '/models')).body.champion).toBe('default');
+    expect((await call('POST', '/models/retrain', undefined, readerKey)).status).toBe(403);
+  }, 120_000);
+
+  it('promotes a stored version with the tier changes, rolls back with the reason in the audit log, and keeps tenants apart', async () => {
+    const demo = tenantId('demo');
+    const histories = await readTrainingHistories(server.db, demo, { from: new Date(0), to: new Date('2100-01-01T00:00:00Z') });
+    const set = { ...trainModelSet(histories, { params: { maxTrees: 40, threads: 1 }, segments: 'off' }), version: 'api-test-1' };
+    await insertModelVersion(server.db, demo, { version: set.version, status: 'challenger', trainingTo: new Date(set.training.to), outcomes: set.training.outcomes, reason: 'test', files: modelSetFiles(set, '# test\n') });
+
+    expect((await call('POST', '/models/api-test-1/promote', {}, otherTenantKey)).status).toBe(404);
+    const promoted = await call('POST', '/models/api-test-1/promote', { reason: 'looks better on Q2' });
+    expect(promoted).toMatchObject({ status: 200, body: { version: 'api-test-1', previous: 'default', tier_changes: { open_leads: expect.any(Number), changed: expect.any(Number) } } });
+    const listed = await call('GET', '/models');
+    expect(listed.body.champion).toBe('api-test-1');
+    expect(listed.body.versions.find((v: { version: string }) => v.version === 'api-test-1')).toMatchObject({ status: 'champion', reason: 'looks better on Q2', training: { outcomes: histories.length } });
+    expect((await call('GET', '/models', undefined, otherTenantKey)).body).toMatchObject({ champion: 'default', versions: [] });
+    // The API serves the champion from now on.
+    await server.jobs.idle();
+    expect((await call('GET', `/leads/file/${scoredLead.id}/score`, undefined, readerKey)).body.score.model_version).toBe('api-test-1');
+
+    expect(await call('POST', '/models/api-test-1/promote', {})).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT', message: expect.stringMatching(/already the champion/) } } });
+    expect((await call('POST', '/models/rollback', { version: 'no-such' })).status).toBe(404);
+    expect((await call('POST', '/models/rollback', {})).body.error.issues[0].field).toBe('version');
+    const back = await call('POST', '/models/rollback', { version: 'default', reason: 'reps saw odd reasons' });
+    expect(back).toMatchObject({ status: 200, body: { version: 'default', previous: 'api-test-1' } });
+    const audit = await call('GET', '/audit?action=model_rollback');
+    expect(audit.body.entries[0]).toMatchObject({ record_id: 'model:default', note: 'reps saw odd reasons', before: { champion: 'api-test-1' }, outcome: 'rolled_back' });
+    expect((await call('GET', '/audit?action=model_promotion')).body.entries[0]).toMatchObject({ record_id: 'model:api-test-1', note: 'looks better on Q2' });
+    expect((await call('GET', '/models')).body.champion).toBe('default');
+  }, 180_000);
+
+  it('documents the model and feedback routes in the OpenAPI document', async () => {
+    const doc = (await call('GET', '/openapi.json', undefined, null)).body;
+    for (const p of ['/models', '/models/retrain', '/models/{version}/promote', '/models/rollback', '/leads/{source}/{id}/feedback', '/feedback', '/feedback/counts']) expect(doc.paths[p]).toBeDefined();
+    expect(doc.components.schemas.FeedbackRequest).toBeDefined();
+    expect(doc.components.schemas.ModelList).toBeDefined();
   });
 });

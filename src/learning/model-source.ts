@@ -1,5 +1,7 @@
+import path from 'node:path';
 import type { TenantId } from '../domain/index.js';
 import type { LoadedModelSet } from '../model/artifact.js';
+import { FolderModelSource } from '../scoring/model-source.js';
 import type { ModelSource } from '../scoring/rescore.js';
 import { getChampion, type Queryable } from '../store/index.js';
 import { loadStoredVersion } from './model-files.js';
@@ -75,4 +77,19 @@ export class ChampionModelSource implements ModelSource {
     await Promise.all(sets.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
     await this.options.fallback.close?.();
   }
+}
+
+/**
+ * The models every process uses: each tenant's champion from the database (files cached under
+ * `<dataDir>/model-cache`), else a model folder of its own under `<dataDir>/models/<tenant>`, else
+ * the shipped default.
+ */
+export function tenantModelSource(db: Queryable, dataDir: string, options: { defaultDir: string; onError?: (tenant: TenantId, error: Error) => void }): ChampionModelSource {
+  const onError = options.onError;
+  return new ChampionModelSource({
+    db,
+    cacheDir: path.join(dataDir, 'model-cache'),
+    fallback: new FolderModelSource({ defaultDir: options.defaultDir, tenantsDir: path.join(dataDir, 'models'), ...(onError ? { onError } : {}) }),
+    ...(onError ? { onError } : {}),
+  });
 }

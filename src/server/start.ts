@@ -9,6 +9,7 @@ import { hubspotRoutes, syncAndWriteBackHubspot } from './hubspot-wiring.js';
 import { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { loadVault } from '../config/secrets.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { ChampionModelSource } from '../learning/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
 import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
@@ -45,10 +46,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const hubspotApp = hubspotAppFromEnv(options.env ?? process.env);
   const db = await openDatabase(config.database, 'leadscore serve');
   const vault = loadVault(config.encryptionKey, config.dataDir);
-  const models = new FolderModelSource({
-    defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL,
-    tenantsDir: path.join(config.dataDir, 'models'),
-    onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
+  const onModelError = (tenant: TenantId, error: Error) => log.error('a tenant model failed to load; using the default', { tenant, error });
+  // Each tenant's champion from the database; the shipped default until it has one.
+  const models = new ChampionModelSource({
+    db,
+    cacheDir: path.join(config.dataDir, 'model-cache'),
+    fallback: new FolderModelSource({ defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models'), onError: onModelError }),
+    onError: onModelError,
   });
   // Filled once the database is migrated; the job runner and the scheduler only send to it.
   let workers: Workers | null = null;
@@ -89,6 +93,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       jobs,
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
+      learning: {
+        models,
+        enqueueRetrain: async (tenant, reason) => (await workers?.enqueue('retrain', tenant, reason.slice(0, 100))) ?? null,
+        afterPromotion: (tenant) => jobs.enqueueRescore(tenant, { all: true }),
+      },
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
       hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void syncHubspotTenant(tenant) }),
     });

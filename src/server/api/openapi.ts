@@ -88,6 +88,18 @@ export const OPERATIONS: Operation[] = [
     response: 'AuditPage',
     parameters: ['record_id', 'action', 'outcome', 'from', 'to', 'limit', 'before'].map((name) => ({ name, in: 'query' as const, description: `Filter or page: ${name}` })),
   },
+  { method: 'get', path: '/models', summary: "The tenant's model versions, newest first: status, training window, metrics, the champion/challenger comparison and the reason", scope: 'admin', response: 'ModelList' },
+  { method: 'post', path: '/models/retrain', summary: 'Queue a retrain now (it also runs on schedules.retrain)', scope: 'admin', response: 'RetrainQueued', status: 202 },
+  {
+    method: 'post',
+    path: '/models/{version}/promote',
+    summary: 'Make a version the champion by hand; its files must load; open leads are rescored',
+    scope: 'admin',
+    body: 'PromoteRequest',
+    response: 'Promotion',
+    parameters: [{ name: 'version', in: 'path', description: 'A version from GET /models' }],
+  },
+  { method: 'post', path: '/models/rollback', summary: 'Put an earlier version (or "default") back in force, with the reason in the audit log', scope: 'admin', body: 'RollbackRequest', response: 'Promotion' },
   { method: 'get', path: '/jobs/{id}', summary: 'A background job: status, progress and result', scope: 'admin', response: 'Job', parameters: [{ name: 'id', in: 'path', description: 'The job id' }] },
 ];
 

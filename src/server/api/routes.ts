@@ -5,8 +5,10 @@ import { previewSettings } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
 import { submitFeedback } from '../../learning/feedback.js';
+import type { ChampionModelSource } from '../../learning/model-source.js';
+import { promoteVersion, PromotionError, type PromotionResult } from '../../learning/promote.js';
 import { currentSettings, restoreSettings, saveSettings, settingsHistory, type Settings, type SettingsVersion } from '../../settings/index.js';
-import { countFeedback, listFeedback, type FeedbackRecord, getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
+import { countFeedback, getChampion, listFeedback, listModelVersions, type FeedbackRecord, type ModelVersion, getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
 import type { JobRunner } from '../job-runner.js';
 import { apiKeyAuth } from './auth.js';
 import { ApiError, parseBody } from './errors.js';
@@ -18,6 +20,8 @@ import {
   FeedbackCountsQuerySchema,
   FeedbackQuerySchema,
   FeedbackRequestSchema,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
   RescoreRequestSchema,
   ScoreRequestSchema,
   SettingsPreviewRequestSchema,
@@ -35,6 +39,14 @@ export interface ApiDeps {
   busy?: { count: number };
   /** Called after a tenant's settings changed (schedules follow them). */
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
+  /** Model versions: retraining, promotion and rollback (absent: those routes answer 503). */
+  learning?: {
+    models: ChampionModelSource;
+    /** Queue a retrain job; its id, or null when one for the tenant is already waiting. */
+    enqueueRetrain(tenant: TenantId, reason: string): Promise<string | null>;
+    /** After the champion changed: rescore the open leads (and write back what changed). */
+    afterPromotion(tenant: TenantId): Promise<unknown>;
+  };
   /** Called after writes were put back in the outbox (a writeback job is asked for). */
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
 }
@@ -95,6 +107,18 @@ const feedbackOut = (f: FeedbackRecord) => ({
   tier: f.tier,
   segment: f.segment,
   created_at: f.createdAt.toISOString(),
+});
+
+const modelVersionOut = (v: ModelVersion) => ({
+  version: v.version,
+  status: v.status,
+  training: { from: v.trainingFrom?.toISOString() ?? null, to: v.trainingTo?.toISOString() ?? null, outcomes: v.outcomes, data_hash: v.dataHash },
+  metrics: v.metrics,
+  evaluation: v.evaluation,
+  reason: v.reason,
+  created_at: v.createdAt.toISOString(),
+  promoted_at: v.promotedAt?.toISOString() ?? null,
+  retired_at: v.retiredAt?.toISOString() ?? null,
 });
 
 const tenantOf = (req: Request): TenantId => req.auth!.tenant;
@@ -286,6 +310,47 @@ export function apiRouter(deps: ApiDeps): Router {
     const body = parseBody(RescoreRequestSchema, req.body);
     const job = await deps.jobs.enqueueRescore(tenantOf(req), 'all' in body ? { all: true } : { leads: body.leads });
     res.status(202).location(`/api/v1/jobs/${job.id}`).json(jobOut(job));
+  }));
+
+  const learning = () => {
+    if (!deps.learning) throw new ApiError(503, 'UNAVAILABLE', 'model versions are not available in this process');
+    return deps.learning;
+  };
+
+  router.get('/models', requireScope('admin'), handler(async (req, res) => {
+    const tenant = tenantOf(req);
+    const [versions, champion, settings] = await Promise.all([listModelVersions(deps.db, tenant), getChampion(deps.db, tenant), settingsOf(tenant)]);
+    res.json({ champion: champion?.version ?? 'default', min_outcomes: settings.learning.minOutcomes, versions: versions.map(modelVersionOut) });
+  }));
+
+  router.post('/models/retrain', requireScope('admin'), handler(async (req, res) => {
+    const id = await learning().enqueueRetrain(tenantOf(req), changedBy(req));
+    res.status(202).json({ job_id: id, status: id ? 'queued' : 'already_queued' });
+  }));
+
+  const promote = async (req: Request, res: Response, version: string, action: 'model_promotion' | 'model_rollback', reason: string | undefined) => {
+    const tenant = tenantOf(req);
+    const l = learning();
+    let result: PromotionResult;
+    try {
+      result = await promoteVersion(deps.db, l.models, tenant, version, { action, reason: reason ?? `${action === 'model_rollback' ? 'rolled back' : 'promoted'} by ${changedBy(req)}`, actor: changedBy(req) });
+    } catch (err) {
+      if (err instanceof PromotionError) throw new ApiError(409, 'CONFLICT', err.message);
+      throw err;
+    }
+    await l.afterPromotion(tenant);
+    const t = result.tierChanges;
+    res.json({ version: result.version, previous: result.previous, tier_changes: { open_leads: t.openLeads, before: t.before, after: t.after, changed: t.changed } });
+  };
+
+  router.post('/models/:version/promote', requireScope('admin'), handler(async (req, res) => {
+    const body = parseBody(PromoteRequestSchema, req.body ?? {});
+    await promote(req, res, (req.params as { version: string }).version, 'model_promotion', body.reason);
+  }));
+
+  router.post('/models/rollback', requireScope('admin'), handler(async (req, res) => {
+    const body = parseBody(RollbackRequestSchema, req.body);
+    await promote(req, res, body.version, 'model_rollback', body.reason);
   }));
 
   router.get('/jobs/:id', requireScope('admin'), handler(async (req, res) => {
