@@ -11,7 +11,7 @@ import { readTrainingHistories, retrainTenant } from '../src/learning/retrain.js
 import { trainModelSet } from '../src/model/model-set.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { DEFAULT_SETTINGS, saveSettings, type Settings } from '../src/settings/index.js';
-import { ensureTenant, getChampion, getModelVersion, insertModelVersion, listModelVersions, queryAudit, type Database } from '../src/store/index.js';
+import { ensureTenant, getChampion, getModelVersion, insertModelVersion, listModelVersions, queryAudit, readModelFiles, type Database } from '../src/store/index.js';
 import { importFromSource } from '../src/sync/index.js';
 import { generateBundle } from '../src/synthetic/index.js';
 import { openTestDatabase } from './helpers/db.js';
@@ -122,6 +122,9 @@ describe('retraining', () => {
     expect((await getChampion(db, acme))!.version).toBe(won.version);
     expect(await getModelVersion(db, acme, 'noise-1')).toMatchObject({ status: 'retired' });
     expect((await models.forTenant(acme))!.manifest.version).toBe(won.version);
+    // The model card says how many outcomes a tenant needs before its own models score.
+    const card = (await readModelFiles(db, acme, won.version)).find((f) => f.name === 'MODEL_CARD.md')!;
+    expect(Buffer.from(card.bytes).toString('utf8')).toMatch(/shipped default model until it has at least \*\*500 outcomes\*\*/);
     const [audit] = await queryAudit(db, acme, { action: 'model_promotion', limit: 1 });
     expect(audit).toMatchObject({ recordId: `model:${won.version}`, before: { champion: 'noise-1' }, after: { champion: won.version }, outcome: 'promoted', note: expect.stringMatching(/^promoted: AUC/) });
 

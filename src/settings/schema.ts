@@ -100,8 +100,6 @@ export const SettingsSchema = z
         holdoutShare: z.number().min(0.1).max(0.5),
         /** AUC points by which a challenger must beat the champion on the held-out outcomes to be promoted. */
         promotionMargin: z.number().min(0).max(0.2),
-        /** Share of new leads scored by the challenger (live A/B); 0 turns it off. */
-        abShare: z.number().min(0).max(0.5),
       })
       .strict()
       .default(() => ({ ...DEFAULT_LEARNING })),
@@ -194,7 +192,7 @@ function isTimeZone(tz: string): boolean {
 }
 
 /** Retraining defaults: a year of outcomes, recent ones weighing most, promotion by at least 0.01 AUC. */
-export const DEFAULT_LEARNING = { minOutcomes: 500, windowDays: 365, recencyHalfLifeDays: 90, holdoutShare: 0.2, promotionMargin: 0.01, abShare: 0 } as const;
+export const DEFAULT_LEARNING = { minOutcomes: 500, windowDays: 365, recencyHalfLifeDays: 90, holdoutShare: 0.2, promotionMargin: 0.01 } as const;
 
 /** What a tenant gets before anyone changes anything. */
 export const DEFAULT_SETTINGS: Settings = {
