@@ -150,11 +150,12 @@ export async function retrainTenant(db: Database, models: ChampionModelSource, t
   } catch (err) {
     return fail(`the new model's files do not load: ${(err as Error).message}`, { version, set });
   }
-  const championSet = championRow ? await models.version(tenant, championRow.version).catch(() => null) : await models.fallbackFor(tenant);
+  // A champion whose files do not load is served as the default is (ChampionModelSource falls back), so that is what to beat.
+  const championSet = championRow ? await models.version(tenant, championRow.version).catch(() => models.fallbackFor(tenant)) : await models.fallbackFor(tenant);
   const labels = Uint8Array.from(holdout, (h) => (h.outcome!.converted ? 1 : 0));
   const at = (h: LeadHistory) => h.outcome!.outcomeAt;
   const challengerP = Float64Array.from(await scoreHistories(challengerSet, holdout, at, { reasons: false }), (s) => s.probability);
-  // No champion to beat (none loads): the comparison is against a constant, the holdout's base rate.
+  // No model at all to beat (not even a default): the comparison is against a constant, the holdout's base rate.
   const championP = championSet
     ? Float64Array.from(await scoreHistories(championSet, holdout, at, { reasons: false }), (s) => s.probability)
     : new Float64Array(holdout.length).fill(holdoutPositives / holdout.length);
