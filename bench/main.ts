@@ -11,6 +11,7 @@ import pg from 'pg';
 import { generateBundle } from '../src/synthetic/index.js';
 import { benchApi } from './api.js';
 import { benchRescore } from './rescore.js';
+import { benchRetrain } from './retrain.js';
 import { benchSalesforce } from './salesforce.js';
 import { benchWriteback } from './writeback.js';
 import { benchHubspot } from './hubspot.js';
@@ -112,6 +113,9 @@ if (command === 'import') await benchImport();
 else if (command === 'rescore') {
   const result = await withDatabase(serverBase, (url) => benchRescore(url, Number(values.leads ?? 100_000), Number(values.seed ?? 1)));
   fs.writeFileSync(path.resolve('.bench', 'rescore-results.json'), JSON.stringify(result, null, 2));
+} else if (command === 'retrain') {
+  const result = await withDatabase(serverBase, (url) => benchRetrain(url, Number(values.leads ?? 100_000), Number(values.seed ?? 1)));
+  fs.writeFileSync(path.resolve('.bench', 'retrain-results.json'), JSON.stringify(result, null, 2));
 } else if (command === 'salesforce') {
   const result = await benchSalesforce(Number(values.leads ?? 100_000));
   fs.writeFileSync(path.resolve('.bench', 'salesforce-results.json'), JSON.stringify(result, null, 2));
@@ -125,6 +129,6 @@ else if (command === 'rescore') {
   const result = await benchApi();
   fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
 } else {
-  console.error('usage: npm run bench -- import|rescore|api|salesforce|hubspot|writeback [--leads N] [--seed S] [--skip-server]');
+  console.error('usage: npm run bench -- import|rescore|retrain|api|salesforce|hubspot|writeback [--leads N] [--seed S] [--skip-server]');
   process.exitCode = 2;
 }

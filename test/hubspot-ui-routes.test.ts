@@ -8,7 +8,7 @@ import { createLogger } from '../src/config/log.js';
 import { tenantId, type Lead } from '../src/domain/index.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { currentSettings, DEFAULT_SETTINGS, settingsHistory, type Settings } from '../src/settings/index.js';
-import { ensureTenant, saveConnection, upsertLeads } from '../src/store/index.js';
+import { ensureTenant, listFeedback, saveConnection, upsertLeads } from '../src/store/index.js';
 import { CLIENT_ID, CLIENT_SECRET, HUB, PUBLIC_URL } from './helpers/hubspot.js';
 
 /**
@@ -213,9 +213,12 @@ describe('settings page', () => {
 });
 
 describe('score feedback from the card', () => {
-  it('checks the reason, then says plainly that this server does not store feedback yet', async () => {
+  it('checks the reason, then stores the feedback with the score of that moment, naming the HubSpot user', async () => {
     expect(await hs('POST', '/hubspot/ui/contacts/1001/feedback', { reason: 'too_spicy' })).toMatchObject({ status: 400, body: { error: { issues: [{ field: 'reason' }] } } });
     expect(await hs('POST', '/hubspot/ui/contacts/1001/feedback', { reason: 'too_high', comment: 'x'.repeat(1001) })).toMatchObject({ status: 400, body: { error: { issues: [{ field: 'comment' }] } } });
-    expect(await hs('POST', '/hubspot/ui/contacts/1001/feedback', { reason: 'too_high', comment: 'Student, not a buyer' })).toMatchObject({ status: 501, body: { error: { code: 'NOT_IMPLEMENTED', message: expect.stringMatching(/does not store score feedback yet/) } } });
+    const sent = await hs('POST', '/hubspot/ui/contacts/1001/feedback', { reason: 'too_high', comment: 'Student, not a buyer' });
+    expect(sent).toMatchObject({ status: 201, body: { id: expect.any(String), lead_id: '1001', reason: 'too_high', created_at: expect.any(String) } });
+    const [stored] = await listFeedback(server.db, acme, { leadId: '1001' });
+    expect(stored).toMatchObject({ reason: 'too_high', comment: 'Student, not a buyer', user: expect.stringMatching(/^hubspot-user:/) });
   });
 });

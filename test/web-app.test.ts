@@ -163,7 +163,9 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
 
     await card.locator('summary').click();
     await card.getByRole('button', { name: 'Send feedback' }).click();
-    expect(await textOf(page.locator('.flash'))).toContain('Feedback is not available yet');
+    expect(await textOf(page.locator('.flash'))).toContain('your feedback was recorded');
+    const [feedback] = await server.db.query<{ lead_id: string; submitted_by: string; score: { composite: number } }>(`SELECT lead_id, submitted_by, score FROM feedback WHERE tenant_id = 'demo'`);
+    expect(feedback).toMatchObject({ lead_id: row!.lead_id, score: { composite: row!.composite } });
 
     const [closed] = await server.db.query<{ lead_id: string }>(`SELECT lead_id FROM outcomes WHERE tenant_id = 'demo' LIMIT 1`);
     await page.goto(`/app/leads?source=file&id=${closed!.lead_id}`);

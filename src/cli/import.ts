@@ -3,7 +3,8 @@ import path from 'node:path';
 import { FileBundleSource, type HeaderNotes } from '../../connectors/file/index.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type Rejection, type TenantId } from '../domain/index.js';
-import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { tenantModelSource } from '../learning/model-source.js';
 import { rescore } from '../scoring/rescore.js';
 import { ensureTenant, migrate, openDatabase } from '../store/index.js';
 import { recordedImport, type ImportResult, type StreamName } from '../sync/index.js';
@@ -74,7 +75,7 @@ export async function runImport(
     let scoring: ImportReport['scoring'] = null;
     if (args.score !== false && result.changedLeadIds.size > 0) {
       // New data rescores the leads it touched, as a sync does.
-      const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
+      const models = tenantModelSource(db, config.dataDir, { defaultDir: SHIPPED_DEFAULT_MODEL });
       try {
         const done = await rescore(db, models, args.tenant, { ids: [...result.changedLeadIds] });
         scoring = { leads: done.leads, changed: done.changed, writeJobs: done.writes, modelVersion: (await models.forTenant(args.tenant))?.manifest.version ?? null };

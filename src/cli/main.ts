@@ -8,6 +8,7 @@ import { migrate, openDatabase } from '../store/index.js';
 import { startServer } from '../server/start.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import { runGenerate } from './generate.js';
+import { runRetrain } from './learning-commands.js';
 import { runImport } from './import.js';
 import { runEvaluate, runScore, runTrain } from './model-commands.js';
 import { runConnectSalesforce, runCreateApiKey, runRescore, runSync, runWriteback } from './service-commands.js';
@@ -16,7 +17,8 @@ import { parseIsoDate } from '../../connectors/file/index.js';
 import { salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
 import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
 import { loadVault } from '../config/secrets.js';
-import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { tenantModelSource } from '../learning/model-source.js';
 import { Workers } from '../workers/workers.js';
 
 const USAGE = `Usage: leadscore <command> [options]
@@ -39,6 +41,9 @@ Commands:
                               cursors (or everything with --full)
   writeback [--tenant T] [--json]
                               send pending score writes to the tenant's Salesforce org
+  retrain [--tenant T] [--json]
+                              train a challenger on the tenant's outcomes now, compare it
+                              with the champion, promote it if it wins by the margin
   api-key create [--tenant T] [--scopes S] [--label L]
                               make an API key (scopes: scores:read,score,admin; default all)
   generate --out DIR          write a synthetic CRM bundle for demos, tests and benchmarks
@@ -217,9 +222,8 @@ async function run(argv: string[]): Promise<number> {
       }
       const log = createLogger(cfg.logLevel);
       const db = await openDatabase(cfg.database, 'leadscore worker');
-      const models = new FolderModelSource({
+      const models = tenantModelSource(db, cfg.dataDir, {
         defaultDir: SHIPPED_DEFAULT_MODEL,
-        tenantsDir: path.join(cfg.dataDir, 'models'),
         onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
       });
       try {
@@ -247,6 +251,10 @@ async function run(argv: string[]): Promise<number> {
       const asOf = asOfText === undefined ? null : parseIsoDate(asOfText);
       if (asOfText !== undefined && asOf === null) usage(`--as-of "${asOfText}" is not an ISO 8601 time`);
       return runRescore(config(), { tenant: tenantOption(v.tenant as string | undefined), leads: (v.lead as string[] | undefined) ?? [], asOf, json: v.json === true }, write);
+    }
+    case 'retrain': {
+      const v = parse({ tenant: { type: 'string' }, json: { type: 'boolean' } });
+      return runRetrain(config(), { tenant: tenantOption(v.tenant as string | undefined), json: v.json === true }, write);
     }
     case 'api-key': {
       const [sub, ...more] = rest;

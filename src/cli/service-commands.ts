@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { jwtBearerTokens, salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
 import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
 import { syncHubspot } from '../server/hubspot-sync.js';
@@ -8,7 +7,8 @@ import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
-import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { tenantModelSource } from '../learning/model-source.js';
 import { rescore } from '../scoring/rescore.js';
 import { API_SCOPES, createApiKey, ensureTenant, migrate, openDatabase, type ApiScope } from '../store/index.js';
 import { EXIT } from './exit.js';
@@ -21,7 +21,7 @@ export async function runRescore(
   out: (text: string) => void,
 ): Promise<number> {
   const db = await openDatabase(config.database, 'leadscore rescore');
-  const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
+  const models = tenantModelSource(db, config.dataDir, { defaultDir: SHIPPED_DEFAULT_MODEL });
   const progress = new ProgressBar('rescore');
   try {
     await migrate(db);
@@ -101,7 +101,7 @@ export async function runSync(config: Config, args: { tenant: TenantId; full: bo
   // HubSpot needs no OAuth app for portals connected with a private app token.
   const hubspot = hubspotAppFromEnv(process.env);
   const db = await openDatabase(config.database, 'leadscore sync');
-  const models = new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models') });
+  const models = tenantModelSource(db, config.dataDir, { defaultDir: SHIPPED_DEFAULT_MODEL });
   try {
     await migrate(db);
     const vault = loadVault(config.encryptionKey, config.dataDir);

@@ -6,7 +6,7 @@ import type { TenantId } from '../domain/index.js';
 import type { ModelSource } from '../scoring/rescore.js';
 import { countPendingOutbox, countTenantData, latestImportRun, type Database } from '../store/index.js';
 import { errorHandler } from './api/errors.js';
-import { apiRouter } from './api/routes.js';
+import { apiRouter, type ApiDeps } from './api/routes.js';
 import { homePage } from './home.js';
 import { salesforceOAuthRouter } from './oauth-routes.js';
 import type { SalesforceApp } from '../../connectors/salesforce/index.js';
@@ -26,6 +26,8 @@ export interface AppDeps {
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
   /** Writes were put back in the outbox (dead letters retried): ask for a writeback. */
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
+  /** Model versions: retraining, promotion and rollback routes. */
+  learning?: ApiDeps['learning'];
   /** Salesforce's OAuth routes, when a Connected App is configured. */
   salesforce?: { app: SalesforceApp; vault: Vault } | null;
   /** HubSpot's OAuth and webhook routes, as configured. */
@@ -113,7 +115,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
   for (const router of deps.hubspot ?? []) app.use(router);
-  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}), ...(deps.learning ? { learning: deps.learning } : {}) }));
 
   if (deps.web && deps.models) {
     app.use('/app', webRouter({ db: deps.db, models: deps.models, ...deps.web, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));

@@ -2,6 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { z } from 'zod';
 import { signedUri, verifySignatureV3 } from '../../connectors/hubspot/index.js';
 import type { TenantId } from '../domain/index.js';
+import { submitFeedback } from '../learning/feedback.js';
 import { replayRouting } from '../routing/index.js';
 import { previewSettings } from '../scoring/preview.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
@@ -111,12 +112,12 @@ export function hubspotUiRouter(deps: HubSpotUiDeps): Router {
   router.post('/hubspot/ui/contacts/:id/feedback', async (req, res) => {
     const caller = callerOf(res);
     const id = contactIdOf(req);
-    parseBody(FeedbackBodySchema, jsonBody(req));
+    const body = parseBody(FeedbackBodySchema, jsonBody(req));
     if ((await getLeadSource(deps.db, caller.tenant, id)) !== 'hubspot') throw new ApiError(404, 'NOT_FOUND', `contact ${id} of portal ${caller.portalId} has not been read by Leadscore yet`);
-    // TODO(feedback): once the learning step's feedback store is on main, store it here with the
-    // contract of POST /api/v1/leads/:source/:id/feedback (source 'hubspot', lead id = contact id,
-    // {reason, comment?, user: changedBy(caller) cut to 200}) and answer 201 {id, lead_id, reason, created_at}.
-    throw new ApiError(501, 'NOT_IMPLEMENTED', 'this Leadscore server does not store score feedback yet; nothing was saved');
+    // The same store as POST /api/v1/leads/:source/:id/feedback, the HubSpot user named.
+    const saved = await submitFeedback(deps.db, caller.tenant, 'hubspot', id, { ...body, user: changedBy(caller).slice(0, 200) });
+    if (!saved) throw new ApiError(404, 'NOT_FOUND', `contact ${id} of portal ${caller.portalId} has not been read by Leadscore yet`);
+    res.status(201).json({ id: String(saved.id), lead_id: saved.leadId, reason: saved.reason, created_at: saved.createdAt.toISOString() });
   });
 
   router.get('/hubspot/ui/settings', async (_req, res) => {

@@ -8,7 +8,9 @@ import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
 import { hubspotRoutes } from './hubspot-wiring.js';
 import { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { loadVault } from '../config/secrets.js';
+import { submitFeedback } from '../learning/feedback.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { ChampionModelSource } from '../learning/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
 import { createApp, inFlight } from './app.js';
 import { seedDemoTenant } from './demo.js';
@@ -46,10 +48,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const hubspotApp = hubspotAppFromEnv(options.env ?? process.env);
   const db = await openDatabase(config.database, 'leadscore serve');
   const vault = loadVault(config.encryptionKey, config.dataDir);
-  const models = new FolderModelSource({
-    defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL,
-    tenantsDir: path.join(config.dataDir, 'models'),
-    onError: (tenant, error) => log.error('a tenant model failed to load; using the default', { tenant, error }),
+  const onModelError = (tenant: TenantId, error: Error) => log.error('a tenant model failed to load; using the default', { tenant, error });
+  // Each tenant's champion from the database; the shipped default until it has one.
+  const models = new ChampionModelSource({
+    db,
+    cacheDir: path.join(config.dataDir, 'model-cache'),
+    fallback: new FolderModelSource({ defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models'), onError: onModelError }),
+    onError: onModelError,
   });
   // Filled once the database is migrated; the job runner and the scheduler only send to it.
   let workers: Workers | null = null;
@@ -85,6 +90,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       jobs,
       onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
+      learning: {
+        models,
+        enqueueRetrain: async (tenant, reason) => (await workers?.enqueue('retrain', tenant, reason.slice(0, 100))) ?? null,
+        afterPromotion: (tenant) => jobs.enqueueRescore(tenant, { all: true }),
+      },
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
       web: {
         vault,
@@ -92,6 +102,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         hubspot: hubspotApp,
         publicUrl: (options.env ?? process.env).PUBLIC_URL?.replace(/\/+$/, '') || null,
         secureCookies: /^https:/.test((options.env ?? process.env).PUBLIC_URL ?? ''),
+        recordFeedback: async (tenant, source, leadId, body) => {
+          const saved = await submitFeedback(db, tenant, source, leadId, body);
+          if (!saved) throw new LeadscoreError('NOT_FOUND', `no lead "${leadId}" from ${source} in this account`);
+          return { id: String(saved.id) };
+        },
       },
       hubspot: hubspotRoutes({
         db,

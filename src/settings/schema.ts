@@ -87,6 +87,22 @@ export const SettingsSchema = z
         halfLifeDays: z.number().min(1).max(365),
       })
       .strict(),
+    /** Retraining and promotion (the schedule is schedules.retrain). Absent in settings saved before it existed: the defaults. */
+    learning: z
+      .object({
+        /** Outcomes a tenant needs before it gets models of its own; until then the shipped default scores. The trainer needs 300. */
+        minOutcomes: z.number().int().min(300).max(1_000_000),
+        /** Only outcomes decided in the last this-many days train a model (what predicts conversion drifts). */
+        windowDays: z.number().int().min(30).max(3650),
+        /** An outcome this many days older than the newest counts half in training. */
+        recencyHalfLifeDays: z.number().min(7).max(3650),
+        /** Share of the newest outcomes held out to compare champion and challenger. */
+        holdoutShare: z.number().min(0.1).max(0.5),
+        /** AUC points by which a challenger must beat the champion on the held-out outcomes to be promoted. */
+        promotionMargin: z.number().min(0).max(0.2),
+      })
+      .strict()
+      .default(() => ({ ...DEFAULT_LEARNING })),
     fieldMappings: z.object({ salesforce: mappingSchema(salesforceField), hubspot: mappingSchema(hubspotProperty) }).strict(),
     /** How Salesforce records become activities and outcomes. */
     salesforce: z
@@ -175,6 +191,9 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+/** Retraining defaults: a year of outcomes, recent ones weighing most, promotion by at least 0.01 AUC. */
+export const DEFAULT_LEARNING = { minOutcomes: 500, windowDays: 365, recencyHalfLifeDays: 90, holdoutShare: 0.2, promotionMargin: 0.01 } as const;
+
 /** What a tenant gets before anyone changes anything. */
 export const DEFAULT_SETTINGS: Settings = {
   tiers: {
@@ -190,6 +209,7 @@ export const DEFAULT_SETTINGS: Settings = {
   routing: { score: 'composite' },
   writeback: { minScoreChange: 5 },
   engagement: { halfLifeDays: 14 },
+  learning: { ...DEFAULT_LEARNING },
   fieldMappings: {
     salesforce: {
       composite: 'Leadscore_Score__c',

@@ -25,3 +25,5 @@ export * from './privacy.js';
 export * from './schedule-runs.js';
 export * from './web-sessions.js';
 export * from './web-queries.js';
+export * from './feedback.js';
+export * from './model-versions.js';

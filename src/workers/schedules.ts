@@ -9,6 +9,7 @@ import type { QueueName } from './queues.js';
 export const SCHEDULED_JOBS: ReadonlyArray<{ schedule: Exclude<keyof Settings['schedules'], 'timezone'>; queue: QueueName }> = [
   { schedule: 'sync', queue: 'sync' },
   { schedule: 'rescore', queue: 'score' },
+  { schedule: 'retrain', queue: 'retrain' },
 ];
 
 type Enqueue = (queue: QueueName, tenant: TenantId, reason: string) => Promise<string | null>;

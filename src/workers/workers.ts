@@ -14,6 +14,8 @@ import type { HubSpotApp } from '../../connectors/hubspot/index.js';
 import { adoptBatchRescores, nextWriteDue, updateJob, type Database } from '../store/index.js';
 import { writebackFiles } from './file-writeback.js';
 import { routeTenant } from './route.js';
+import { ChampionModelSource } from '../learning/model-source.js';
+import { retrainTenant } from '../learning/retrain.js';
 import { JobDataSchema, QUEUES, type JobData, type QueueName } from './queues.js';
 import { TenantSchedules } from './schedules.js';
 
@@ -71,7 +73,9 @@ export class Workers {
       // its leases keep two runs off the same rows ("short": one waiting), so a killed worker's
       // job never holds the tenant's writes back.
       const policy = name === 'writeback' ? 'short' : 'stately';
-      await boss.createQueue(name, { name, policy, retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 });
+      // A retrain of a large tenant reads and trains for minutes; it is not retried (a failed run is recorded with its reason).
+      const retrain = name === 'retrain';
+      await boss.createQueue(name, { name, policy, retryLimit: retrain ? 0 : 5, retryDelay: 5, retryBackoff: true, expireInSeconds: retrain ? 2 * 60 * 60 : 15 * 60 });
       if (options.work === false) continue;
       await boss.work<JobData>(name, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1, includeMetadata: true }, async ([job]) => {
         const data = JobDataSchema.parse(job!.data);
@@ -144,6 +148,13 @@ export class Workers {
         if (synced.length === 0) return;
         jobLog.info('synced', { connections: synced.map((r) => ({ id: r.connectionId, status: r.status })) });
         await this.enqueue('writeback', data.tenant, 'after sync');
+        return;
+      }
+      case 'retrain': {
+        if (!(models instanceof ChampionModelSource)) throw new Error('retraining needs the models from the database (ChampionModelSource)');
+        const result = await retrainTenant(db, models, data.tenant, { actor: data.reason });
+        jobLog.info('retrained', { status: result.status, version: result.version, reason: result.reason, tierChanges: result.tierChanges, ms: result.timings });
+        if (result.status === 'promoted') await this.enqueue('score', data.tenant, 'after promotion');
         return;
       }
       case 'writeback': {

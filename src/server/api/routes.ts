@@ -4,8 +4,11 @@ import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type S
 import { previewSettings } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
+import { submitFeedback } from '../../learning/feedback.js';
+import type { ChampionModelSource } from '../../learning/model-source.js';
+import { promoteVersion, PromotionError, type PromotionResult } from '../../learning/promote.js';
 import { currentSettings, restoreSettings, saveSettings, settingsHistory, type Settings, type SettingsVersion } from '../../settings/index.js';
-import { getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
+import { countFeedback, getChampion, listFeedback, listModelVersions, type FeedbackRecord, type ModelVersion, getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
 import type { JobRunner } from '../job-runner.js';
 import { apiKeyAuth } from './auth.js';
 import { ApiError, parseBody } from './errors.js';
@@ -15,6 +18,11 @@ import {
   AuditQuerySchema,
   DeadLetterRetrySchema,
   DeadLettersQuerySchema,
+  FeedbackCountsQuerySchema,
+  FeedbackQuerySchema,
+  FeedbackRequestSchema,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
   RescoreRequestSchema,
   ScoreRequestSchema,
   SettingsPreviewRequestSchema,
@@ -32,6 +40,14 @@ export interface ApiDeps {
   busy?: { count: number };
   /** Called after a tenant's settings changed (schedules follow them). */
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
+  /** Model versions: retraining, promotion and rollback (absent: those routes answer 503). */
+  learning?: {
+    models: ChampionModelSource;
+    /** Queue a retrain job; its id, or null when one for the tenant is already waiting. */
+    enqueueRetrain(tenant: TenantId, reason: string): Promise<string | null>;
+    /** After the champion changed: rescore the open leads (and write back what changed). */
+    afterPromotion(tenant: TenantId): Promise<unknown>;
+  };
   /** Called after writes were put back in the outbox (a writeback job is asked for). */
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
 }
@@ -77,6 +93,33 @@ const jobOut = (j: Job) => ({
   created_at: j.createdAt.toISOString(),
   started_at: j.startedAt?.toISOString() ?? null,
   finished_at: j.finishedAt?.toISOString() ?? null,
+});
+
+const feedbackOut = (f: FeedbackRecord) => ({
+  id: String(f.id),
+  lead_id: f.leadId,
+  source: f.source,
+  reason: f.reason,
+  comment: f.comment,
+  user: f.user,
+  score: f.score,
+  reasons: f.reasons.map(reasonOut),
+  model_version: f.modelVersion,
+  tier: f.tier,
+  segment: f.segment,
+  created_at: f.createdAt.toISOString(),
+});
+
+const modelVersionOut = (v: ModelVersion) => ({
+  version: v.version,
+  status: v.status,
+  training: { from: v.trainingFrom?.toISOString() ?? null, to: v.trainingTo?.toISOString() ?? null, outcomes: v.outcomes, data_hash: v.dataHash },
+  metrics: v.metrics,
+  evaluation: v.evaluation,
+  reason: v.reason,
+  created_at: v.createdAt.toISOString(),
+  promoted_at: v.promotedAt?.toISOString() ?? null,
+  retired_at: v.retiredAt?.toISOString() ?? null,
 });
 
 const tenantOf = (req: Request): TenantId => req.auth!.tenant;
@@ -184,6 +227,37 @@ export function apiRouter(deps: ApiDeps): Router {
     });
   }));
 
+  router.post('/leads/:source/:id/feedback', requireScope('scores:read'), handler(async (req, res) => {
+    const { source, id } = req.params as { source: string; id: string };
+    const body = parseBody(FeedbackRequestSchema, req.body);
+    const saved = await submitFeedback(deps.db, tenantOf(req), source, id, body);
+    if (!saved) throw new ApiError(404, 'NOT_FOUND', `no lead "${id}" from ${source} in this account`);
+    res.status(201).json({ id: String(saved.id), lead_id: saved.leadId, reason: saved.reason, created_at: saved.createdAt.toISOString() });
+  }));
+
+  router.get('/feedback', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(FeedbackQuerySchema, req.query, 'query');
+    const entries = await listFeedback(deps.db, tenantOf(req), {
+      limit: query.limit,
+      ...(query.before ? { before: query.before } : {}),
+      ...(query.lead_id ? { leadId: query.lead_id } : {}),
+      ...(query.reason ? { reason: query.reason } : {}),
+      ...(query.model_version ? { modelVersion: query.model_version } : {}),
+      ...(query.from ? { from: new Date(query.from) } : {}),
+      ...(query.to ? { to: new Date(query.to) } : {}),
+    });
+    res.json({ feedback: entries.map(feedbackOut), next_before: entries.length === query.limit ? String(entries.at(-1)!.id) : null });
+  }));
+
+  router.get('/feedback/counts', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(FeedbackCountsQuerySchema, req.query, 'query');
+    const counts = await countFeedback(deps.db, tenantOf(req), query.by, {
+      ...(query.from ? { from: new Date(query.from) } : {}),
+      ...(query.to ? { to: new Date(query.to) } : {}),
+    });
+    res.json({ by: query.by, counts });
+  }));
+
   router.get('/settings', requireScope('admin'), handler(async (req, res) => {
     res.json(settingsOut(await currentSettings(deps.db, tenantOf(req))));
   }));
@@ -237,6 +311,47 @@ export function apiRouter(deps: ApiDeps): Router {
     const body = parseBody(RescoreRequestSchema, req.body);
     const job = await deps.jobs.enqueueRescore(tenantOf(req), 'all' in body ? { all: true } : { leads: body.leads });
     res.status(202).location(`/api/v1/jobs/${job.id}`).json(jobOut(job));
+  }));
+
+  const learning = () => {
+    if (!deps.learning) throw new ApiError(503, 'UNAVAILABLE', 'model versions are not available in this process');
+    return deps.learning;
+  };
+
+  router.get('/models', requireScope('admin'), handler(async (req, res) => {
+    const tenant = tenantOf(req);
+    const [versions, champion, settings] = await Promise.all([listModelVersions(deps.db, tenant), getChampion(deps.db, tenant), settingsOf(tenant)]);
+    res.json({ champion: champion?.version ?? 'default', min_outcomes: settings.learning.minOutcomes, versions: versions.map(modelVersionOut) });
+  }));
+
+  router.post('/models/retrain', requireScope('admin'), handler(async (req, res) => {
+    const id = await learning().enqueueRetrain(tenantOf(req), changedBy(req));
+    res.status(202).json({ job_id: id, status: id ? 'queued' : 'already_queued' });
+  }));
+
+  const promote = async (req: Request, res: Response, version: string, action: 'model_promotion' | 'model_rollback', reason: string | undefined) => {
+    const tenant = tenantOf(req);
+    const l = learning();
+    let result: PromotionResult;
+    try {
+      result = await promoteVersion(deps.db, l.models, tenant, version, { action, reason: reason ?? `${action === 'model_rollback' ? 'rolled back' : 'promoted'} by ${changedBy(req)}`, actor: changedBy(req) });
+    } catch (err) {
+      if (err instanceof PromotionError) throw new ApiError(409, 'CONFLICT', err.message);
+      throw err;
+    }
+    await l.afterPromotion(tenant);
+    const t = result.tierChanges;
+    res.json({ version: result.version, previous: result.previous, tier_changes: { open_leads: t.openLeads, before: t.before, after: t.after, changed: t.changed } });
+  };
+
+  router.post('/models/:version/promote', requireScope('admin'), handler(async (req, res) => {
+    const body = parseBody(PromoteRequestSchema, req.body ?? {});
+    await promote(req, res, (req.params as { version: string }).version, 'model_promotion', body.reason);
+  }));
+
+  router.post('/models/rollback', requireScope('admin'), handler(async (req, res) => {
+    const body = parseBody(RollbackRequestSchema, req.body);
+    await promote(req, res, body.version, 'model_rollback', body.reason);
   }));
 
   router.get('/jobs/:id', requireScope('admin'), handler(async (req, res) => {

@@ -271,3 +271,115 @@ export const RoutingSimulationSchema = z
     fell_back: z.array(z.object({ lead_id: z.string(), at: z.string(), rule: z.string(), owner: z.string().nullable(), reason: z.string() })),
   })
   .meta({ id: 'RoutingSimulation' });
+export const FeedbackRequestSchema = z
+  .object({
+    reason: z.enum(['too_high', 'too_low', 'wrong_reasons', 'other']).describe('What looks wrong about the score'),
+    comment: z.string().max(1000).optional(),
+    user: z.string().max(200).optional().describe('Who gave the feedback (a name or CRM user id)'),
+  })
+  .strict()
+  .meta({ id: 'FeedbackRequest' });
+
+export const FeedbackCreatedSchema = z
+  .object({ id: z.string(), lead_id: z.string(), reason: z.string(), created_at: z.string() })
+  .meta({ id: 'FeedbackCreated' });
+
+export const FeedbackQuerySchema = z
+  .object({
+    lead_id: z.string().max(255).optional(),
+    reason: z.enum(['too_high', 'too_low', 'wrong_reasons', 'other']).optional(),
+    model_version: z.string().max(100).optional(),
+    from: isoTime.optional().describe('From this time (inclusive)'),
+    to: isoTime.optional().describe('Up to this time (exclusive)'),
+    limit: pageSize,
+    before,
+  })
+  .strict();
+
+export const FeedbackSchema = z
+  .object({
+    id: z.string(),
+    lead_id: z.string(),
+    source: z.string(),
+    reason: z.string(),
+    comment: z.string().nullable(),
+    user: z.string().nullable(),
+    score: z.record(z.string(), z.unknown()).nullable().describe('The score when the feedback was given (null: the lead had none)'),
+    reasons: z.array(ReasonSchema),
+    model_version: z.string().nullable(),
+    tier: z.string().nullable(),
+    segment: z.record(z.string(), z.string().nullable()),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Feedback' });
+
+export const FeedbackPageSchema = z.object({ feedback: z.array(FeedbackSchema), next_before: z.string().nullable() }).meta({ id: 'FeedbackPage' });
+
+export const FeedbackCountsQuerySchema = z
+  .object({
+    by: z.enum(['source', 'country', 'size_band', 'lead_source', 'tier', 'model_version']).default('tier'),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+  })
+  .strict();
+
+export const FeedbackCountsSchema = z
+  .object({ by: z.string(), counts: z.array(z.object({ segment: z.string().nullable(), reason: z.string(), count: z.number().int() })) })
+  .meta({ id: 'FeedbackCounts' });
+
+const metricComparison = z.object({ champion: z.number().nullable(), challenger: z.number().nullable(), difference: z.number().nullable(), ci95: z.tuple([z.number().nullable(), z.number().nullable()]) });
+
+export const ModelVersionSchema = z
+  .object({
+    version: z.string(),
+    status: z.enum(['champion', 'challenger', 'retired', 'failed']),
+    training: z.object({ from: z.string().nullable(), to: z.string().nullable(), outcomes: z.number().int().nullable(), data_hash: z.string().nullable() }),
+    metrics: z.record(z.string(), z.unknown()).describe("Each model's figures on its own newest training outcomes"),
+    evaluation: z
+      .object({
+        champion: z.string().optional().describe('The champion it was compared with ("default": the shipped model)'),
+        margin: z.number().optional(),
+        holdout: z.object({ rows: z.number(), positives: z.number(), from: z.string(), to: z.string() }).optional(),
+        comparison: z.object({ rows: z.number(), positives: z.number(), resamples: z.number(), seed: z.number(), auc: metricComparison, ece: metricComparison, liftTopDecile: metricComparison }).optional(),
+        decision: z.string().optional(),
+      })
+      .loose()
+      .describe('The champion/challenger comparison on outcomes neither was trained on, with 95% bootstrap intervals of the differences'),
+    reason: z.string().describe('Why it has its status: the decision, or what went wrong'),
+    created_at: z.string(),
+    promoted_at: z.string().nullable(),
+    retired_at: z.string().nullable(),
+  })
+  .meta({ id: 'ModelVersion' });
+
+export const ModelListSchema = z
+  .object({
+    champion: z.string().describe('The version in force, or "default" while the shipped model scores this tenant'),
+    min_outcomes: z.number().int().describe('Outcomes the tenant needs before its own models are trained (settings learning.minOutcomes)'),
+    versions: z.array(ModelVersionSchema),
+  })
+  .meta({ id: 'ModelList' });
+
+export const RetrainQueuedSchema = z
+  .object({ job_id: z.string().nullable(), status: z.enum(['queued', 'already_queued']) })
+  .meta({ id: 'RetrainQueued' });
+
+export const PromoteRequestSchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict().meta({ id: 'PromoteRequest' });
+
+export const RollbackRequestSchema = z
+  .object({ version: z.string().min(1).max(100).describe('A version from GET /models, or "default" for the shipped model'), reason: z.string().min(1).max(500).optional() })
+  .strict()
+  .meta({ id: 'RollbackRequest' });
+
+export const PromotionSchema = z
+  .object({
+    version: z.string(),
+    previous: z.string(),
+    tier_changes: z.object({
+      open_leads: z.number().int(),
+      before: z.record(z.string(), z.number().int()),
+      after: z.record(z.string(), z.number().int()),
+      changed: z.number().int().describe('Open leads whose tier changes; they are rescored and written back'),
+    }),
+  })
+  .meta({ id: 'Promotion' });
