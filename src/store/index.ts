@@ -21,3 +21,4 @@ export * from './routing.js';
 export * from './routing-audit.js';
 export * from './webhook-events.js';
 export * from './privacy.js';
+export * from './monitoring.js';

@@ -18,6 +18,7 @@ export const STEPS = [
   'src/scoring',
   'src/writeback',
   'src/routing',
+  'src/monitoring',
 ];
 /** Wiring: may import anything; imported by nothing else. */
 export const WIRING = ['src/server', 'src/workers', 'src/cli', 'connectors/index'];
