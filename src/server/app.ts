@@ -25,6 +25,8 @@ export interface AppDeps {
   onSettingsSaved?: (tenant: TenantId) => Promise<void>;
   /** Writes were put back in the outbox (dead letters retried): ask for a writeback. */
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
+  /** Queue a monitoring run (POST /api/v1/monitoring/run): the job id, or null when one is waiting. */
+  enqueueMonitor?: (tenant: TenantId) => Promise<string | null>;
   /** Salesforce's OAuth routes, when a Connected App is configured. */
   salesforce?: { app: SalesforceApp; vault: Vault } | null;
   /** HubSpot's OAuth and webhook routes, as configured. */
@@ -110,7 +112,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
   for (const router of deps.hubspot ?? []) app.use(router);
-  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}), ...(deps.enqueueMonitor ? { enqueueMonitor: deps.enqueueMonitor } : {}) }));
 
   app.get('/', async (_req, res, next) => {
     try {

@@ -89,6 +89,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       jobs,
       onSettingsSaved: (tenant) => scheduler.refresh(tenant),
       onWritesQueued: async (tenant) => workers?.enqueue('writeback', tenant, 'dead letters retried'),
+      enqueueMonitor: async (tenant) => (workers ? workers.enqueue('monitor', tenant, 'api') : null),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
       hubspot: hubspotRoutes({ db, vault, app: hubspotApp, processor: hubspotEvents, onConnected: (tenant) => void syncHubspotTenant(tenant) }),
     });

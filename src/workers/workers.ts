@@ -4,6 +4,7 @@ import type { SalesforceApp } from '../../connectors/salesforce/index.js';
 import type { Logger } from '../config/log.js';
 import type { Vault } from '../config/secrets.js';
 import type { TenantId } from '../domain/index.js';
+import { monitorTenant } from '../monitoring/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
@@ -107,6 +108,20 @@ export class Workers {
         const synced = await syncSalesforce(db, vault, salesforceApp, models, data.tenant);
         jobLog.info('synced', { connections: synced.map((r) => ({ id: r.connectionId, status: r.status })) });
         await this.enqueue('writeback', data.tenant, 'after sync');
+        return;
+      }
+      case 'monitor': {
+        // Daily model monitoring; the Slack URL stays out of the log (only the delivery status).
+        const { report, alerts, slack } = await monitorTenant(db, models, data.tenant);
+        jobLog.info('monitored', {
+          day: report.day,
+          accuracy: report.accuracy.status,
+          drift: report.drift.status,
+          alerts: alerts.length,
+          slack: slack.status,
+          ...(slack.error ? { slackError: slack.error } : {}),
+          ms: Math.round(performance.now() - started),
+        });
         return;
       }
       case 'writeback': {
