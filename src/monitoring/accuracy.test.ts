@@ -72,6 +72,18 @@ describe('accuracy on arrived outcomes', () => {
     expect(segments.filter((s) => s.kind === 'sizeBand')).toHaveLength(1);
   });
 
+  it('gives the ROC curve and the lift by decile of the hand-made set', () => {
+    const a = measureAccuracy(SET, { outcomes: 10, perClass: 2 });
+    if (a.status !== 'ok') throw new Error(a.message);
+    expect(a.roc[0]).toEqual({ fpr: 0, tpr: 0 });
+    expect(a.roc[1]).toEqual({ fpr: 0, tpr: 0.25 });
+    expect(a.roc[3]).toEqual({ fpr: 1 / 6, tpr: 0.5 });
+    expect(a.roc.at(-1)).toEqual({ fpr: 1, tpr: 1 });
+    // One lead per decile: converted ones are deciles 1, 2, 4 and 7; the overall rate is 0.4.
+    expect(a.lift.map((d) => d.conversionRate)).toEqual([1, 1, 0, 1, 0, 0, 1, 0, 0, 0]);
+    expect(a.lift[0]).toEqual({ decile: 1, leads: 1, conversionRate: 1, lift: 2.5 });
+  });
+
   it('builds a reliability table with empty bins left empty, not zero', () => {
     const table = reliabilityTable([0.05, 0.15, 0.16], [0, 1, 0]);
     expect(table[1]).toEqual({ from: 0.1, to: 0.2, leads: 2, predicted: 0.155, observed: 0.5 });

@@ -34,8 +34,19 @@ export type Accuracy =
       hotLeads: number;
       ece: number;
       reliability: ReliabilityBin[];
+      /** ROC curve: (false positive rate, true positive rate) from the highest threshold down, at most ~50 points. */
+      roc: Array<{ fpr: number; tpr: number }>;
+      /** Leads by score decile (1 = highest scores): their conversion rate and its lift over the overall rate. */
+      lift: LiftDecile[];
     }
   | { status: 'not_enough_outcomes'; outcomes: number; conversions: number; needed: { outcomes: number; conversions: number; nonConversions: number }; message: string };
+
+export interface LiftDecile {
+  decile: number;
+  leads: number;
+  conversionRate: number;
+  lift: number;
+}
 
 export interface AccuracyMinimum {
   outcomes: number;
@@ -96,7 +107,44 @@ export function measureAccuracy(rows: readonly ScoredOutcome[], minimum: Accurac
     hotLeads: hot.length,
     ece: calibrationError(p, y),
     reliability: reliabilityTable(p, y),
+    roc: rocCurve(p, y),
+    lift: liftByDecile(p, y),
   };
+}
+
+/** ROC points at each distinct score, thinned to about `maxPoints`; starts at (0,0) and ends at (1,1). */
+export function rocCurve(scores: readonly number[], labels: readonly number[], maxPoints = 50): Array<{ fpr: number; tpr: number }> {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const positives = labels.reduce((n, y) => n + (y ? 1 : 0), 0);
+  const negatives = labels.length - positives;
+  const points = [{ fpr: 0, tpr: 0 }];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    // Tied scores move together: one threshold cannot separate them.
+    while (j < order.length && scores[order[j]!] === scores[order[i]!]) {
+      if (labels[order[j]!]) tp++;
+      else fp++;
+      j++;
+    }
+    points.push({ fpr: negatives ? fp / negatives : 0, tpr: positives ? tp / positives : 0 });
+    i = j;
+  }
+  if (points.length <= maxPoints) return points;
+  const step = (points.length - 1) / (maxPoints - 1);
+  return Array.from({ length: maxPoints }, (_, k) => points[Math.round(k * step)]!);
+}
+
+/** Conversion rate and lift of each tenth of the leads, highest scores first. */
+export function liftByDecile(scores: readonly number[], labels: readonly number[]): LiftDecile[] {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const overall = labels.reduce((n, y) => n + (y ? 1 : 0), 0) / labels.length;
+  return Array.from({ length: 10 }, (_, d) => {
+    const rows = order.slice(Math.round((d * order.length) / 10), Math.round(((d + 1) * order.length) / 10));
+    const rate = rows.length ? rows.reduce((n, i) => n + (labels[i] ? 1 : 0), 0) / rows.length : 0;
+    return { decile: d + 1, leads: rows.length, conversionRate: rate, lift: overall > 0 ? rate / overall : 0 };
+  });
 }
 
 export const SEGMENT_KINDS = ['source', 'country', 'sizeBand'] as const;

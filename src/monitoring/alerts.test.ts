@@ -21,6 +21,8 @@ function report(over: { auc?: number; ece?: number; featurePsi?: number; scorePs
       hotLeads: 40,
       ece: over.ece ?? 0.03,
       reliability: [],
+      roc: [],
+      lift: [],
       windowDays: 30,
       from: '2026-06-01T00:00:00Z',
       to: '2026-07-01T00:00:00Z',
