@@ -164,6 +164,12 @@ describe('monitorTenant', () => {
     const again = await monitorTenant(db, source(() => own), acme, { asOf: new Date(AS_OF.getTime() + 3600_000) });
     expect(again.alerts).toEqual([]);
     expect((await listAlerts(db, acme)).length).toBe(first.alerts.length);
+    // The next day the drift lasts: no new alert while the first is not acknowledged, a new one once it is.
+    const industry = first.alerts.find((a) => a.subject === 'industry')!;
+    expect((await monitorTenant(db, source(() => own), acme, { asOf: new Date(AS_OF.getTime() + DAY) })).alerts).toEqual([]);
+    await acknowledgeAlert(db, acme, industry.id, 'ana');
+    const nextDay = await monitorTenant(db, source(() => own), acme, { asOf: new Date(AS_OF.getTime() + 2 * DAY) });
+    expect(nextDay.alerts.map((a) => a.subject)).toEqual(['industry']);
   });
 
   it('keeps tenants apart: reports, alerts and acknowledgements', async () => {

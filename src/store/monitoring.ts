@@ -81,8 +81,9 @@ const toAlert = (r: AlertRow): MonitoringAlert => ({
 });
 
 /**
- * Store the day's alerts; one already raised that day for the same figure and subject is not
- * raised again. Answers the alerts that are new.
+ * Store the day's alerts. A figure and subject (a feature, a tier) with an alert nobody has
+ * acknowledged yet is not raised again, so a lasting drift is one alert, not one a day; nor is one
+ * raised earlier the same day. Answers the alerts that are new.
  */
 export async function insertAlerts(db: Queryable, tenant: TenantId, day: string, alerts: readonly NewAlert[], slackStatus: SlackStatus): Promise<MonitoringAlert[]> {
   if (alerts.length === 0) return [];
@@ -90,6 +91,7 @@ export async function insertAlerts(db: Queryable, tenant: TenantId, day: string,
     `INSERT INTO monitoring_alerts (tenant_id, day, metric, subject, figure, threshold, message, action, slack_status)
      SELECT $1, $2::date, r.metric, r.subject, r.figure, r.threshold, r.message, r.action, $4
      FROM jsonb_to_recordset($3::jsonb) AS r(metric text, subject text, figure double precision, threshold double precision, message text, action text)
+     WHERE NOT EXISTS (SELECT 1 FROM monitoring_alerts a WHERE a.tenant_id = $1 AND a.metric = r.metric AND a.subject = r.subject AND a.acknowledged_at IS NULL)
      ON CONFLICT (tenant_id, day, metric, subject) DO NOTHING
      RETURNING *`,
     [tenant, day, JSON.stringify(alerts), slackStatus],

@@ -24,7 +24,10 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions =
   if (data.openAlerts.length) {
     parts.push(
       section('alerts', 'Open alerts', 'Each figure past its threshold, with what to do. Acknowledge them in the API (POST /api/v1/alerts/:id/ack).',
-        `<ul class="ls-alerts">${data.openAlerts.map((al) => `<li><strong>${escapeHtml(al.day)}:</strong> ${escapeHtml(al.message)}. <em>What to do:</em> ${escapeHtml(al.action)}</li>`).join('')}</ul>`),
+        `<ul class="ls-alerts">${data.openAlerts
+          .slice(0, 8)
+          .map((al) => `<li><strong>${escapeHtml(al.day)}:</strong> ${escapeHtml(al.message)}. <em>What to do:</em> ${escapeHtml(al.action)}</li>`)
+          .join('')}</ul>${data.openAlerts.length > 8 ? `<p class="ls-dash-note">and ${data.openAlerts.length - 8} more (GET /api/v1/alerts)</p>` : ''}`),
     );
   }
   const notEnough = a && a.status === 'not_enough_outcomes' ? a.message : 'Monitoring has not run yet.';

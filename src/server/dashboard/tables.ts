@@ -7,14 +7,15 @@ const BAND_STYLE = {
 } as const;
 
 /** PSI per feature, largest first, each row coloured by its band and naming it in words too. */
-export function renderDriftTable(features: ReadonlyArray<{ name: string; group: string; psi: number; band: keyof typeof BAND_STYLE }>, message: string | null = null): string {
+export function renderDriftTable(features: ReadonlyArray<{ name: string; group: string; psi: number; band: keyof typeof BAND_STYLE }>, message: string | null = null, top = 25): string {
   if (features.length === 0) return emptyState(message ?? 'No drift figures yet.');
-  const rows = features.map((f) => {
+  const shown = [...features].sort((a, b) => b.psi - a.psi).slice(0, top);
+  const rows = shown.map((f) => {
     const style = BAND_STYLE[f.band];
     return `<tr class="band-${f.band}" style="background:${style.colour}"><td>${escapeHtml(f.name)}</td><td>${escapeHtml(f.group)}</td><td class="num">${escapeHtml(fmt(f.psi))}</td><td>${escapeHtml(style.label)}</td></tr>`;
   });
   return `<table class="ls-table ls-drift"><thead><tr><th>Feature</th><th>Group</th><th>PSI</th><th>Band</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    `<p class="ls-dash-note">PSI below 0.1: stable; 0.1 to 0.25: moderate shift; above 0.25: major shift.</p>`;
+    `<p class="ls-dash-note">${features.length > shown.length ? `The ${shown.length} largest of ${features.length} features. ` : ''}PSI below 0.1: stable; 0.1 to 0.25: moderate shift; above 0.25: major shift.</p>`;
 }
 
 export interface Importance {
