@@ -74,7 +74,7 @@ export async function benchDrift(url: string, leads: number, seed: number): Prom
 
     // The daily monitoring, day by day, as of 06:00 UTC.
     const models = { forTenant: async () => pre };
-    const days: Array<{ day: string; offset: number; alarms: string[]; maxFeaturePsi: number | null; topFeature: string | null; scorePsi: number | null; hotShare: number | null; auc: number | null; outcomes: number }> = [];
+    const days: Array<{ day: string; offset: number; alarms: string[]; maxFeaturePsi: number | null; topFeature: string | null; maxNewLeadPsi: number | null; topNewLeadFeature: string | null; scorePsi: number | null; hotShare: number | null; auc: number | null; outcomes: number }> = [];
     t = performance.now();
     for (let offset = -REFERENCE_DAYS; offset <= WATCH_DAYS; offset++) {
       const asOf = new Date(SHIFT_AT.getTime() + offset * DAY + 6 * 3600_000);
@@ -82,14 +82,14 @@ export async function benchDrift(url: string, leads: number, seed: number): Prom
       days.push(summarize(report, offset));
       const d = days.at(-1)!;
       if (offset % 7 === 0 || d.alarms.length) {
-        console.log(`day ${String(offset).padStart(3)} ${d.day}: max feature PSI ${fmt(d.maxFeaturePsi)} (${d.topFeature ?? '-'}), score PSI ${fmt(d.scorePsi)}, Hot share ${fmt(d.hotShare)}, AUC ${fmt(d.auc)} on ${d.outcomes}${d.alarms.length ? `  ALARM: ${d.alarms.join(', ')}` : ''}`);
+        console.log(`day ${String(offset).padStart(3)} ${d.day}: max feature PSI ${fmt(d.maxFeaturePsi)} (${d.topFeature ?? '-'}), new leads ${fmt(d.maxNewLeadPsi)} (${d.topNewLeadFeature ?? '-'}), score PSI ${fmt(d.scorePsi)}, Hot share ${fmt(d.hotShare)}, AUC ${fmt(d.auc)} on ${d.outcomes}${d.alarms.length ? `  ALARM: ${d.alarms.join(', ')}` : ''}`);
       }
     }
     const monitorSeconds = (performance.now() - t) / 1000;
     const reference = days.filter((d) => d.offset < 0);
     const after = days.filter((d) => d.offset >= 0);
     const firstOf = (test: (d: (typeof days)[number]) => boolean) => after.find(test)?.offset ?? null;
-    const drift = (d: (typeof days)[number]) => d.alarms.some((a) => a.startsWith('feature_psi') || a.startsWith('score_psi'));
+    const drift = (d: (typeof days)[number]) => d.alarms.some((a) => a.startsWith('feature_psi') || a.startsWith('new_lead_psi') || a.startsWith('score_psi'));
     const result = {
       leads,
       seed,
@@ -100,13 +100,15 @@ export async function benchDrift(url: string, leads: number, seed: number): Prom
       referenceDays: reference.length,
       referenceDaysWithAnyAlarm: reference.filter((d) => d.alarms.length > 0).length,
       daysUntilDriftAlarm: firstOf(drift),
+      daysUntilOpenLeadFeatureAlarm: firstOf((d) => d.alarms.some((a) => a.startsWith('feature_psi'))),
+      daysUntilNewLeadFeatureAlarm: firstOf((d) => d.alarms.some((a) => a.startsWith('new_lead_psi'))),
       daysUntilScorePsiAlarm: firstOf((d) => d.alarms.some((a) => a.startsWith('score_psi'))),
       daysUntilAucDropAlarm: firstOf((d) => d.alarms.includes('auc_drop')),
       daysUntilHotShareAlarm: firstOf((d) => d.alarms.some((a) => a.startsWith('hot_share'))),
       firstDriftAlarm: after.find(drift)?.alarms ?? null,
       days,
     };
-    console.log(`\ndrift alarm: ${result.daysUntilDriftAlarm ?? 'never'} days after the change (first: ${result.firstDriftAlarm?.join(', ') ?? '-'}); score PSI alarm after ${result.daysUntilScorePsiAlarm ?? 'never'} days; AUC-drop alarm after ${result.daysUntilAucDropAlarm ?? 'never'} days; Hot-share alarm after ${result.daysUntilHotShareAlarm ?? 'never'} days`);
+    console.log(`\ndrift alarm: ${result.daysUntilDriftAlarm ?? 'never'} days after the change (first: ${result.firstDriftAlarm?.join(', ') ?? '-'}); on all open leads' features after ${result.daysUntilOpenLeadFeatureAlarm ?? 'never'} days, on new leads' after ${result.daysUntilNewLeadFeatureAlarm ?? 'never'}; score PSI alarm after ${result.daysUntilScorePsiAlarm ?? 'never'} days; AUC-drop alarm after ${result.daysUntilAucDropAlarm ?? 'never'} days; Hot-share alarm after ${result.daysUntilHotShareAlarm ?? 'never'} days`);
     console.log(`reference (${reference.length} days before the change, same run): ${result.referenceDaysWithDriftAlarm} days with a drift alarm, ${result.referenceDaysWithAnyAlarm} with any alarm`);
 
     // AUC on the months after the watch window: pre-change model, retrained model, true probabilities.
@@ -146,12 +148,15 @@ async function trainInto(histories: readonly LeadHistory[], dir: string, now: Da
 function summarize(report: MonitoringReport, offset: number) {
   const alarms = alertsFor(report, DEFAULT_SETTINGS.monitoring).map((a) => (a.subject ? `${a.metric}:${a.subject}` : a.metric));
   const top = report.drift.features[0];
+  const newTop = report.drift.newLeads?.features[0];
   return {
     day: report.day,
     offset,
     alarms,
     maxFeaturePsi: top?.psi ?? null,
     topFeature: top?.name ?? null,
+    maxNewLeadPsi: newTop?.psi ?? null,
+    topNewLeadFeature: newTop?.name ?? null,
     scorePsi: report.drift.score?.psi ?? null,
     hotShare: report.hotShare.current,
     auc: report.accuracy.status === 'ok' ? report.accuracy.auc : null,

@@ -35,6 +35,7 @@ function report(over: { auc?: number; ece?: number; featurePsi?: number; scorePs
       openLeads: 500,
       trainingLeads: 800,
       features: [{ name: 'industry', group: 'fit', psi: over.featurePsi ?? 0.05, band: 'stable' }],
+      newLeads: null,
       score: { psi: over.scorePsi ?? 0.02, band: 'stable', edges: [], expected: [], actual: [] },
     },
     hotShare: { tier: 'Hot', current: over.hot ?? 0.21, expected: 0.2, openLeads: 500 },

@@ -54,6 +54,18 @@ export function alertsFor(report: MonitoringReport, t: AlertThresholds): NewAler
         });
       }
     }
+    for (const f of report.drift.newLeads?.features ?? []) {
+      if (f.psi > t.psi) {
+        alerts.push({
+          metric: 'new_lead_psi',
+          subject: f.name,
+          figure: f.psi,
+          threshold: t.psi,
+          message: `Leads created in the last ${report.drift.newLeads!.days} days differ from the model's training leads in "${f.name}": population stability index ${f3(f.psi)} (alert above ${f3(t.psi)})`,
+          action: `A new market, campaign or lead source is arriving: check where the new leads come from; if it lasts, watch accuracy on their outcomes and retrain once they arrive.`,
+        });
+      }
+    }
   }
   const score = report.drift.score;
   if (score && score.psi > t.psi) {

@@ -157,6 +157,12 @@ describe('monitorTenant', () => {
     expect(byName.get('industry')!.band).toBe('major');
     expect(byName.get('country')!.psi).toBeGreaterThan(0.25);
     expect(byName.get('employees_log10')!.psi).toBeLessThan(0.1);
+    // The open leads were all created 10 days ago: new leads, whose fit features are compared on their own too.
+    const newLeads = first.report.drift.newLeads!;
+    expect(newLeads).toMatchObject({ days: 14, leads: 150 });
+    expect(newLeads.features.every((f) => f.group === 'fit')).toBe(true);
+    expect(newLeads.features.find((f) => f.name === 'industry')!.psi).toBeGreaterThan(0.25);
+    expect(first.alerts.some((a) => a.metric === 'new_lead_psi' && a.subject === 'industry')).toBe(true);
     const subjects = first.alerts.filter((a) => a.metric === 'feature_psi').map((a) => a.subject);
     expect(subjects).toContain('industry');
     expect(subjects).not.toContain('employees_log10');
@@ -169,7 +175,7 @@ describe('monitorTenant', () => {
     expect((await monitorTenant(db, source(() => own), acme, { asOf: new Date(AS_OF.getTime() + DAY) })).alerts).toEqual([]);
     await acknowledgeAlert(db, acme, industry.id, 'ana');
     const nextDay = await monitorTenant(db, source(() => own), acme, { asOf: new Date(AS_OF.getTime() + 2 * DAY) });
-    expect(nextDay.alerts.map((a) => a.subject)).toEqual(['industry']);
+    expect(nextDay.alerts.map((a) => `${a.metric}:${a.subject}`)).toEqual(['feature_psi:industry']);
   });
 
   it('keeps tenants apart: reports, alerts and acknowledgements', async () => {

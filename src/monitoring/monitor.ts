@@ -23,6 +23,8 @@ import type { MonitoringReport } from './report.js';
 import { postToSlack, type SlackPostOptions } from './slack.js';
 
 const DAY = 86_400_000;
+/** Open leads created this many days before the report are "new leads" for drift. */
+export const NEW_LEAD_DAYS = 14;
 
 export interface MonitorOptions {
   /** The time the report is for (default now); only what was known then counts. */
@@ -116,7 +118,7 @@ async function buildReport(
     },
     accuracy,
     segments,
-    drift: { status: 'not_enough_data', message: null, openLeads: 0, trainingLeads: 0, features: [], score: null },
+    drift: { status: 'not_enough_data', message: null, openLeads: 0, trainingLeads: 0, features: [], newLeads: null, score: null },
     hotShare: { tier: topTier, current: null, expected: null, openLeads: 0 },
     scoreHistogram: new Array<number>(10).fill(0),
   };
@@ -176,6 +178,16 @@ async function buildReport(
   const current = featurizeMany(models.spec, open.map((h) => ({ lead: h.lead, activities: h.activities, asOf })));
   report.drift.features = featurePsi(models.spec, reference, current).map((f) => ({ ...f, band: psiBand(f.psi, settings.monitoring.psi) }));
   report.drift.status = 'ok';
+  // New arrivals on their own, fit features only (a new lead has had no time to engage).
+  const since = asOf.getTime() - NEW_LEAD_DAYS * DAY;
+  const recent = open.flatMap((h, i) => (h.lead.createdAt.getTime() >= since ? [i] : []));
+  if (recent.length >= minDriftLeads) {
+    const fit = models.spec.features.flatMap((f, i) => (f.group === 'fit' ? [i] : []));
+    const fitSpec = { ...models.spec, features: fit.map((i) => models.spec.features[i]!) };
+    const all = Array.from({ length: reference.rows }, (_, i) => i);
+    const features = featurePsi(fitSpec, subMatrix(reference, all, fit), subMatrix(current, recent, fit));
+    report.drift.newLeads = { days: NEW_LEAD_DAYS, leads: recent.length, features: features.map((f) => ({ ...f, band: psiBand(f.psi, settings.monitoring.psi) })) };
+  }
   return report;
 }
 
@@ -216,6 +228,12 @@ function mergeTiedBins(edges: number[], expected: number[], actual: number[]): {
     }
   });
   return out;
+}
+
+function subMatrix(mx: FeatureMatrix, rows: readonly number[], cols: readonly number[]): FeatureMatrix {
+  const values = new Float64Array(rows.length * cols.length);
+  rows.forEach((r, i) => cols.forEach((col, j) => (values[i * cols.length + j] = mx.values[r * mx.cols + col]!)));
+  return { rows: rows.length, cols: cols.length, values };
 }
 
 function sizeBandOf(employees: number | null): string {

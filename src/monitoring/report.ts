@@ -22,6 +22,11 @@ export interface MonitoringReport {
     openLeads: number;
     trainingLeads: number;
     features: Array<{ name: string; group: 'fit' | 'engagement'; psi: number; band: PsiBand }>;
+    /**
+     * Fit features of the open leads created in the last `days` days against the training leads:
+     * new arrivals show a change of market or campaign long before it dominates the open leads.
+     */
+    newLeads: { days: number; leads: number; features: Array<{ name: string; group: 'fit' | 'engagement'; psi: number; band: PsiBand }> } | null;
     /** Composite probabilities of open leads against the deciles of the model's training scores. */
     score: { psi: number; band: PsiBand; edges: number[]; expected: number[]; actual: number[] } | null;
   };

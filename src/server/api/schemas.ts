@@ -272,7 +272,7 @@ export const AlertSchema = z
   .object({
     id: z.number().int(),
     day: z.string(),
-    metric: z.enum(['auc_drop', 'calibration_error', 'feature_psi', 'score_psi', 'hot_share']),
+    metric: z.enum(['auc_drop', 'calibration_error', 'feature_psi', 'new_lead_psi', 'score_psi', 'hot_share']),
     subject: z.string().describe('The feature or tier concerned, or empty'),
     figure: z.number(),
     threshold: z.number(),

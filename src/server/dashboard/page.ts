@@ -43,7 +43,8 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions =
     section('histogram', 'Score histogram over time', 'Open leads per 10 points of composite score, one row per day (newest last).', renderScoreHistogramOverTime(data.history.slice(-14).map((h) => ({ day: h.day, counts: h.scoreHistogram })))),
     section('drift', 'Drift', 'Population stability index of each feature: open leads today against the leads the model was trained on.',
       (r?.drift.score ? `<p>Score distribution PSI: <strong>${escapeHtml(fmt(r.drift.score.psi))}</strong> (${escapeHtml(r.drift.score.band)})</p>` : '') +
-        renderDriftTable(r?.drift.features ?? [], r?.drift.message ?? (r ? null : 'Monitoring has not run yet.'))),
+        renderDriftTable(r?.drift.features ?? [], r?.drift.message ?? (r ? null : 'Monitoring has not run yet.')) +
+        (r?.drift.newLeads ? `<h3>Leads created in the last ${r.drift.newLeads.days} days (${r.drift.newLeads.leads}), fit features</h3>${renderDriftTable(r.drift.newLeads.features, null, 10)}` : '')),
     section('importance', 'Feature importance', 'What the composite model leans on, and how that moved since the previous version.', renderFeatureImportance(data.importance, data.previousImportance)),
     section('champion', 'Champion and challenger', 'The model in force and the newest challenger on the same held-out outcomes.', data.model ? renderChampionChallenger(data.model.holdout, options.challenger ?? null) : emptyState('No model yet.')),
     section('card', 'Model card', 'What the model is for, what it was trained on and how good it is.', data.modelCard ? renderModelCard(data.modelCard) : emptyState('This model has no model card.')),
