@@ -67,10 +67,10 @@ describe('monitoring API', () => {
   });
 
   it('lists and acknowledges alerts of the key\'s tenant only', async () => {
-    const [alert] = await insertAlerts(server.db, tenantId('demo'), '2026-07-01', [{ metric: 'score_psi', subject: '', figure: 0.4, threshold: 0.25, message: 'drifted', action: 'retrain' }], 'not_configured');
+    const [alert] = await insertAlerts(server.db, tenantId('demo'), '2026-07-01', [{ metric: 'feature_psi', subject: 'api_test_feature', figure: 0.4, threshold: 0.25, message: 'drifted', action: 'retrain' }], 'not_configured');
     const list = await call('GET', '/alerts');
     expect(list.status).toBe(200);
-    expect(list.body.alerts[0]).toMatchObject({ id: alert!.id, metric: 'score_psi', figure: 0.4, threshold: 0.25, action: 'retrain', acknowledged_at: null, slack: { status: 'not_configured' } });
+    expect(list.body.alerts.find((a: { id: number }) => a.id === alert!.id)).toMatchObject({ id: alert!.id, metric: 'feature_psi', subject: 'api_test_feature', figure: 0.4, threshold: 0.25, action: 'retrain', acknowledged_at: null, slack: { status: 'not_configured' } });
     expect((await call('GET', '/alerts', undefined, otherKey)).body).toEqual({ alerts: [] });
     expect((await call('POST', `/alerts/${alert!.id}/ack`, undefined, otherKey)).status).toBe(404);
     expect((await call('POST', '/alerts/abc/ack')).body.error.code).toBe('NOT_FOUND');
