@@ -15,6 +15,7 @@ import { benchRetrain } from './retrain.js';
 import { benchSalesforce } from './salesforce.js';
 import { benchWriteback } from './writeback.js';
 import { benchHubspot } from './hubspot.js';
+import { benchDrift } from './drift.js';
 
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
@@ -125,10 +126,13 @@ else if (command === 'rescore') {
 } else if (command === 'hubspot') {
   const result = await benchHubspot(Number(values.leads ?? 100_000));
   fs.writeFileSync(path.resolve('.bench', 'hubspot-results.json'), JSON.stringify(result, null, 2));
+} else if (command === 'drift') {
+  const result = await withDatabase(serverBase, (url) => benchDrift(url, Number(values.leads ?? 20_000), Number(values.seed ?? 1)));
+  fs.writeFileSync(path.resolve('.bench', 'drift-results.json'), JSON.stringify(result, null, 2));
 } else if (command === 'api') {
   const result = await benchApi();
   fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
 } else {
-  console.error('usage: npm run bench -- import|rescore|retrain|api|salesforce|hubspot|writeback [--leads N] [--seed S] [--skip-server]');
+  console.error('usage: npm run bench -- import|rescore|retrain|api|salesforce|hubspot|writeback|drift [--leads N] [--seed S] [--skip-server]');
   process.exitCode = 2;
 }

@@ -99,7 +99,7 @@ describe('assignLead', () => {
   it("counts capacity per day in the tenant's time zone and skips full reps to the fallback owner", async () => {
     const settings = withRouting(
       { owners: roster({ ana: { dailyCapacity: 2 } }), rules: [{ name: 'Ana', assign: { type: 'owner', owner: 'ana' } }] },
-      { schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', timezone: 'America/Los_Angeles' } },
+      { schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', monitor: '0 5 * * *', timezone: 'America/Los_Angeles' } },
     );
     // 06:00 UTC on 3 March is 22:00 on 2 March in Los Angeles; 08:30 UTC is already 3 March there.
     expect(await route(settings, 3, at('2026-03-03T06:00:00Z'))).toEqual(['ana', 'ana', 'queue']);

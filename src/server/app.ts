@@ -28,6 +28,8 @@ export interface AppDeps {
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
   /** Model versions: retraining, promotion and rollback routes. */
   learning?: ApiDeps['learning'];
+  /** Queue a monitoring run (POST /api/v1/monitoring/run): the job id, or null when one is waiting. */
+  enqueueMonitor?: (tenant: TenantId) => Promise<string | null>;
   /** Salesforce's OAuth routes, when a Connected App is configured. */
   salesforce?: { app: SalesforceApp; vault: Vault } | null;
   /** HubSpot's OAuth and webhook routes, as configured. */
@@ -115,7 +117,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.salesforce) app.use(salesforceOAuthRouter({ db: deps.db, ...deps.salesforce }));
   for (const router of deps.hubspot ?? []) app.use(router);
-  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}), ...(deps.learning ? { learning: deps.learning } : {}) }));
+  if (deps.models && deps.jobs) app.use('/api/v1', apiRouter({ db: deps.db, models: deps.models, jobs: deps.jobs, busy, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}), ...(deps.learning ? { learning: deps.learning } : {}), ...(deps.enqueueMonitor ? { enqueueMonitor: deps.enqueueMonitor } : {}) }));
 
   if (deps.web && deps.models) {
     app.use('/app', webRouter({ db: deps.db, models: deps.models, ...deps.web, ...(deps.onSettingsSaved ? { onSettingsSaved: deps.onSettingsSaved } : {}), ...(deps.onWritesQueued ? { onWritesQueued: deps.onWritesQueued } : {}) }));

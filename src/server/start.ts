@@ -95,6 +95,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         enqueueRetrain: async (tenant, reason) => (await workers?.enqueue('retrain', tenant, reason.slice(0, 100))) ?? null,
         afterPromotion: (tenant) => jobs.enqueueRescore(tenant, { all: true }),
       },
+      enqueueMonitor: async (tenant) => (workers ? workers.enqueue('monitor', tenant, 'api') : null),
       salesforce: salesforceApp ? { app: salesforceApp, vault } : null,
       web: {
         vault,

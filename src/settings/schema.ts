@@ -132,7 +132,37 @@ export const SettingsSchema = z
         sync: cron,
         /** Retraining on new outcomes. */
         retrain: cron,
+        /** Daily model monitoring (accuracy, drift, alerts); settings saved before it existed get the default. */
+        monitor: cron.default('0 5 * * *'),
         timezone: z.string().refine((tz) => isTimeZone(tz), { message: 'is not an IANA time zone (e.g. "Europe/Berlin")' }),
+      })
+      .strict(),
+    /** The daily model monitoring: when a figure raises an alert, and where alerts go besides the app. */
+    monitoring: z
+      .object({
+        /** Days of arrived outcomes the accuracy figures are measured on. */
+        windowDays: z.number().int().min(7).max(365),
+        /** Fewest scored outcomes in the window (with at least `minPerClass` of each kind) before accuracy is measured. */
+        minOutcomes: z.number().int().min(20).max(100_000),
+        minPerClass: z.number().int().min(5).max(10_000),
+        /** Population stability index above which a feature's or the score's distribution has drifted. */
+        psi: z.number().gt(0).max(10),
+        /** How far the AUC on arrived outcomes may fall below the model's held-out AUC. */
+        aucDrop: z.number().gt(0).max(0.5),
+        /** Expected calibration error above which scores no longer mean their probability. */
+        calibrationError: z.number().gt(0).max(1),
+        /** How far the share of open leads in the top tier may move from the share the model gave its training leads (absolute, 0-1). */
+        hotShareChange: z.number().gt(0).max(1),
+        /**
+         * A Slack incoming webhook URL (https://hooks.slack.com/...) that alerts are posted to; null for in-app only.
+         * Anyone holding it can post to the channel: it is never logged.
+         */
+        slackWebhookUrl: z
+          .string()
+          .max(500)
+          .url()
+          .refine((u) => /^https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+$/.test(u), { message: 'is not a Slack incoming webhook URL (https://hooks.slack.com/services/...)' })
+          .nullable(),
       })
       .strict(),
   })
@@ -234,7 +264,8 @@ export const DEFAULT_SETTINGS: Settings = {
       modelVersion: 'leadscore_model_version',
     },
   },
-  schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', timezone: 'UTC' },
+  monitoring: { windowDays: 30, minOutcomes: 50, minPerClass: 10, psi: 0.25, aucDrop: 0.05, calibrationError: 0.1, hotShareChange: 0.1, slackWebhookUrl: null },
+  schedules: { rescore: '0 * * * *', sync: '*/15 * * * *', retrain: '0 3 * * 0', monitor: '0 5 * * *', timezone: 'UTC' },
   hubspot: {
     disqualifiedStatuses: ['UNQUALIFIED'],
     activityTypes: {

@@ -27,3 +27,4 @@ export * from './web-sessions.js';
 export * from './web-queries.js';
 export * from './feedback.js';
 export * from './model-versions.js';
+export * from './monitoring.js';

@@ -12,6 +12,12 @@ export interface GenerateOptions {
   outDir: string;
   /** When the bundle is exported (default 2026-06-30T00:00:00Z); nothing after it is written. */
   exportAt?: Date;
+  /**
+   * A drift scenario instead of the built-in mid-year change: from `at` on, what predicts
+   * conversion changes strongly (industries, demo requests versus trials) and new leads come from
+   * other industries and sources (see README).
+   */
+  shift?: { at: Date };
   onProgress?: (leadsDone: number, leadsTotal: number) => void;
 }
 
@@ -39,10 +45,14 @@ const HISTORY_DAYS = 540;
  */
 export async function generateBundle(options: GenerateOptions): Promise<GenerateSummary> {
   const exportAt = (options.exportAt ?? DEFAULT_EXPORT_AT).getTime();
+  if (options.shift && !(options.shift.at.getTime() > exportAt - HISTORY_DAYS * DAY && options.shift.at.getTime() < exportAt)) {
+    throw new Error(`shift.at (${options.shift.at.toISOString()}) must fall inside the bundle's history, before the export time ${new Date(exportAt).toISOString()}`);
+  }
   const timeline: Timeline = {
     exportAt,
     startAt: exportAt - HISTORY_DAYS * DAY,
-    changeAt: exportAt - 182 * DAY,
+    changeAt: options.shift ? options.shift.at.getTime() : exportAt - 182 * DAY,
+    shiftAt: options.shift ? options.shift.at.getTime() : null,
     leads: options.leads,
     seed: options.seed,
   };

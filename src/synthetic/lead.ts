@@ -13,9 +13,11 @@ import {
   INDUSTRIES,
   INDUSTRY_MEDIAN_EMPLOYEES,
   INDUSTRY_WEIGHTS,
+  INDUSTRY_WEIGHTS_SHIFTED,
   LAST_NAMES,
   LEAD_SOURCES,
   LEAD_SOURCE_WEIGHTS,
+  LEAD_SOURCE_WEIGHTS_SHIFTED,
   REGIONS,
   SENIORITY_WEIGHTS,
   titleFor,
@@ -33,6 +35,11 @@ export interface Timeline {
   startAt: number;
   /** From here on the conversion rule's "after" weights apply. */
   changeAt: number;
+  /**
+   * A drift scenario (instead of the built-in change): from this time on the conversion rule's
+   * "shifted" weights apply, and leads created after it come from other industries and sources.
+   */
+  shiftAt?: number | null;
   leads: number;
   seed: number;
 }
@@ -88,13 +95,14 @@ export function makeLead(timeline: Timeline, i: number): SyntheticLead {
   const seniority = rng.weighted(SENIORITY_WEIGHTS);
   const department: Department =
     seniority === 'c_level' && rng.chance(0.5) ? 'executive' : rng.weighted(DEPARTMENT_WEIGHTS);
-  const industry = seniority === 'student' && rng.chance(0.6) ? 'education' : rng.weighted(INDUSTRY_WEIGHTS);
+  const shifted = timeline.shiftAt != null && createdAt >= timeline.shiftAt;
+  const industry = seniority === 'student' && rng.chance(0.6) ? 'education' : rng.weighted(shifted ? INDUSTRY_WEIGHTS_SHIFTED : INDUSTRY_WEIGHTS);
   const employees = Math.max(1, Math.round(rng.logNormal(INDUSTRY_MEDIAN_EMPLOYEES[industry], 1.3)));
   const revenue = Math.round((employees * rng.logNormal(180_000, 0.6)) / 1000) * 1000;
   const country = rng.weighted(COUNTRY_WEIGHTS);
   const regions = REGIONS[country];
   const region = regions ? rng.pick(regions) : null;
-  const source = rng.weighted(LEAD_SOURCE_WEIGHTS);
+  const source = rng.weighted(shifted ? LEAD_SOURCE_WEIGHTS_SHIFTED : LEAD_SOURCE_WEIGHTS);
   const firstName = rng.pick(FIRST_NAMES);
   const lastName = rng.pick(LAST_NAMES);
   const companyBase = seniority === 'student' ? `${rng.pick(COMPANY_WORDS)} University` : `${rng.pick(COMPANY_WORDS)} ${rng.pick(COMPANY_SUFFIXES)}`;
@@ -166,7 +174,8 @@ export function makeLead(timeline: Timeline, i: number): SyntheticLead {
   const events = new EventList(asOf);
   behaviour(rng, events, { createdAt, asOf, intent, fit: fitLogit(trueTraits, 'before'), source });
   const before = events.sorted();
-  const regime: Regime = asOf >= timeline.changeAt ? 'after' : 'before';
+  const regime: Regime =
+    timeline.shiftAt != null ? (asOf >= timeline.shiftAt ? 'shifted' : 'before') : asOf >= timeline.changeAt ? 'after' : 'before';
   const probability = trueProbability(observed, before, asOf, regime);
   const converted = rng.chance(probability);
 

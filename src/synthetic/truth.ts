@@ -25,7 +25,11 @@ export interface TimedEvent {
   at: number;
 }
 
-export type Regime = 'before' | 'after';
+/**
+ * 'before' and 'after' the built-in mid-year change; 'shifted' after a drift scenario's shift
+ * (GenerateOptions.shift): a stronger change for drift benchmarks.
+ */
+export type Regime = 'before' | 'after' | 'shifted';
 
 const DAY = 86_400_000;
 
@@ -69,6 +73,8 @@ const INDUSTRY_BEFORE: Record<Industry, number> = {
 const INDUSTRY: Record<Regime, Record<Industry, number>> = {
   before: INDUSTRY_BEFORE,
   after: { ...INDUSTRY_BEFORE, healthcare: 0.6 },
+  // The drift scenario: healthcare and government become the converting industries, software stops being one.
+  shifted: { ...INDUSTRY_BEFORE, healthcare: 1.1, government: 0.6, software: -0.4, financial_services: -0.2 },
 };
 
 const COUNTRY: Record<Country, number> = {
@@ -114,6 +120,8 @@ function sizeWeight(employees: number | null): number {
 const ENGAGEMENT: Record<Regime, { demo: number; trial: number; pricing: number; webinar: number; size: number }> = {
   before: { demo: 1.6, trial: 0.6, pricing: 0.3, webinar: 0.8, size: 1 },
   after: { demo: 1.6, trial: 1.4, pricing: 0.45, webinar: 0.1, size: 0.5 },
+  // The drift scenario: a demo request means much less, trials and pricing interest much more.
+  shifted: { demo: 0.4, trial: 2.0, pricing: 0.7, webinar: 0, size: 0.3 },
 };
 
 const BIAS = -3.6;

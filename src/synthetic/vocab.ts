@@ -128,6 +128,22 @@ export const INDUSTRY_WEIGHTS: Weighted<Industry> = [
   ['logistics', 0.04],
 ];
 
+/** Industries after a drift scenario's shift: a healthcare and public-sector push. */
+export const INDUSTRY_WEIGHTS_SHIFTED: Weighted<Industry> = [
+  ['software', 0.08],
+  ['financial_services', 0.06],
+  ['healthcare', 0.3],
+  ['manufacturing', 0.06],
+  ['retail', 0.05],
+  ['education', 0.1],
+  ['government', 0.15],
+  ['media', 0.04],
+  ['telecom', 0.03],
+  ['professional_services', 0.06],
+  ['nonprofit', 0.04],
+  ['logistics', 0.03],
+];
+
 /** Median head count by industry: company size is drawn around it. */
 export const INDUSTRY_MEDIAN_EMPLOYEES: Record<Industry, number> = {
   software: 120,
@@ -229,6 +245,21 @@ export const LEAD_SOURCE_WEIGHTS: Weighted<LeadSourceKind> = [
   ['outbound', 0.1],
   ['list_import', 0.06],
   ['social', 0.07],
+];
+
+/** Lead sources after a drift scenario's shift: a paid campaign and list buys bring most new leads. */
+export const LEAD_SOURCE_WEIGHTS_SHIFTED: Weighted<LeadSourceKind> = [
+  ['organic_search', 0.08],
+  ['paid_search', 0.3],
+  ['web_direct', 0.05],
+  ['referral', 0.04],
+  ['partner', 0.03],
+  ['event', 0.04],
+  ['webinar', 0.03],
+  ['content_syndication', 0.12],
+  ['outbound', 0.08],
+  ['list_import', 0.18],
+  ['social', 0.05],
 ];
 
 export const FREE_EMAIL_DOMAINS = ['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'icloud.com', 'aol.com', 'gmx.de', 'proton.me'];

@@ -10,6 +10,7 @@ export const SCHEDULED_JOBS: ReadonlyArray<{ schedule: Exclude<keyof Settings['s
   { schedule: 'sync', queue: 'sync' },
   { schedule: 'rescore', queue: 'score' },
   { schedule: 'retrain', queue: 'retrain' },
+  { schedule: 'monitor', queue: 'monitor' },
 ];
 
 type Enqueue = (queue: QueueName, tenant: TenantId, reason: string) => Promise<string | null>;

@@ -5,6 +5,7 @@ import type { Logger } from '../config/log.js';
 import type { Vault } from '../config/secrets.js';
 import type { TenantId } from '../domain/index.js';
 import { scoresComputed } from '../config/metrics.js';
+import { monitorTenant } from '../monitoring/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { syncHubspot } from '../server/hubspot-sync.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
@@ -155,6 +156,20 @@ export class Workers {
         const result = await retrainTenant(db, models, data.tenant, { actor: data.reason });
         jobLog.info('retrained', { status: result.status, version: result.version, reason: result.reason, tierChanges: result.tierChanges, ms: result.timings });
         if (result.status === 'promoted') await this.enqueue('score', data.tenant, 'after promotion');
+        return;
+      }
+      case 'monitor': {
+        // Daily model monitoring; the Slack URL stays out of the log (only the delivery status).
+        const { report, alerts, slack } = await monitorTenant(db, models, data.tenant);
+        jobLog.info('monitored', {
+          day: report.day,
+          accuracy: report.accuracy.status,
+          drift: report.drift.status,
+          alerts: alerts.length,
+          slack: slack.status,
+          ...(slack.error ? { slackError: slack.error } : {}),
+          ms: Math.round(performance.now() - started),
+        });
         return;
       }
       case 'writeback': {

@@ -19,6 +19,7 @@ export const STEPS = [
   'src/writeback',
   'src/routing',
   'src/learning',
+  'src/monitoring',
 ];
 /** Wiring: may import anything; imported by nothing else. */
 export const WIRING = ['src/server', 'src/workers', 'src/cli', 'connectors/index'];

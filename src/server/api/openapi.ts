@@ -108,6 +108,27 @@ export const OPERATIONS: Operation[] = [
     parameters: [{ name: 'version', in: 'path', description: 'A version from GET /models' }],
   },
   { method: 'post', path: '/models/rollback', summary: 'Put an earlier version (or "default") back in force, with the reason in the audit log', scope: 'admin', body: 'RollbackRequest', response: 'Promotion' },
+  {
+    method: 'get',
+    path: '/monitoring',
+    summary: "Model monitoring: the newest daily report (accuracy on arrived outcomes, drift, Hot share) and each day's headline figures",
+    scope: 'admin',
+    response: 'Monitoring',
+    parameters: [{ name: 'limit', in: 'query', description: 'Days of history (1-365, default 30)' }],
+  },
+  { method: 'post', path: '/monitoring/run', summary: "Run today's monitoring in the background", scope: 'admin', response: 'MonitoringRun', status: 202 },
+  {
+    method: 'get',
+    path: '/alerts',
+    summary: 'Monitoring alerts, newest first: the figure, its threshold and what to do',
+    scope: 'admin',
+    response: 'AlertList',
+    parameters: [
+      { name: 'open', in: 'query', description: 'true: only alerts not acknowledged yet' },
+      { name: 'limit', in: 'query', description: 'Alerts (1-500, default 100)' },
+    ],
+  },
+  { method: 'post', path: '/alerts/{id}/ack', summary: 'Acknowledge an alert (the first acknowledgement is kept)', scope: 'admin', response: 'Alert', parameters: [{ name: 'id', in: 'path', description: 'The alert id' }] },
   { method: 'get', path: '/jobs/{id}', summary: 'A background job: status, progress and result', scope: 'admin', response: 'Job', parameters: [{ name: 'id', in: 'path', description: 'The job id' }] },
 ];
 
@@ -138,7 +159,7 @@ export function openApiDocument(serverUrl = '/api/v1'): Record<string, unknown> 
         ...(op.body ? { 400: errorResponse('The body is malformed or a field is wrong; `issues` names each field') } : {}),
         401: errorResponse('No API key, or not a valid one'),
         403: errorResponse('The key lacks the scope'),
-        ...(op.parameters?.some((p) => p.in === 'path') ? { 404: errorResponse('No such lead or job for this tenant') } : {}),
+        ...(op.parameters?.some((p) => p.in === 'path') ? { 404: errorResponse('No such lead, job or alert for this tenant') } : {}),
         ...(op.parameters?.some((p) => p.in === 'query') ? { 400: errorResponse('A query parameter is wrong; `issues` names it') } : {}),
         ...(op.body ? { 413: errorResponse('The body is larger than the limit') } : {}),
       },

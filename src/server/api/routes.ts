@@ -8,15 +8,38 @@ import { submitFeedback } from '../../learning/feedback.js';
 import type { ChampionModelSource } from '../../learning/model-source.js';
 import { promoteVersion, PromotionError, type PromotionResult } from '../../learning/promote.js';
 import { currentSettings, restoreSettings, saveSettings, settingsHistory, type Settings, type SettingsVersion } from '../../settings/index.js';
-import { countFeedback, getChampion, listFeedback, listModelVersions, type FeedbackRecord, type ModelVersion, getJob, getLeadSource, getScoreHistory, getScores, listDeadLetters, queryAudit, recordAudit, requeueDeadLetters, type Database, type Job } from '../../store/index.js';
+import {
+  acknowledgeAlert,
+  countFeedback,
+  getChampion,
+  getJob,
+  getLeadSource,
+  getScoreHistory,
+  getScores,
+  listAlerts,
+  listDeadLetters,
+  listFeedback,
+  listModelVersions,
+  monitoringReports,
+  queryAudit,
+  recordAudit,
+  requeueDeadLetters,
+  type Database,
+  type FeedbackRecord,
+  type Job,
+  type ModelVersion,
+} from '../../store/index.js';
+import { alertOut, monitoringDayOut } from './monitoring-out.js';
 import type { JobRunner } from '../job-runner.js';
 import { apiKeyAuth } from './auth.js';
 import { ApiError, parseBody } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { mountRoutingRoutes } from './routing-routes.js';
 import {
+  AlertsQuerySchema,
   AuditQuerySchema,
   DeadLetterRetrySchema,
+  MonitoringQuerySchema,
   DeadLettersQuerySchema,
   FeedbackCountsQuerySchema,
   FeedbackQuerySchema,
@@ -50,6 +73,8 @@ export interface ApiDeps {
   };
   /** Called after writes were put back in the outbox (a writeback job is asked for). */
   onWritesQueued?: (tenant: TenantId) => Promise<unknown>;
+  /** Queue a monitoring run for the tenant: the job id, or null when one is already waiting. */
+  enqueueMonitor?: (tenant: TenantId) => Promise<string | null>;
 }
 
 const reasonOut = (r: ScoreReason) => ({ text: r.text, weight: Math.round(r.contribution * 1000) / 1000, direction: r.direction, feature: r.feature });
@@ -399,6 +424,31 @@ export function apiRouter(deps: ApiDeps): Router {
       entries: entries.map((e) => ({ id: e.id, at: e.at.toISOString(), action: e.action, record_id: e.recordId, connection_id: e.connectionId, before: e.before, after: e.after, cause: e.cause, outcome: e.outcome, note: e.note ?? null })),
       next_before: entries.length === query.limit ? entries.at(-1)!.id : null,
     });
+  }));
+
+  router.get('/monitoring', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(MonitoringQuerySchema, req.query, 'query');
+    const reports = await monitoringReports(deps.db, tenantOf(req), query.limit);
+    res.json({ latest: reports[0]?.report ?? null, history: reports.map(monitoringDayOut) });
+  }));
+
+  router.post('/monitoring/run', requireScope('admin'), handler(async (req, res) => {
+    if (!deps.enqueueMonitor) throw new ApiError(503, 'UNAVAILABLE', 'background jobs are not running in this process, so monitoring cannot be queued; run a worker');
+    const id = await deps.enqueueMonitor(tenantOf(req));
+    res.status(202).json({ queued: id !== null, job_id: id });
+  }));
+
+  router.get('/alerts', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(AlertsQuerySchema, req.query, 'query');
+    res.json({ alerts: (await listAlerts(deps.db, tenantOf(req), { open: query.open === 'true', limit: query.limit })).map(alertOut) });
+  }));
+
+  router.post('/alerts/:id/ack', requireScope('admin'), handler(async (req, res) => {
+    const raw = (req.params as { id: string }).id;
+    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+    const alert = id === null ? null : await acknowledgeAlert(deps.db, tenantOf(req), id, changedBy(req));
+    if (!alert) throw new ApiError(404, 'NOT_FOUND', `no alert "${raw}" in this account`);
+    res.json(alertOut(alert));
   }));
 
   router.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `no API route ${req.method} ${req.baseUrl}${req.path}; see /api/v1/openapi.json`)));

@@ -383,3 +383,59 @@ export const PromotionSchema = z
     }),
   })
   .meta({ id: 'Promotion' });
+// Monitoring: daily reports and alerts.
+export const MonitoringQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(365).default(30) }).strict();
+
+export const MonitoringDaySchema = z
+  .object({
+    day: z.string().describe('YYYY-MM-DD'),
+    model_version: z.string().nullable(),
+    computed_at: z.string(),
+    accuracy_status: z.enum(['ok', 'not_enough_outcomes']),
+    outcomes: z.number().int(),
+    auc: z.number().nullable(),
+    ece: z.number().nullable(),
+    precision_at_hot: z.number().nullable(),
+    recall_at_hot: z.number().nullable(),
+    score_psi: z.number().nullable(),
+    max_feature_psi: z.number().nullable(),
+    hot_share: z.number().nullable(),
+  })
+  .meta({ id: 'MonitoringDay', description: "One day's headline figures; null where a figure could not be measured" });
+
+export const MonitoringResponseSchema = z
+  .object({
+    latest: z.record(z.string(), z.unknown()).nullable().describe('The newest full report (accuracy, segments, drift, Hot share, score histogram), or null before the first run'),
+    history: z.array(MonitoringDaySchema).describe('Newest day first'),
+  })
+  .meta({ id: 'Monitoring' });
+
+export const AlertsQuerySchema = z
+  .object({
+    open: z.enum(['true', 'false']).default('false').describe('true: only alerts not acknowledged yet'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+export const AlertSchema = z
+  .object({
+    id: z.number().int(),
+    day: z.string(),
+    metric: z.enum(['auc_drop', 'calibration_error', 'feature_psi', 'new_lead_psi', 'score_psi', 'hot_share']),
+    subject: z.string().describe('The feature or tier concerned, or empty'),
+    figure: z.number(),
+    threshold: z.number(),
+    message: z.string(),
+    action: z.string().describe('What to do'),
+    created_at: z.string(),
+    acknowledged_at: z.string().nullable(),
+    acknowledged_by: z.string().nullable(),
+    slack: z.object({ status: z.enum(['not_configured', 'pending', 'sent', 'failed']), attempts: z.number().int(), error: z.string().nullable() }),
+  })
+  .meta({ id: 'Alert' });
+
+export const AlertListSchema = z.object({ alerts: z.array(AlertSchema) }).meta({ id: 'AlertList' });
+
+export const MonitoringRunSchema = z
+  .object({ queued: z.boolean().describe('false when a run for this tenant is already waiting'), job_id: z.string().nullable() })
+  .meta({ id: 'MonitoringRun' });

@@ -51,11 +51,12 @@ ${WRITTEN_FIELDS.map(
 <div class="row"><label>Rescore every open lead <input name="rescore" value="${s.schedules.rescore}"></label>${fieldIssues(issues, 'schedules.rescore')}</div>
 <div class="row"><label>Sync from the CRMs <input name="sync" value="${s.schedules.sync}"></label>${fieldIssues(issues, 'schedules.sync')}</div>
 <div class="row"><label>Retrain on new outcomes <input name="retrain" value="${s.schedules.retrain}"></label>${fieldIssues(issues, 'schedules.retrain')}</div>
+<div class="row"><label>Monitor accuracy and drift <input name="monitor" value="${s.schedules.monitor}"></label>${fieldIssues(issues, 'schedules.monitor')}</div>
 <div class="row"><label>Time zone <input name="timezone" value="${s.schedules.timezone}"></label>${fieldIssues(issues, 'schedules.timezone')}</div>
 <div class="row"><label>Write again after a change of at least (points) <input name="min_score_change" type="number" min="0" max="100" step="any" value="${s.writeback.minScoreChange}"></label>${fieldIssues(issues, 'writeback.minScoreChange')}</div>`,
     apply: (current, body) => ({
       ...current,
-      schedules: { rescore: text(body.rescore), sync: text(body.sync), retrain: text(body.retrain), timezone: text(body.timezone) },
+      schedules: { rescore: text(body.rescore), sync: text(body.sync), retrain: text(body.retrain), monitor: text(body.monitor), timezone: text(body.timezone) },
       writeback: { minScoreChange: num(body.min_score_change) },
     }),
   },

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { renderModelCard } from './card.js';
+import { renderCalibrationCurve, renderHotShareOverTime, renderLiftChart, renderRocCurve, renderScoreHistogramOverTime } from './charts.js';
+import { escapeHtml } from './html.js';
+import { renderDefaultModelNotice } from './notice.js';
+import { plotX, plotY, FRAME } from './svg.js';
+import { renderChampionChallenger, renderDriftTable, renderFeatureImportance } from './tables.js';
+
+const point = (x: number, y: number) => `${Math.round(plotX(FRAME, x) * 100) / 100},${Math.round(plotY(FRAME, y) * 100) / 100}`;
+
+describe('ROC curve', () => {
+  it('draws each point at its place, prints the AUC and labels both axes', () => {
+    const svg = renderRocCurve({ points: [{ fpr: 0, tpr: 0 }, { fpr: 0.1, tpr: 0.6 }, { fpr: 1, tpr: 1 }], auc: 0.812, caption: '120 outcomes' });
+    const line = /<polyline class="roc" points="([^"]+)"/.exec(svg)![1]!;
+    expect(line.split(' ')).toEqual([point(0, 0), point(0.1, 0.6), point(1, 1)]);
+    expect(svg).toContain('AUC 0.812');
+    expect(svg).toContain('False positive rate');
+    expect(svg).toContain('True positive rate');
+    expect(svg).toContain('>60%<');
+    expect(svg).toContain('120 outcomes');
+  });
+
+  it('says why instead of drawing an empty chart', () => {
+    expect(renderRocCurve({ points: [], auc: null })).toMatch(/No ROC curve yet/);
+  });
+});
+
+describe('lift chart', () => {
+  it('draws a bar per decile with its lift printed', () => {
+    const deciles = Array.from({ length: 10 }, (_, i) => ({ decile: i + 1, leads: 10, conversionRate: 0.1, lift: i === 0 ? 3.2 : 0.76 }));
+    const svg = renderLiftChart(deciles);
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(10);
+    expect(svg).toContain('>3.2x<');
+    expect(svg).toContain('data-decile="10"');
+    expect(svg).toContain('Score decile (1 = top 10% of scores)');
+    expect(svg).toContain('1x = average');
+  });
+});
+
+describe('calibration curve', () => {
+  it('plots mean predicted against observed for bins with leads, printing the share and the count', () => {
+    const svg = renderCalibrationCurve(
+      [
+        { from: 0, to: 0.1, leads: 50, predicted: 0.05, observed: 0.04 },
+        { from: 0.1, to: 0.2, leads: 0, predicted: null, observed: null },
+        { from: 0.3, to: 0.4, leads: 20, predicted: 0.35, observed: 0.5 },
+      ],
+      0.031,
+    );
+    expect(svg.match(/<circle class="point"/g)).toHaveLength(2);
+    expect(/<polyline class="calibration" points="([^"]+)"/.exec(svg)![1]).toBe(`${point(0.05, 0.04)} ${point(0.35, 0.5)}`);
+    expect(svg).toContain('50% of 20');
+    expect(svg).toContain('Calibration error 0.031');
+  });
+});
+
+describe('score histogram and Hot share over time', () => {
+  it('prints every count with its day', () => {
+    const svg = renderScoreHistogramOverTime([
+      { day: '2026-07-01', counts: [5, 4, 3, 2, 1, 0, 0, 0, 0, 17] },
+      { day: '2026-07-02', counts: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] },
+    ]);
+    expect(svg).toContain('>2026-07-01<');
+    expect(svg).toContain('data-day="2026-07-02" data-bin="9"');
+    expect(svg).toContain('>17<');
+    expect(svg).toContain('Composite score');
+  });
+
+  it('draws the Hot share line with values and the training share', () => {
+    const svg = renderHotShareOverTime([{ day: '2026-07-01', share: 0.2 }, { day: '2026-07-02', share: 0.35 }], 0.2);
+    expect(svg).toContain('>35%<');
+    expect(svg).toContain('training leads: 20.0%');
+    expect(svg).toContain('>07-02<');
+  });
+});
+
+describe('tables', () => {
+  it('colours drift rows by band and names the band in words', () => {
+    const html = renderDriftTable([
+      { name: 'industry', group: 'fit', psi: 0.41, band: 'major' },
+      { name: 'pricing_page_view_7d', group: 'engagement', psi: 0.02, band: 'stable' },
+    ]);
+    expect(html).toMatch(/<tr class="band-major" style="background:#ffebe9"><td>industry<\/td><td>fit<\/td><td class="num">0.410<\/td><td>major shift<\/td>/);
+    expect(html).toContain('<td>stable</td>');
+  });
+
+  it('shows importance with the shift since the previous version', () => {
+    const html = renderFeatureImportance(
+      [{ feature: 'demo_requests_ever', importance: 0.3 }, { feature: 'industry', importance: 0.2 }, { feature: 'trial_signups_ever', importance: 0.1 }],
+      [{ feature: 'industry', importance: 0.35 }, { feature: 'demo_requests_ever', importance: 0.25 }, { feature: 'webinars_ever', importance: 0.1 }],
+    );
+    expect(html).toContain('30.0%');
+    expect(html).toMatch(/demo_requests_ever.*\+5\.0 pts<\/td><td>▲ 2 → 1/);
+    expect(html).toMatch(/industry.*−15\.0 pts<\/td><td>▼ 1 → 2/);
+    expect(html).toMatch(/trial_signups_ever.*<td>new<\/td>/);
+    expect(html).toContain('No longer used: webinars_ever');
+  });
+
+  it('puts champion and challenger side by side and says which is better per figure', () => {
+    const html = renderChampionChallenger({ version: 'v1', auc: 0.8, ece: 0.02, liftTopDecile: 3 }, { version: 'v2', auc: 0.83, ece: 0.03, liftTopDecile: 3 });
+    expect(html).toMatch(/AUC<\/th><td class="num">0.800<\/td><td class="num">0.830<\/td><td class="num">\+0.030<\/td><td>challenger better/);
+    expect(html).toMatch(/Calibration error.*champion better/);
+    expect(html).toMatch(/Lift, top 10%.*<td>same<\/td>/);
+    expect(renderChampionChallenger({ version: 'v1', auc: 0.8, ece: 0.02, liftTopDecile: 3 }, null)).toMatch(/No challenger yet/);
+  });
+});
+
+describe('escaping', () => {
+  it('escapes every text it is given', () => {
+    const evil = '<script>alert("x")</script>';
+    expect(escapeHtml(`a & ${evil} '`)).toBe('a &amp; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &#39;');
+    expect(renderDriftTable([{ name: evil, group: 'fit', psi: 0.3, band: 'major' }])).not.toContain('<script>');
+    expect(renderFeatureImportance([{ feature: evil, importance: 1 }])).not.toContain('<script>');
+    expect(renderScoreHistogramOverTime([{ day: evil, counts: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] }])).not.toContain('<script>');
+    expect(renderRocCurve({ points: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }], auc: 0.5, caption: evil })).not.toContain('<script>');
+  });
+
+  it('renders the model card Markdown without letting HTML through', () => {
+    const html = renderModelCard('# Leadscore model v1\n\n**Default model.** Trained on `synthetic` data.\n\n- Outcomes: 300\n- <img src=x onerror=alert(1)>\n\n| model | AUC |\n| --- | --- |\n| composite | 0.880 |\n');
+    expect(html).toContain('<h3>Leadscore model v1</h3>');
+    expect(html).toContain('<strong>Default model.</strong>');
+    expect(html).toContain('<code>synthetic</code>');
+    expect(html).toContain('<li>Outcomes: 300</li>');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('<th>model</th><th>AUC</th>');
+    expect(html).toContain('<td>composite</td><td>0.880</td>');
+  });
+});
+
+describe('default model notice', () => {
+  it('says the shipped default scores the tenant and what is missing for its own', () => {
+    const html = renderDefaultModelNotice({ version: 'd1', outcomes: 120, conversions: 10, needed: { outcomes: 300, conversions: 30, nonConversions: 30 } });
+    expect(html).toContain('The shipped default model (d1) is scoring your leads.');
+    expect(html).toContain('180 more outcomes, 20 more conversions to go');
+  });
+});
