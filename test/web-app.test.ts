@@ -201,6 +201,24 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     await screenshot(page, '15-users');
   });
 
+  it('shows the model dashboard: versions, the default-model notice, monitoring charts and the model card', async () => {
+    // Today's monitoring, run through the job queue as the schedule would.
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    expect((await fetch(`${base}/api/v1/monitoring/run`, { method: 'POST', headers: auth })).status).toBe(202);
+    for (let i = 0; i < 600; i++) {
+      const monitoring = (await (await fetch(`${base}/api/v1/monitoring`, { headers: auth })).json()) as { latest: unknown };
+      if (monitoring.latest) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto('/app/models');
+    expect(await heading(page)).toBe('Models');
+    expect(await textOf(page.locator('main'))).toContain('the shipped default model scores its leads');
+    expect(await textOf(page.locator('main'))).toContain('No challenger yet');
+    expect(await page.locator('main svg').count()).toBeGreaterThan(0);
+    expect(await page.locator('main').evaluate((m) => getComputedStyle(m.querySelector('.ls-dash-section')!).borderTopStyle)).toBe('solid');
+    await screenshot(page, '16-models');
+  });
+
   it('signs a colleague in through Salesforce as a viewer, who cannot save (403)', async () => {
     // Salesforce itself is unreachable: its consent page answers at once with a code, and nock
     // answers the token exchange and userinfo the server makes.

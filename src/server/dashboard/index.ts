@@ -4,4 +4,4 @@ export { renderDriftTable, renderFeatureImportance, renderChampionChallenger, ty
 export { renderModelCard } from './card.js';
 export { renderDefaultModelNotice } from './notice.js';
 export { loadDashboardData, featureImportance, type DashboardData } from './data.js';
-export { renderDashboard, renderDashboardPage } from './page.js';
+export { DASHBOARD_STYLE, renderDashboard, renderDashboardPage } from './page.js';

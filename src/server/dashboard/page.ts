@@ -66,7 +66,8 @@ function summary(data: DashboardData): string {
   return `<dl class="ls-summary">${items.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>`;
 }
 
-const STYLE = `
+/** The dashboard's stylesheet (the web app serves it as a file: its CSP allows no inline style). */
+export const DASHBOARD_STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;margin:24px;background:#f6f8fa}
 h1{font-size:22px;margin:0 0 12px} h2{font-size:16px;margin:0 0 4px}
 .ls-dash-section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:0 0 16px}
@@ -81,6 +82,6 @@ h1{font-size:22px;margin:0 0 12px} h2{font-size:16px;margin:0 0 4px}
 
 /** A standalone HTML document of the dashboard (the screenshot test and a plain export use it). */
 export function renderDashboardPage(data: DashboardData, options: DashboardOptions = {}): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Model dashboard: ${escapeHtml(data.tenant)}</title><style>${STYLE}</style></head>` +
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Model dashboard: ${escapeHtml(data.tenant)}</title><style>${DASHBOARD_STYLE}</style></head>` +
     `<body><h1>Model dashboard: ${escapeHtml(data.tenant)}</h1>${renderDashboard(data, options)}</body></html>`;
 }

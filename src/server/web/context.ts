@@ -40,7 +40,7 @@ export function sendPage(
   req: Request,
   res: Response,
   deps: WebDeps,
-  page: { title: string; active?: string; body: Html | string; flash?: LayoutModel['flash']; scripts?: string[]; status?: number },
+  page: { title: string; active?: string; body: Html | string; flash?: LayoutModel['flash']; scripts?: string[]; styles?: string[]; status?: number },
 ): void {
   const user = req.web ? { displayName: req.web.user.displayName, role: req.web.user.role, tenant: req.web.user.tenant } : null;
   res
@@ -54,6 +54,7 @@ export function sendPage(
         ...(page.active ? { active: page.active } : {}),
         ...(page.flash ? { flash: page.flash } : {}),
         ...(page.scripts ? { scripts: page.scripts } : {}),
+        ...(page.styles ? { styles: page.styles } : {}),
         ...(deps.extraNav ? { extraNav: deps.extraNav } : {}),
         body: page.body,
       }),

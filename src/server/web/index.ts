@@ -1,3 +1,4 @@
+import { modelsRouter } from './models-page.js';
 import fs from 'node:fs';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { isLeadscoreError } from '../../domain/index.js';
@@ -48,6 +49,7 @@ export function webRouter(deps: WebDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '512kb' }), checkCsrf);
   router.get('/', (_req, res) => res.redirect(303, '/app/tiers'));
   router.use(tiersRouter(deps));
+  router.use(modelsRouter(deps));
   router.use(routingRouter(deps));
   router.use(leadRouter(deps));
   router.use(settingsRouter(deps));

@@ -18,6 +18,7 @@ export const NAV: NavItem[] = [
   { href: '/app/dead-letters', label: 'Dead letters' },
   { href: '/app/audit', label: 'Audit log' },
   { href: '/app/users', label: 'Users' },
+  { href: '/app/models', label: 'Models' },
 ];
 
 export interface LayoutModel {
@@ -32,6 +33,8 @@ export interface LayoutModel {
   flash?: { kind: 'ok' | 'error' | 'info'; text: string } | null;
   /** Scripts from /app/assets (never inline: the Content-Security-Policy forbids it). */
   scripts?: string[];
+  /** Stylesheets besides app.css, as paths under /app. */
+  styles?: string[];
   /** More sections, e.g. { href: '/app/models', label: 'Models' } mounted by another module. */
   extraNav?: NavItem[];
   body: Html | string;
@@ -59,6 +62,7 @@ export function layout(model: LayoutModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${model.title} · Leadscore</title>
 <link rel="stylesheet" href="/app/assets/app.css">
+${(model.styles ?? []).map((s) => html`<link rel="stylesheet" href="/app/${s}">`)}
 ${(model.scripts ?? []).map((s) => html`<script src="/app/assets/${s}" defer></script>`)}
 </head>
 <body>

@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderDashboard } from '../dashboard/index.js';
+import { renderChampionChallenger } from '../dashboard/tables.js';
+import type { Comparison } from '../../learning/evaluate.js';
+import { listModelVersions, type ModelVersion } from '../../store/index.js';
+import { sendPage, tenantOf, type WebDeps } from './context.js';
+
+/** Drift bands coloured by class (the app's CSP allows no inline style). */
+const BAND_CSS = `.band-stable{background:#dafbe1}.band-moderate{background:#fff8c5}.band-major{background:#ffebe9}`;
+
+/** Champion and the newest challenger side by side, measured on the same held-out outcomes. */
+function championChallenger(versions: ModelVersion[]): string {
+  const latest = versions.find((v) => (v.evaluation as { comparison?: Comparison }).comparison);
+  // Without a comparison the dashboard's own section says there is no challenger yet.
+  if (!latest) return '';
+  const evaluation = latest.evaluation as { champion?: string; comparison: Comparison; decision?: string };
+  const c = evaluation.comparison;
+  const table = renderChampionChallenger(
+    { version: evaluation.champion ?? 'champion', auc: c.auc.champion, ece: c.ece.champion, liftTopDecile: c.liftTopDecile.champion, outcomes: c.rows },
+    { version: latest.version, auc: c.auc.challenger, ece: c.ece.challenger, liftTopDecile: c.liftTopDecile.challenger, outcomes: c.rows },
+  );
+  return `<section class="ls-dash-section"><h2>Champion and newest challenger</h2><p class="ls-dash-note">On the ${c.rows} most recent outcomes neither was trained on. ${escapeHtml(latest.reason)}</p>${table}</section>`;
+}
+
+function versionsTable(versions: ModelVersion[]): string {
+  if (versions.length === 0) return '<section class="ls-dash-section"><h2>Model versions</h2><p class="ls-dash-empty">No model of this account\'s own yet: the shipped default model scores its leads.</p></section>';
+  const rows = versions
+    .map((v) => `<tr><td>${escapeHtml(v.version)}</td><td>${escapeHtml(v.status)}</td><td>${escapeHtml(v.createdAt.toISOString().slice(0, 16).replace('T', ' '))}</td><td class="num">${v.outcomes ?? ''}</td><td>${escapeHtml(v.reason)}</td></tr>`)
+    .join('');
+  return `<section class="ls-dash-section"><h2>Model versions</h2><table class="ls-table"><thead><tr><th>Version</th><th>Status</th><th>Trained (UTC)</th><th>Outcomes</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+/** `/app/models`: the model dashboard (monitoring, drift, the model card) with the model versions. */
+export function modelsRouter(deps: WebDeps): Router {
+  const router = Router();
+  router.get('/models/dashboard.css', (_req, res) => {
+    res.type('text/css').send(DASHBOARD_STYLE + BAND_CSS);
+  });
+  router.get('/models', async (req, res, next) => {
+    try {
+      const tenant = tenantOf(req);
+      const [data, versions] = await Promise.all([loadDashboardData(deps.db, deps.models, tenant), listModelVersions(deps.db, tenant)]);
+      sendPage(req, res, deps, {
+        title: 'Models',
+        active: '/app/models',
+        styles: ['models/dashboard.css'],
+        body: championChallenger(versions) + versionsTable(versions) + renderDashboard(data),
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
