@@ -214,6 +214,8 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await heading(page)).toBe('Models');
     expect(await textOf(page.locator('main'))).toContain('the shipped default model scores its leads');
     expect(await textOf(page.locator('main'))).toContain('No challenger yet');
+    // The feedback sent from the lead card earlier, with the score the rep saw.
+    expect(await textOf(page.locator('main'))).toContain('What reps flagged as wrong');
     expect(await page.locator('main svg').count()).toBeGreaterThan(0);
     expect(await page.locator('main').evaluate((m) => getComputedStyle(m.querySelector('.ls-dash-section')!).borderTopStyle)).toBe('solid');
     await screenshot(page, '16-models');

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderDashboard } from '../dashboard/index.js';
 import { renderChampionChallenger } from '../dashboard/tables.js';
 import type { Comparison } from '../../learning/evaluate.js';
-import { listModelVersions, type ModelVersion } from '../../store/index.js';
+import { countFeedback, listFeedback, listModelVersions, type FeedbackCount, type FeedbackRecord, type ModelVersion } from '../../store/index.js';
 import { sendPage, tenantOf, type WebDeps } from './context.js';
 
 /** Drift bands coloured by class (the app's CSP allows no inline style). */
@@ -30,6 +30,28 @@ function versionsTable(versions: ModelVersion[]): string {
   return `<section class="ls-dash-section"><h2>Model versions</h2><table class="ls-table"><thead><tr><th>Version</th><th>Status</th><th>Trained (UTC)</th><th>Outcomes</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+const REASONS = ['too_high', 'too_low', 'wrong_reasons', 'other'] as const;
+const REASON_LABEL: Record<(typeof REASONS)[number], string> = { too_high: 'Too high', too_low: 'Too low', wrong_reasons: 'Wrong reasons', other: 'Other' };
+
+/** Reps' "this score looks wrong": counts per tier and reason, and the newest with what the rep saw. */
+function feedbackSection(byTier: FeedbackCount[], bySize: FeedbackCount[], recent: FeedbackRecord[]): string {
+  if (recent.length === 0) return '<section class="ls-dash-section"><h2>Rep feedback</h2><p class="ls-dash-empty">No rep has flagged a score yet (the record cards\' "This score looks wrong").</p></section>';
+  const matrix = (title: string, counts: FeedbackCount[]) => {
+    const segments = [...new Set(counts.map((c) => c.segment ?? 'none'))];
+    const cell = (segment: string, reason: string) => counts.filter((c) => (c.segment ?? 'none') === segment && c.reason === reason).reduce((a, c) => a + c.count, 0);
+    const rows = segments.map((seg) => `<tr><td>${escapeHtml(seg)}</td>${REASONS.map((r) => `<td class="num">${cell(seg, r)}</td>`).join('')}</tr>`).join('');
+    return `<table class="ls-table"><caption>${escapeHtml(title)}</caption><thead><tr><th></th>${REASONS.map((r) => `<th>${REASON_LABEL[r]}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+  };
+  const items = recent
+    .map(
+      (f) =>
+        `<tr><td>${escapeHtml(f.createdAt.toISOString().slice(0, 10))}</td><td>${escapeHtml(f.source)}/${escapeHtml(f.leadId)}</td><td>${REASON_LABEL[f.reason]}</td><td class="num">${f.score?.composite === null || f.score?.composite === undefined ? 'not scored' : Math.round(f.score.composite)}</td><td>${escapeHtml(f.tier ?? '')}</td><td>${escapeHtml(f.modelVersion ?? '')}</td><td>${escapeHtml(f.comment ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<section class="ls-dash-section"><h2>Rep feedback</h2><p class="ls-dash-note">What reps flagged as wrong, with the score they saw then.</p><div class="ls-grid">${matrix('Per tier', byTier)}${matrix('Per company size', bySize)}</div>
+<table class="ls-table"><caption>Newest</caption><thead><tr><th>Day</th><th>Lead</th><th>Reason</th><th>Score then</th><th>Tier then</th><th>Model</th><th>Comment</th></tr></thead><tbody>${items}</tbody></table></section>`;
+}
+
 /** `/app/models`: the model dashboard (monitoring, drift, the model card) with the model versions. */
 export function modelsRouter(deps: WebDeps): Router {
   const router = Router();
@@ -39,12 +61,18 @@ export function modelsRouter(deps: WebDeps): Router {
   router.get('/models', async (req, res, next) => {
     try {
       const tenant = tenantOf(req);
-      const [data, versions] = await Promise.all([loadDashboardData(deps.db, deps.models, tenant), listModelVersions(deps.db, tenant)]);
+      const [data, versions, byTier, bySize, recent] = await Promise.all([
+        loadDashboardData(deps.db, deps.models, tenant),
+        listModelVersions(deps.db, tenant),
+        countFeedback(deps.db, tenant, 'tier'),
+        countFeedback(deps.db, tenant, 'size_band'),
+        listFeedback(deps.db, tenant, { limit: 20 }),
+      ]);
       sendPage(req, res, deps, {
         title: 'Models',
         active: '/app/models',
         styles: ['models/dashboard.css'],
-        body: championChallenger(versions) + versionsTable(versions) + renderDashboard(data),
+        body: championChallenger(versions) + versionsTable(versions) + feedbackSection(byTier, bySize, recent) + renderDashboard(data),
       });
     } catch (err) {
       next(err);
