@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { TenantId } from '../../domain/index.js';
 import type { LoadedModelSet } from '../../model/artifact.js';
 import { TRAINING_MINIMUM } from '../../model/training-set.js';
+import { currentSettings } from '../../settings/index.js';
 import type { MonitoringReport } from '../../monitoring/index.js';
 import type { ModelSource } from '../../scoring/rescore.js';
 import { countTenantData, listAlerts, monitoringReports, type Database, type MonitoringAlert } from '../../store/index.js';
@@ -26,13 +27,13 @@ export interface DashboardData {
   /** Oldest first. */
   history: Array<{ day: string; scoreHistogram: number[]; hotShare: number | null; expectedHotShare: number | null; tier: string }>;
   openAlerts: MonitoringAlert[];
-  outcomes: { total: number; converted: number; needed: typeof TRAINING_MINIMUM };
+  outcomes: { total: number; converted: number; needed: { outcomes: number; conversions: number; nonConversions: number } };
 }
 
 /** Gather what exists for a tenant: its model in force (manifest, holdout metrics, card, importance), monitoring reports and open alerts. */
 export async function loadDashboardData(db: Database, models: ModelSource, tenant: TenantId): Promise<DashboardData> {
   const set = await models.forTenant(tenant);
-  const [reports, openAlerts, counts] = await Promise.all([monitoringReports(db, tenant, 30), listAlerts(db, tenant, { open: true, limit: 50 }), countTenantData(db, tenant)]);
+  const [reports, openAlerts, counts, settings] = await Promise.all([monitoringReports(db, tenant, 30), listAlerts(db, tenant, { open: true, limit: 50 }), countTenantData(db, tenant), currentSettings(db, tenant)]);
   const latest = (reports[0]?.report as unknown as MonitoringReport | undefined) ?? null;
   return {
     tenant,
@@ -46,7 +47,8 @@ export async function loadDashboardData(db: Database, models: ModelSource, tenan
       .reverse()
       .map((r) => ({ day: r.day, scoreHistogram: r.scoreHistogram, hotShare: r.hotShare.current, expectedHotShare: r.hotShare.expected, tier: r.hotShare.tier })),
     openAlerts,
-    outcomes: { total: counts.outcomes, converted: counts.converted, needed: TRAINING_MINIMUM },
+    // The tenant's own threshold for a model of its own (retraining refuses below it), never under the trainer's floor.
+    outcomes: { total: counts.outcomes, converted: counts.converted, needed: { ...TRAINING_MINIMUM, outcomes: Math.max(TRAINING_MINIMUM.outcomes, settings.settings.learning.minOutcomes) } },
   };
 }
 
