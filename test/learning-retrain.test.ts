@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileBundleSource } from '../connectors/file/index.js';
 import { tenantId, type LeadHistory } from '../src/domain/index.js';
+import { submitFeedback } from '../src/learning/feedback.js';
+import type { FeedbackCheck } from '../src/learning/feedback-check.js';
 import { PromotionError, promoteVersion } from '../src/learning/promote.js';
 import { modelSetFiles } from '../src/learning/model-files.js';
 import { ChampionModelSource } from '../src/learning/model-source.js';
@@ -97,7 +99,18 @@ describe('retraining', () => {
   it('keeps a challenger that does not beat the champion by the margin, and promotes one that does', async () => {
     // Against the shipped default (trained on data like this), no challenger gains 0.2 AUC.
     await saveSettings(db, acme, withLearning({ promotionMargin: 0.2 }), 'test');
+    // Reps flagged three leads; the two "too high / too low" ones are scored by both models.
+    const [a, b, c] = histories.slice(-3).map((h) => h.lead.id);
+    await submitFeedback(db, acme, 'file', a!, { reason: 'too_high' });
+    await submitFeedback(db, acme, 'file', b!, { reason: 'too_low' });
+    await submitFeedback(db, acme, 'file', c!, { reason: 'wrong_reasons' });
     const kept = await retrainTenant(db, models, acme, { now: NOW, params: PARAMS });
+    const check = ((await getModelVersion(db, acme, kept.version))!.evaluation as { feedback: FeedbackCheck }).feedback;
+    expect(check.flagged).toBe(2);
+    expect(check.items.map((i) => [i.leadId, i.reason]).sort()).toEqual([[a, 'too_high'], [b, 'too_low']].sort());
+    const asked = (i: FeedbackCheck['items'][number]) => (i.challenger - i.champion) * (i.reason === 'too_high' ? -1 : 1);
+    expect(check.movedAsAsked).toBe(check.items.filter((i) => asked(i) >= 1).length);
+    expect(check.movedAgainst).toBe(check.items.filter((i) => asked(i) <= -1).length);
     expect(kept.status).toBe('kept_as_challenger');
     expect(kept.champion).toBe('default');
     expect(kept.comparison!.auc.difference).toBeLessThan(0.2);

@@ -8,6 +8,7 @@ import { scoreHistories } from '../scoring/score-leads.js';
 import { currentSettings, type Settings } from '../settings/index.js';
 import { closedLeadIds, getChampion, getModelVersion, insertModelVersion, readHistories, updateModelVersion, type Database } from '../store/index.js';
 import { compareOnHoldout, decidePromotion, type Comparison } from './evaluate.js';
+import { checkFeedback } from './feedback-check.js';
 import { modelSetFiles } from './model-files.js';
 import type { ChampionModelSource } from './model-source.js';
 import { DEFAULT_VERSION, promoteVersion, type TierChanges } from './promote.js';
@@ -167,6 +168,8 @@ export async function retrainTenant(db: Database, models: ChampionModelSource, t
     margin: l.promotionMargin,
     comparison,
     decision: decision.promote ? 'promote' : 'keep',
+    // The leads reps flagged as too high or too low, scored by both: did the challenger fix them?
+    feedback: await checkFeedback(db, tenant, championSet, challengerSet, now),
   };
   await updateModelVersion(db, tenant, version, { evaluation, reason: decision.reason });
   lap('evaluate');

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderDashboard } from '../dashboard/index.js';
 import { renderChampionChallenger } from '../dashboard/tables.js';
 import type { Comparison } from '../../learning/evaluate.js';
+import type { FeedbackCheck } from '../../learning/feedback-check.js';
 import { countFeedback, listFeedback, listModelVersions, type FeedbackCount, type FeedbackRecord, type ModelVersion } from '../../store/index.js';
 import { sendPage, tenantOf, type WebDeps } from './context.js';
 
@@ -13,13 +14,19 @@ function championChallenger(versions: ModelVersion[]): string {
   const latest = versions.find((v) => (v.evaluation as { comparison?: Comparison }).comparison);
   // Without a comparison the dashboard's own section says there is no challenger yet.
   if (!latest) return '';
-  const evaluation = latest.evaluation as { champion?: string; comparison: Comparison; decision?: string };
+  const evaluation = latest.evaluation as { champion?: string; comparison: Comparison; decision?: string; feedback?: FeedbackCheck };
   const c = evaluation.comparison;
   const table = renderChampionChallenger(
     { version: evaluation.champion ?? 'champion', auc: c.auc.champion, ece: c.ece.champion, liftTopDecile: c.liftTopDecile.champion, outcomes: c.rows },
     { version: latest.version, auc: c.auc.challenger, ece: c.ece.challenger, liftTopDecile: c.liftTopDecile.challenger, outcomes: c.rows },
   );
-  return `<section class="ls-dash-section"><h2>Champion and newest challenger</h2><p class="ls-dash-note">On the ${c.rows} most recent outcomes neither was trained on. ${escapeHtml(latest.reason)}</p>${table}</section>`;
+  const f = evaluation.feedback;
+  const feedback = !f
+    ? ''
+    : f.flagged === 0
+      ? '<p class="ls-dash-note">No lead was flagged as too high or too low before this retrain.</p>'
+      : `<p data-feedback-check>Of the ${f.flagged} leads reps flagged as too high or too low, the challenger moves ${f.movedAsAsked} at least a point the way they asked and ${f.movedAgainst} the other way.</p>`;
+  return `<section class="ls-dash-section"><h2>Champion and newest challenger</h2><p class="ls-dash-note">On the ${c.rows} most recent outcomes neither was trained on. ${escapeHtml(latest.reason)}</p>${table}${feedback}</section>`;
 }
 
 function versionsTable(versions: ModelVersion[]): string {
