@@ -9,7 +9,7 @@ import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { currentSettings, saveSettings, type Settings, type SettingsVersion } from '../settings/index.js';
 import { connectionsForAccount, getLeadSource, getScoreHistory, getScores, type Database } from '../store/index.js';
 import { ApiError, parseBody } from './api/errors.js';
-import { checkResolvable, scoreOut } from './api/routes.js';
+import { checkResolvable, previewOut, scoreOut, settingsOut } from './api/routes.js';
 import { simulationOut } from './api/routing-routes.js';
 import { SettingsPreviewRequestSchema, SettingsPutSchema } from './api/schemas.js';
 
@@ -208,14 +208,6 @@ function changedBy(c: Caller): string {
   return `${who} in portal ${c.portalId}`;
 }
 
-const settingsOut = (v: SettingsVersion) => ({
-  version: v.version,
-  settings: v.settings,
-  changed_by: v.changedBy,
-  changed_at: v.changedAt?.toISOString() ?? null,
-  changes: v.changes,
-});
-
 /** The tenant's settings with `routing` replaced, checked as a whole (tier names live outside routing). */
 async function withRouting(deps: HubSpotUiDeps, tenant: TenantId, routing: unknown): Promise<Settings> {
   const { settings } = await currentSettings(deps.db, tenant);
@@ -232,18 +224,5 @@ async function save(deps: HubSpotUiDeps, caller: Caller, settings: Settings, exp
 async function preview(deps: HubSpotUiDeps, tenant: TenantId, settings: Settings) {
   await checkResolvable(deps, tenant, settings);
   if (!(await deps.models.forTenant(tenant))) throw new ApiError(409, 'NO_MODEL', 'no model is available for this account yet, so there is nothing to preview');
-  const p = await previewSettings(deps.db, deps.models, tenant, settings);
-  return {
-    model_version: p.modelVersion,
-    open_leads: { scored: p.openLeads.scored, not_scored: p.openLeads.notScored },
-    historical: p.historical,
-    tiers: p.tiers.map((t) => ({
-      name: t.name,
-      min: t.min,
-      open_leads: t.openLeads,
-      historical_leads: t.historicalLeads,
-      historical_conversions: t.historicalConversions,
-      historical_conversion_rate: t.historicalConversionRate,
-    })),
-  };
+  return previewOut(await previewSettings(deps.db, deps.models, tenant, settings));
 }

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { scoresComputed } from '../../config/metrics.js';
 import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
-import { previewSettings } from '../../scoring/preview.js';
+import { previewSettings, type SettingsPreview } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
 import { submitFeedback } from '../../learning/feedback.js';
@@ -98,13 +98,29 @@ export function scoreOut(score: Score, leadId: string | null = score.leadId) {
   };
 }
 
-const settingsOut = (v: SettingsVersion) => ({
+export const settingsOut = (v: SettingsVersion) => ({
   version: v.version,
   settings: v.settings,
   changed_by: v.changedBy,
   changed_at: v.changedAt?.toISOString() ?? null,
   changes: v.changes,
   restored_from: v.restoredFrom,
+});
+
+/** A settings preview as the API and the HubSpot settings page answer it. */
+export const previewOut = (p: SettingsPreview) => ({
+  model_version: p.modelVersion,
+  open_leads: { scored: p.openLeads.scored, not_scored: p.openLeads.notScored },
+  historical: p.historical,
+  tiers: p.tiers.map((t) => ({
+    name: t.name,
+    min: t.min,
+    probability_cutoff: t.probabilityCutoff,
+    open_leads: t.openLeads,
+    historical_leads: t.historicalLeads,
+    historical_conversions: t.historicalConversions,
+    historical_conversion_rate: t.historicalConversionRate,
+  })),
 });
 
 const jobOut = (j: Job) => ({
@@ -302,21 +318,7 @@ export function apiRouter(deps: ApiDeps): Router {
     const body = parseBody(SettingsPreviewRequestSchema, req.body);
     const tenant = tenantOf(req);
     await checkResolvable(deps, tenant, body.settings);
-    const p = await previewSettings(deps.db, deps.models, tenant, body.settings);
-    res.json({
-      model_version: p.modelVersion,
-      open_leads: { scored: p.openLeads.scored, not_scored: p.openLeads.notScored },
-      historical: p.historical,
-      tiers: p.tiers.map((t) => ({
-        name: t.name,
-        min: t.min,
-        probability_cutoff: t.probabilityCutoff,
-        open_leads: t.openLeads,
-        historical_leads: t.historicalLeads,
-        historical_conversions: t.historicalConversions,
-        historical_conversion_rate: t.historicalConversionRate,
-      })),
-    });
+    res.json(previewOut(await previewSettings(deps.db, deps.models, tenant, body.settings)));
   }));
 
   router.get('/settings/history', requireScope('admin'), handler(async (req, res) => {
