@@ -20,6 +20,7 @@ import { ensureTenant, listDeadLetters, migrate, openPostgres, saveConnection, u
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { Workers } from '../src/workers/workers.js';
 import { CrmEmulator } from './helpers/emulator.js';
+import { blankLead } from './helpers/leads.js';
 
 const server = (process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres').replace(/\/[^/]*$/, '');
 const reachable = await (async () => {
@@ -43,7 +44,7 @@ let sender: Workers;
 let dataDir: string;
 const workers: ChildProcess[] = [];
 
-const lead = (id: string): Lead => ({ id, createdAt: new Date('2026-01-01T00:00:00Z'), email: null, firstName: null, lastName: null, title: null, company: null, industry: null, employees: null, annualRevenue: null, country: null, leadSource: null, attributes: {} });
+const lead = (id: string): Lead => blankLead(id, { createdAt: new Date('2026-01-01T00:00:00Z') });
 const leadId = (tenant: string, i: number) => `00Q${tenant.slice(0, 3)}${String(i).padStart(12, '0')}`;
 
 /** A tenant with a Salesforce org (the emulator) and `n` leads, each with a score write waiting; every third has an older one too. */

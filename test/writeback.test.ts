@@ -4,25 +4,12 @@ import { claimDueOutbox, ensureTenant, listDeadLetters, queryAudit, requeueDeadL
 import { drainOutbox, RateGate, type RetryPolicy, type WritebackTarget } from '../src/writeback/index.js';
 import { openTestDatabase } from './helpers/db.js';
 import { FakeCrmSink } from './helpers/fake-sink.js';
+import { blankLead } from './helpers/leads.js';
 
 const tenant = 'acme' as TenantId;
 const FAST: RetryPolicy = { callTries: 3, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 };
 
-const lead = (id: string): Lead => ({
-  id,
-  createdAt: new Date('2026-01-01T00:00:00Z'),
-  email: null,
-  firstName: null,
-  lastName: null,
-  title: null,
-  company: null,
-  industry: null,
-  employees: null,
-  annualRevenue: null,
-  country: null,
-  leadSource: null,
-  attributes: {},
-});
+const lead = (id: string): Lead => blankLead(id, { createdAt: new Date('2026-01-01T00:00:00Z') });
 
 let db: Database;
 let sink: FakeCrmSink;

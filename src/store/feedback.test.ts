@@ -5,25 +5,12 @@ import type { Database } from './db.js';
 import { countFeedback, listFeedback, recordFeedback, type NewFeedback } from './feedback.js';
 import { upsertLeads } from './leads.js';
 import { ensureTenant } from './tenants.js';
+import { blankLead } from '../../test/helpers/leads.js';
 
 const acme = tenantId('acme');
 const globex = tenantId('globex');
 
-const lead = (id: string): Lead => ({
-  id,
-  createdAt: new Date('2024-03-01T00:00:00Z'),
-  email: null,
-  firstName: null,
-  lastName: null,
-  title: null,
-  company: null,
-  industry: null,
-  employees: null,
-  annualRevenue: null,
-  country: null,
-  leadSource: null,
-  attributes: {},
-});
+const lead = (id: string): Lead => blankLead(id);
 
 const feedback = (leadId: string, reason: NewFeedback['reason'], country: string | null, tier: string | null): NewFeedback => ({
   leadId,

@@ -6,25 +6,12 @@ import type { Database } from './db.js';
 import { getLead, listLeads, upsertLeads } from './leads.js';
 import { getOutcome, upsertOutcomes } from './outcomes.js';
 import { countTenantData, ensureTenant } from './tenants.js';
+import { blankLead } from '../../test/helpers/leads.js';
 
 const acme = tenantId('acme');
 const globex = tenantId('globex');
 
-const lead = (id: string, email: string): Lead => ({
-  id,
-  createdAt: new Date('2024-03-01T00:00:00Z'),
-  email,
-  firstName: null,
-  lastName: null,
-  title: null,
-  company: null,
-  industry: null,
-  employees: null,
-  annualRevenue: null,
-  country: null,
-  leadSource: null,
-  attributes: {},
-});
+const lead = (id: string, email: string): Lead => blankLead(id, { email });
 
 let db: Database;
 beforeEach(async () => {
