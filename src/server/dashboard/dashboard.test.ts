@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderAbTest } from './ab-test.js';
 import { renderModelCard } from './card.js';
 import { renderCalibrationCurve, renderHotShareOverTime, renderLiftChart, renderRocCurve, renderScoreHistogramOverTime } from './charts.js';
 import { escapeHtml } from './html.js';
@@ -133,5 +134,43 @@ describe('default model notice', () => {
     const html = renderDefaultModelNotice({ version: 'd1', outcomes: 120, conversions: 10, needed: { outcomes: 300, conversions: 30, nonConversions: 30 } });
     expect(html).toContain('The shipped default model (d1) is scoring your leads.');
     expect(html).toContain('180 more outcomes, 20 more conversions to go');
+  });
+});
+
+describe('live A/B split', () => {
+  const arm = (auc: number | null, outcomes: number) => ({ leads: 100, outcomes, conversions: 5, conversionRate: 5 / outcomes, scored: outcomes, auc, meanPredicted: 0.06, calibrationError: 0.012 });
+  const settings = { enabled: true, share: 0.2, writes: 'champion' as const };
+
+  it('shows both arms side by side with every figure printed, and the champion on the challenger arm when measured', () => {
+    const html = renderAbTest(
+      {
+        challenger: 'v7',
+        startedAt: '2026-07-01T00:00:00.000Z',
+        lastAssignedAt: '2026-07-09T00:00:00.000Z',
+        settings,
+        champion: { ...arm(0.712, 40), model: 'champion' },
+        challengerArm: { ...arm(0.781, 20), model: 'challenger' },
+        championOnChallengerArm: arm(0.705, 20),
+        summary: 'AUC 0.781 for the challenger <arm>',
+      },
+      settings,
+    );
+    expect(html).toMatch(/On: 20% of the leads are scored by the newest challenger; the CRM gets the champion&#39;s score/);
+    expect(html).toMatch(/Champion&#39;s arm<\/th><td>champion<\/td><td class="num">100<\/td><td class="num">40<\/td><td class="num">5<\/td><td class="num">12\.5%<\/td><td class="num">40<\/td><td class="num">0\.712<\/td><td class="num">6\.0%<\/td><td class="num">0\.012<\/td>/);
+    expect(html).toMatch(/Challenger&#39;s arm<\/th><td>challenger v7<\/td>.*<td class="num">0\.781<\/td>/);
+    expect(html).toMatch(/as the champion scored it<\/th>.*<td class="num">0\.705<\/td>/);
+    expect(html).toContain('since 2026-07-01');
+    expect(html).toContain('AUC 0.781 for the challenger &lt;arm&gt;');
+  });
+
+  it('prints n/a for an AUC that cannot be computed and says when no split has run', () => {
+    const html = renderAbTest(
+      { challenger: 'v7', startedAt: '2026-07-01T00:00:00.000Z', lastAssignedAt: '2026-07-01T00:00:00.000Z', settings, champion: { ...arm(null, 0), model: 'champion' }, challengerArm: { ...arm(null, 0), model: 'challenger' }, championOnChallengerArm: null, summary: 'Not enough outcomes' },
+      settings,
+    );
+    expect(html.match(/<td class="num">n\/a<\/td>/g)!.length).toBeGreaterThanOrEqual(2);
+    expect(html).not.toContain('as the champion scored it');
+    expect(renderAbTest(null, { ...settings, enabled: false })).toMatch(/Off \(settings learning\.abTest\).*No A\/B split has run/);
+    expect(renderAbTest(null, settings)).toMatch(/at the next rescoring, once a challenger waits/);
   });
 });

@@ -1,5 +1,7 @@
 import { Router } from 'express';
-import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderDashboard } from '../dashboard/index.js';
+import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderAbTest, renderDashboard } from '../dashboard/index.js';
+import { abTestReport } from '../../learning/ab-report.js';
+import { currentSettings } from '../../settings/index.js';
 import { renderChampionChallenger } from '../dashboard/tables.js';
 import type { Comparison } from '../../learning/evaluate.js';
 import type { FeedbackCheck } from '../../learning/feedback-check.js';
@@ -68,18 +70,21 @@ export function modelsRouter(deps: WebDeps): Router {
   router.get('/models', async (req, res, next) => {
     try {
       const tenant = tenantOf(req);
-      const [data, versions, byTier, bySize, recent] = await Promise.all([
+      const [data, versions, byTier, bySize, recent, abReport, { settings }] = await Promise.all([
         loadDashboardData(deps.db, deps.models, tenant),
         listModelVersions(deps.db, tenant),
         countFeedback(deps.db, tenant, 'tier'),
         countFeedback(deps.db, tenant, 'size_band'),
         listFeedback(deps.db, tenant, { limit: 20 }),
+        abTestReport(deps.db, tenant),
+        currentSettings(deps.db, tenant),
       ]);
+      const abTest = `<section class="ls-dash-section" id="ab-test"><h2>Live A/B split</h2><p class="ls-dash-note">Both arms on the outcomes that arrived since their leads got an arm.</p>${renderAbTest(abReport, settings.learning.abTest)}</section>`;
       sendPage(req, res, deps, {
         title: 'Models',
         active: '/app/models',
         styles: ['models/dashboard.css'],
-        body: championChallenger(versions) + versionsTable(versions) + feedbackSection(byTier, bySize, recent) + renderDashboard(data),
+        body: championChallenger(versions) + abTest + versionsTable(versions) + feedbackSection(byTier, bySize, recent) + renderDashboard(data),
       });
     } catch (err) {
       next(err);
