@@ -10,6 +10,8 @@ import { PromotionError, promoteVersion } from '../src/learning/promote.js';
 import { modelSetFiles } from '../src/learning/model-files.js';
 import { ChampionModelSource } from '../src/learning/model-source.js';
 import { readTrainingHistories, retrainTenant } from '../src/learning/retrain.js';
+import { modelSetFilesInThread, trainModelSetInThread, trainWorkerFile } from '../src/learning/train-thread.js';
+import { NotEnoughDataError } from '../src/model/training-set.js';
 import { trainModelSet } from '../src/model/model-set.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { DEFAULT_SETTINGS, saveSettings, type Settings } from '../src/settings/index.js';
@@ -208,4 +210,17 @@ describe('retraining', () => {
     expect(result.reason).toMatch(/too few outcomes: 0 in the last/);
     expect((await getChampion(db, acme))!.version).toBe('noise-g');
   }, 300_000);
+});
+
+describe('training in a worker thread', () => {
+  it('gives the same model set and files as training on the calling thread, and keeps "not enough data" recognisable', async () => {
+    expect(trainWorkerFile()).toMatch(/train-worker\.js$/);
+    const sample = histories.slice(0, 900);
+    const options = { params: PARAMS, now: NOW, segments: 'off' as const };
+    const threaded = await trainModelSetInThread(sample, options);
+    const here = trainModelSet(sample, options);
+    expect(threaded).toEqual(here);
+    expect(await modelSetFilesInThread(threaded, '# card\n')).toEqual(modelSetFiles(here, '# card\n').map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })));
+    await expect(trainModelSetInThread(sample.slice(0, 20), options)).rejects.toBeInstanceOf(NotEnoughDataError);
+  });
 });
