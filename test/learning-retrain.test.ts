@@ -13,6 +13,7 @@ import { readTrainingHistories, retrainTenant } from '../src/learning/retrain.js
 import { modelSetFilesInThread, trainModelSetInThread, trainWorkerFile } from '../src/learning/train-thread.js';
 import { NotEnoughDataError } from '../src/model/training-set.js';
 import { trainModelSet } from '../src/model/model-set.js';
+import { featureImportance, loadDashboardData } from '../src/server/dashboard/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { DEFAULT_SETTINGS, saveSettings, type Settings } from '../src/settings/index.js';
 import { ensureTenant, getChampion, getModelVersion, insertModelVersion, listModelVersions, queryAudit, readModelFiles, type Database } from '../src/store/index.js';
@@ -158,13 +159,28 @@ describe('retraining', () => {
     const a = await storeNoiseModel('noise-a', trainedTo);
     const b = await storeNoiseModel('noise-b', trainedTo);
     await promoteVersion(db, models, acme, a, { action: 'model_promotion', reason: 'first', actor: 'test', now: NOW });
+    // The dashboard compares each model's feature importance with the version in force before.
+    const first = await loadDashboardData(db, models, acme);
+    expect(first.previousVersion).toMatch(/^default \(.+\)$/);
     await promoteVersion(db, models, acme, b, { action: 'model_promotion', reason: 'second', actor: 'test', now: NOW });
+    const second = await loadDashboardData(db, models, acme);
+    expect(second.previousVersion).toBe('noise-a');
+    expect(second.importanceByModel.map((m) => m.model)).toEqual(['fit', 'engagement', 'composite']);
+    const setA = await models.version(acme, 'noise-a');
+    const setB = await models.version(acme, 'noise-b');
+    for (const m of second.importanceByModel) {
+      expect(m.current).toEqual(featureImportance(setB, m.model));
+      expect(m.previous).toEqual(featureImportance(setA, m.model));
+      expect(m.current.length).toBeGreaterThan(0);
+    }
+    expect(second.importanceByModel.find((m) => m.model === 'fit')!.current).not.toEqual(second.importance);
     const back = await promoteVersion(db, models, acme, a, { action: 'model_rollback', reason: 'b scores students high', actor: 'api-key:x', now: NOW });
     expect(back).toMatchObject({ version: 'noise-a', previous: 'noise-b' });
     expect((await models.forTenant(acme))!.manifest.version).toBe('noise-a');
     expect(await getModelVersion(db, acme, 'noise-b')).toMatchObject({ status: 'retired' });
     const [audit] = await queryAudit(db, acme, { action: 'model_rollback', limit: 1 });
     expect(audit).toMatchObject({ before: { champion: 'noise-b' }, after: { champion: 'noise-a' }, cause: 'api-key:x', note: 'b scores students high', outcome: 'rolled_back' });
+    expect((await loadDashboardData(db, models, acme)).previousVersion).toBe('noise-b');
     await promoteVersion(db, models, acme, 'default', { action: 'model_rollback', reason: 'back to the default', actor: 'test', now: NOW });
     expect(await getChampion(db, acme)).toBeNull();
     expect((await models.forTenant(acme))!.manifest.isDefault).toBe(true);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderAbTest } from './ab-test.js';
+import type { DashboardData } from './data.js';
+import { renderDashboard } from './page.js';
 import { renderModelCard } from './card.js';
 import { renderCalibrationCurve, renderHotShareOverTime, renderLiftChart, renderRocCurve, renderScoreHistogramOverTime } from './charts.js';
 import { escapeHtml } from './html.js';
@@ -172,5 +174,59 @@ describe('live A/B split', () => {
     expect(html).not.toContain('as the champion scored it');
     expect(renderAbTest(null, { ...settings, enabled: false })).toMatch(/Off \(settings learning\.abTest\).*No A\/B split has run/);
     expect(renderAbTest(null, settings)).toMatch(/at the next rescoring, once a challenger waits/);
+  });
+});
+
+describe('feature importance per model', () => {
+  const imp = (pairs: Array<[string, number]>) => pairs.map(([feature, importance]) => ({ feature, importance }));
+
+  it('shows fit, engagement and composite side by side, each with its shift since the previous version printed and drawn', () => {
+    const data: DashboardData = {
+      tenant: 'acme',
+      model: { version: 'v2', isDefault: false, createdAt: '2026-07-01T00:00:00Z', trainingWindow: null, holdout: { version: 'v2', auc: 0.8, ece: 0.02, liftTopDecile: 3 } },
+      modelCard: null,
+      importance: imp([['demo_requests_ever', 0.6], ['industry', 0.4]]),
+      previousImportance: imp([['industry', 0.7], ['demo_requests_ever', 0.3]]),
+      importanceByModel: [
+        { model: 'fit', current: imp([['title_seniority', 0.5], ['employees', 0.5]]), previous: imp([['title_seniority', 0.5], ['employees', 0.5]]) },
+        { model: 'engagement', current: imp([['pricing_views_7d', 1]]), previous: imp([['webinars_ever', 1]]) },
+        { model: 'composite', current: imp([['demo_requests_ever', 0.6], ['industry', 0.4]]), previous: imp([['industry', 0.7], ['demo_requests_ever', 0.3]]) },
+      ],
+      previousVersion: 'v1',
+      latest: null,
+      history: [],
+      openAlerts: [],
+      outcomes: { total: 900, converted: 90, needed: { outcomes: 500, conversions: 30, nonConversions: 30 } },
+    };
+    const html = renderDashboard(data);
+    const section = /<section class="ls-dash-section" id="importance">(.*?)<\/section>/s.exec(html)![1]!;
+    expect(section).toContain('how that moved since v1, the version in force before v2');
+    expect(section.match(/<div class="ls-importance-model" data-model="(\w+)">/g)).toEqual(['fit', 'engagement', 'composite'].map((m) => `<div class="ls-importance-model" data-model="${m}">`));
+    expect(section.match(/<th>Change since v1<\/th>/g)).toHaveLength(3);
+    const composite = /data-model="composite">(.*?)<\/table>/s.exec(section)![1]!;
+    expect(composite).toMatch(/demo_requests_ever.*\+30\.0 pts<\/td><td>▲ 2 → 1<\/td><td><svg class="ls-shift"[^>]*><title>\+30\.0 pts<\/title><line[^>]*\/><rect class="gain" x="40" y="2" width="40"/);
+    expect(composite).toMatch(/industry.*−30\.0 pts<\/td><td>▼ 1 → 2<\/td><td><svg class="ls-shift"[^>]*><title>−30\.0 pts<\/title><line[^>]*\/><rect class="loss" x="0" y="2" width="40"/);
+    const fit = /data-model="fit">(.*?)<\/table>/s.exec(section)![1]!;
+    expect(fit).toMatch(/\+0\.0 pts<\/td><td>= 1<\/td>/);
+    expect(section).toMatch(/data-model="engagement">.*pricing_views_7d.*<td>new<\/td>.*No longer used: webinars_ever/s);
+  });
+
+  it('says when the shipped default is in force and there is nothing to compare with', () => {
+    const data = {
+      tenant: 'acme',
+      model: { version: 'd1', isDefault: true, createdAt: '2026-01-01T00:00:00Z', trainingWindow: null, holdout: { version: 'd1', auc: 0.8, ece: 0.02, liftTopDecile: 3 } },
+      modelCard: null,
+      importance: imp([['industry', 1]]),
+      previousImportance: null,
+      importanceByModel: [{ model: 'composite' as const, current: imp([['industry', 1]]), previous: null }],
+      previousVersion: null,
+      latest: null,
+      history: [],
+      openAlerts: [],
+      outcomes: { total: 0, converted: 0, needed: { outcomes: 500, conversions: 30, nonConversions: 30 } },
+    };
+    const section = /id="importance">(.*?)<\/section>/s.exec(renderDashboard(data))![1]!;
+    expect(section).toContain('The shipped default model is in force: there is no previous version');
+    expect(section).not.toContain('Change since');
   });
 });
