@@ -235,8 +235,11 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     await insertModelVersion(server.db, demo, { version: set.version, status: 'challenger', trainingTo: new Date(set.training.to), outcomes: set.training.outcomes, reason: 'trained for the browser test', files: modelSetFiles(set, '# Demo model\n') });
     const promoted = await fetch(`${base}/api/v1/models/demo-own-1/promote`, { method: 'POST', headers: auth, body: JSON.stringify({ reason: 'browser test' }) });
     expect(promoted.status).toBe(200);
+    const { tier_changes: tierChanges } = (await promoted.json()) as { tier_changes: { changed: number; open_leads: number } };
     await server.jobs.idle();
     await page.goto('/app/models');
+    // RevOps is told how many open leads changed tier with the promotion.
+    expect(await page.locator('#model-change [data-tier-changes]').innerText()).toBe(`${tierChanges.changed} of ${tierChanges.open_leads} open leads changed tier`);
     const importance = page.locator('#importance');
     expect(await importance.innerText()).toMatch(/how that moved since default \(.+\), the version in force before demo-own-1/);
     expect(await importance.locator('th', { hasText: 'Change since default' }).count()).toBe(3);

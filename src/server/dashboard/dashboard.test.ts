@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderAbTest } from './ab-test.js';
+import { renderLastModelChange } from './promotion.js';
 import type { DashboardData } from './data.js';
 import { renderDashboard } from './page.js';
 import { renderModelCard } from './card.js';
@@ -228,5 +229,26 @@ describe('feature importance per model', () => {
     const section = /id="importance">(.*?)<\/section>/s.exec(renderDashboard(data))![1]!;
     expect(section).toContain('The shipped default model is in force: there is no previous version');
     expect(section).not.toContain('Change since');
+  });
+});
+
+describe('last model change', () => {
+  it('tells RevOps how many open leads changed tier, with each tier before and after', () => {
+    const html = renderLastModelChange({
+      at: new Date('2026-07-02T03:04:00Z'),
+      action: 'model_promotion',
+      version: 'v2',
+      previous: 'v1',
+      actor: 'schedule',
+      reason: 'promoted: AUC 0.81 against 0.78',
+      tierChanges: { openLeads: 1000, before: { Hot: 200, Warm: 300, Nurture: 500 }, after: { Hot: 210, Warm: 290, Nurture: 500 }, changed: 137, asOf: '2026-07-02T03:04:00Z' },
+    });
+    expect(html).toContain('On 2026-07-02 03:04 UTC, <strong>v2</strong> was promoted over v1 (schedule: promoted: AUC 0.81 against 0.78).');
+    expect(html).toContain('<strong data-tier-changes>137 of 1000 open leads changed tier</strong>');
+    expect(html).toContain('<tr><th scope="row">Hot</th><td class="num">200</td><td class="num">210</td><td class="num">+10</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Warm</th><td class="num">300</td><td class="num">290</td><td class="num">−10</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Nurture</th><td class="num">500</td><td class="num">500</td><td class="num">0</td></tr>');
+    expect(renderLastModelChange(null)).toMatch(/No model has been promoted or rolled back/);
+    expect(renderLastModelChange({ at: new Date(0), action: 'model_rollback', version: 'default', previous: 'v2', actor: 'a', reason: null, tierChanges: null })).toMatch(/default<\/strong> was rolled back to, replacing v2 \(a\)\.<\/p>$/);
   });
 });
