@@ -13,7 +13,7 @@ import { readTrainingHistories, retrainTenant } from '../src/learning/retrain.js
 import { modelSetFilesInThread, trainModelSetInThread, trainWorkerFile } from '../src/learning/train-thread.js';
 import { NotEnoughDataError } from '../src/model/training-set.js';
 import { trainModelSet } from '../src/model/model-set.js';
-import { featureImportance, loadDashboardData } from '../src/server/dashboard/index.js';
+import { featureImportance, loadDashboardData, renderDashboard } from '../src/server/dashboard/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { DEFAULT_SETTINGS, saveSettings, type Settings } from '../src/settings/index.js';
 import { ensureTenant, getChampion, getModelVersion, insertModelVersion, listModelVersions, queryAudit, readModelFiles, type Database } from '../src/store/index.js';
@@ -198,6 +198,21 @@ describe('retraining', () => {
     expect((error as Error).message).toMatch(/noise-d .*composite\.onnx is corrupt.*the champion noise-c stays in force/);
     expect((await getChampion(db, acme))!.version).toBe('noise-c');
     expect(await getModelVersion(db, acme, bad)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/corrupt/) });
+
+    // The champion's own file corrupt in the store: a process that loads it afresh scores with the
+    // shipped default meanwhile, and the model dashboard says which version failed and why.
+    await db.query(`UPDATE model_files SET bytes = '\\x00010203'::bytea WHERE tenant_id = $1 AND version = $2 AND file_name = 'composite.onnx'`, [acme, good]);
+    const fresh = new ChampionModelSource({ db, cacheDir: fs.mkdtempSync(path.join(work, 'cache-')), fallback: new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: null }) });
+    try {
+      expect((await fresh.forTenant(acme))!.manifest.isDefault).toBe(true);
+      expect(fresh.championFailure(acme)).toMatchObject({ version: 'noise-c', message: expect.stringMatching(/composite\.onnx is corrupt/) });
+      const html = renderDashboard(await loadDashboardData(db, fresh, acme));
+      expect(html).toMatch(/champion model noise-c does not load, so the shipped default scores its leads meanwhile.*composite\.onnx is corrupt/);
+      expect(html).not.toContain('ls-default-model');
+      expect((await getChampion(db, acme))!.version).toBe('noise-c');
+    } finally {
+      await fresh.close();
+    }
   }, 300_000);
 
   it('keeps the champion when a promotion fails half way (one transaction)', async () => {

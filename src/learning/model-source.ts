@@ -26,6 +26,7 @@ export class ChampionModelSource implements ModelSource {
   private readonly champion = new Map<TenantId, { version: string | null; until: number }>();
   private readonly loaded = new Map<string, Promise<LoadedModelSet>>();
   private readonly challenger = new Map<TenantId, { version: string | null; until: number }>();
+  private readonly failures = new Map<TenantId, { version: string; message: string; at: Date }>();
 
   constructor(private readonly options: ChampionModelSourceOptions) {}
 
@@ -38,11 +39,19 @@ export class ChampionModelSource implements ModelSource {
     }
     if (known.version === null) return this.options.fallback.forTenant(tenant);
     try {
-      return await this.version(tenant, known.version);
+      const set = await this.version(tenant, known.version);
+      this.failures.delete(tenant);
+      return set;
     } catch (err) {
+      this.failures.set(tenant, { version: known.version, message: (err as Error).message, at: new Date() });
       this.options.onError?.(tenant, err as Error);
       return this.options.fallback.forTenant(tenant);
     }
+  }
+
+  /** Why the tenant's champion is not the model scoring it right now (its files did not load), or null. */
+  championFailure(tenant: TenantId): { version: string; message: string; at: Date } | null {
+    return this.failures.get(tenant) ?? null;
   }
 
   /**

@@ -33,6 +33,8 @@ export interface DashboardData {
    * shipped default is "default (<its version>)"); null when the shipped default is in force or none is known.
    */
   previousVersion: string | null;
+  /** The tenant's champion when its files do not load (the shipped default scores meanwhile), with why. */
+  championFailure?: { version: string; message: string } | null;
   latest: MonitoringReport | null;
   /** Oldest first. */
   history: Array<{ day: string; scoreHistogram: number[]; hotShare: number | null; expectedHotShare: number | null; tier: string }>;
@@ -57,6 +59,7 @@ export async function loadDashboardData(db: Database, models: ModelSource, tenan
     previousImportance: importanceByModel.find((m) => m.model === 'composite')?.previous ?? null,
     importanceByModel,
     previousVersion: previous?.label ?? null,
+    championFailure: models instanceof ChampionModelSource ? models.championFailure(tenant) : null,
     latest,
     history: reports
       .map((r) => r.report as unknown as MonitoringReport)

@@ -36,7 +36,12 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions =
   const a = r?.accuracy;
   const ok = a?.status === 'ok' ? a : null;
   const parts: string[] = [];
-  if (data.model?.isDefault) {
+  if (data.championFailure) {
+    parts.push(
+      `<aside class="ls-notice ls-champion-failure" role="alert"><strong>This account's champion model ${escapeHtml(data.championFailure.version)} does not load, so the shipped default scores its leads meanwhile.</strong> ` +
+        `Why: ${escapeHtml(data.championFailure.message)}. Roll back to an earlier version (POST /api/v1/models/rollback) or retrain.</aside>`,
+    );
+  } else if (data.model?.isDefault) {
     parts.push(renderDefaultModelNotice({ version: data.model.version, outcomes: data.outcomes.total, conversions: data.outcomes.converted, needed: data.outcomes.needed }));
   }
   if (!data.model) parts.push(emptyState('No model is scoring this account yet.'));
