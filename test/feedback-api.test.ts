@@ -148,10 +148,39 @@ describe('model versions API', () => {
     expect((await call('GET', '/models')).body.champion).toBe('default');
   }, 180_000);
 
+  it('runs the live A/B split once settings enable it, reports both arms, and refuses a share above 0.5 naming the field', async () => {
+    const current = (await call('GET', '/settings')).body.settings;
+    const ab = (abTest: unknown) => ({ settings: { ...current, learning: { ...current.learning, abTest } } });
+    expect(await call('PUT', '/settings', ab({ enabled: true, share: 0.7, writes: 'champion' }))).toMatchObject({
+      status: 400,
+      body: { error: { issues: [{ field: 'settings.learning.abTest.share', message: expect.stringMatching(/at most half/) }] } },
+    });
+    expect((await call('GET', '/models/ab-test')).body).toMatchObject({ challenger: null, champion_arm: null, settings: { enabled: false }, summary: expect.stringMatching(/No A\/B split has run/) });
+    // The version rolled back above waits as the challenger again; the split scores a third of the open leads with it.
+    await server.db.query(`UPDATE model_versions SET status = 'challenger' WHERE tenant_id = 'demo' AND version = 'api-test-1'`);
+    expect((await call('PUT', '/settings', ab({ enabled: true, share: 0.3, writes: 'champion' }))).status).toBe(200);
+    expect((await call('POST', '/rescore', { all: true })).status).toBe(202);
+    await server.jobs.idle();
+    const report = await call('GET', '/models/ab-test');
+    expect(report).toMatchObject({ status: 200, body: { challenger: 'api-test-1', settings: { enabled: true, share: 0.3, writes: 'champion' }, champion_arm: { leads: expect.any(Number), outcomes: 0, auc: null } } });
+    const { champion_arm: a, challenger_arm: b } = report.body;
+    expect(b.leads / (a.leads + b.leads)).toBeGreaterThan(0.15);
+    expect(b.leads / (a.leads + b.leads)).toBeLessThan(0.45);
+    expect(report.body.summary).toMatch(/Not enough outcomes to compare yet/);
+    expect((await call('GET', '/models/ab-test?challenger=api-test-1')).body.challenger).toBe('api-test-1');
+    expect((await call('GET', '/models/ab-test?challenger=nope')).status).toBe(404);
+    expect((await call('GET', '/models/ab-test', undefined, readerKey)).status).toBe(403);
+    expect((await call('GET', '/models/ab-test', undefined, otherTenantKey)).body.challenger).toBeNull();
+    // The champion stays in force for what the API shows.
+    expect((await call('GET', `/leads/file/${scoredLead.id}/score`, undefined, readerKey)).body.score.model_version).not.toBe('api-test-1');
+    expect((await call('PUT', '/settings', ab({ enabled: false, share: 0.3, writes: 'champion' }))).status).toBe(200);
+  }, 120_000);
+
   it('documents the model and feedback routes in the OpenAPI document', async () => {
     const doc = (await call('GET', '/openapi.json', undefined, null)).body;
-    for (const p of ['/models', '/models/retrain', '/models/{version}/promote', '/models/rollback', '/leads/{source}/{id}/feedback', '/feedback', '/feedback/counts']) expect(doc.paths[p]).toBeDefined();
+    for (const p of ['/models', '/models/ab-test', '/models/retrain', '/models/{version}/promote', '/models/rollback', '/leads/{source}/{id}/feedback', '/feedback', '/feedback/counts']) expect(doc.paths[p]).toBeDefined();
     expect(doc.components.schemas.FeedbackRequest).toBeDefined();
     expect(doc.components.schemas.ModelList).toBeDefined();
+    expect(doc.components.schemas.AbTestReport).toBeDefined();
   });
 });

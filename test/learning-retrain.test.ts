@@ -10,7 +10,10 @@ import { PromotionError, promoteVersion } from '../src/learning/promote.js';
 import { modelSetFiles } from '../src/learning/model-files.js';
 import { ChampionModelSource } from '../src/learning/model-source.js';
 import { readTrainingHistories, retrainTenant } from '../src/learning/retrain.js';
+import { modelSetFilesInThread, trainModelSetInThread, trainWorkerFile } from '../src/learning/train-thread.js';
+import { NotEnoughDataError } from '../src/model/training-set.js';
 import { trainModelSet } from '../src/model/model-set.js';
+import { featureImportance, loadDashboardData, renderDashboard } from '../src/server/dashboard/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { DEFAULT_SETTINGS, saveSettings, type Settings } from '../src/settings/index.js';
 import { ensureTenant, getChampion, getModelVersion, insertModelVersion, listModelVersions, queryAudit, readModelFiles, type Database } from '../src/store/index.js';
@@ -156,13 +159,28 @@ describe('retraining', () => {
     const a = await storeNoiseModel('noise-a', trainedTo);
     const b = await storeNoiseModel('noise-b', trainedTo);
     await promoteVersion(db, models, acme, a, { action: 'model_promotion', reason: 'first', actor: 'test', now: NOW });
+    // The dashboard compares each model's feature importance with the version in force before.
+    const first = await loadDashboardData(db, models, acme);
+    expect(first.previousVersion).toMatch(/^default \(.+\)$/);
     await promoteVersion(db, models, acme, b, { action: 'model_promotion', reason: 'second', actor: 'test', now: NOW });
+    const second = await loadDashboardData(db, models, acme);
+    expect(second.previousVersion).toBe('noise-a');
+    expect(second.importanceByModel.map((m) => m.model)).toEqual(['fit', 'engagement', 'composite']);
+    const setA = await models.version(acme, 'noise-a');
+    const setB = await models.version(acme, 'noise-b');
+    for (const m of second.importanceByModel) {
+      expect(m.current).toEqual(featureImportance(setB, m.model));
+      expect(m.previous).toEqual(featureImportance(setA, m.model));
+      expect(m.current.length).toBeGreaterThan(0);
+    }
+    expect(second.importanceByModel.find((m) => m.model === 'fit')!.current).not.toEqual(second.importance);
     const back = await promoteVersion(db, models, acme, a, { action: 'model_rollback', reason: 'b scores students high', actor: 'api-key:x', now: NOW });
     expect(back).toMatchObject({ version: 'noise-a', previous: 'noise-b' });
     expect((await models.forTenant(acme))!.manifest.version).toBe('noise-a');
     expect(await getModelVersion(db, acme, 'noise-b')).toMatchObject({ status: 'retired' });
     const [audit] = await queryAudit(db, acme, { action: 'model_rollback', limit: 1 });
     expect(audit).toMatchObject({ before: { champion: 'noise-b' }, after: { champion: 'noise-a' }, cause: 'api-key:x', note: 'b scores students high', outcome: 'rolled_back' });
+    expect((await loadDashboardData(db, models, acme)).previousVersion).toBe('noise-b');
     await promoteVersion(db, models, acme, 'default', { action: 'model_rollback', reason: 'back to the default', actor: 'test', now: NOW });
     expect(await getChampion(db, acme)).toBeNull();
     expect((await models.forTenant(acme))!.manifest.isDefault).toBe(true);
@@ -180,6 +198,21 @@ describe('retraining', () => {
     expect((error as Error).message).toMatch(/noise-d .*composite\.onnx is corrupt.*the champion noise-c stays in force/);
     expect((await getChampion(db, acme))!.version).toBe('noise-c');
     expect(await getModelVersion(db, acme, bad)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/corrupt/) });
+
+    // The champion's own file corrupt in the store: a process that loads it afresh scores with the
+    // shipped default meanwhile, and the model dashboard says which version failed and why.
+    await db.query(`UPDATE model_files SET bytes = '\\x00010203'::bytea WHERE tenant_id = $1 AND version = $2 AND file_name = 'composite.onnx'`, [acme, good]);
+    const fresh = new ChampionModelSource({ db, cacheDir: fs.mkdtempSync(path.join(work, 'cache-')), fallback: new FolderModelSource({ defaultDir: SHIPPED_DEFAULT_MODEL, tenantsDir: null }) });
+    try {
+      expect((await fresh.forTenant(acme))!.manifest.isDefault).toBe(true);
+      expect(fresh.championFailure(acme)).toMatchObject({ version: 'noise-c', message: expect.stringMatching(/composite\.onnx is corrupt/) });
+      const html = renderDashboard(await loadDashboardData(db, fresh, acme));
+      expect(html).toMatch(/champion model noise-c does not load, so the shipped default scores its leads meanwhile.*composite\.onnx is corrupt/);
+      expect(html).not.toContain('ls-default-model');
+      expect((await getChampion(db, acme))!.version).toBe('noise-c');
+    } finally {
+      await fresh.close();
+    }
   }, 300_000);
 
   it('keeps the champion when a promotion fails half way (one transaction)', async () => {
@@ -208,4 +241,17 @@ describe('retraining', () => {
     expect(result.reason).toMatch(/too few outcomes: 0 in the last/);
     expect((await getChampion(db, acme))!.version).toBe('noise-g');
   }, 300_000);
+});
+
+describe('training in a worker thread', () => {
+  it('gives the same model set and files as training on the calling thread, and keeps "not enough data" recognisable', async () => {
+    expect(trainWorkerFile()).toMatch(/train-worker\.js$/);
+    const sample = histories.slice(0, 900);
+    const options = { params: PARAMS, now: NOW, segments: 'off' as const };
+    const threaded = await trainModelSetInThread(sample, options);
+    const here = trainModelSet(sample, options);
+    expect(threaded).toEqual(here);
+    expect(await modelSetFilesInThread(threaded, '# card\n')).toEqual(modelSetFiles(here, '# card\n').map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })));
+    await expect(trainModelSetInThread(sample.slice(0, 20), options)).rejects.toBeInstanceOf(NotEnoughDataError);
+  });
 });

@@ -66,7 +66,7 @@ describe('training a model set', () => {
         const onnx = await loaded.models[name]!.scorer.score(input);
         for (let i = 0; i < open.length; i++) expect(Math.abs(onnx.probability[i]! - expected[i]!)).toBeLessThan(1e-5);
       }
-      expect(fs.readFileSync(path.join(modelDir, 'MODEL_CARD.md'), 'utf8')).toMatch(/at least 300 outcomes/);
+      expect(fs.readFileSync(path.join(modelDir, 'MODEL_CARD.md'), 'utf8')).toMatch(/at least 500 outcomes decided in the last 365 days\n\(the default of settings `learning.minOutcomes`, which may not go below 300\)/);
       const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, 'manifest.json'), 'utf8'));
       expect(manifest).toMatchObject({ format: 'leadscore-model/1', version: set.version, featureSpec: { version: set.spec.version } });
     } finally {

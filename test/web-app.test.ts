@@ -9,7 +9,10 @@ import { createLogger } from '../src/config/log.js';
 import { loadVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
-import { saveConnection } from '../src/store/index.js';
+import { modelSetFiles } from '../src/learning/model-files.js';
+import { readTrainingHistories } from '../src/learning/retrain.js';
+import { trainModelSet } from '../src/model/model-set.js';
+import { insertModelVersion, saveConnection } from '../src/store/index.js';
 import { browserAvailability, launchChromium, screenshot } from './helpers/browser.js';
 
 /**
@@ -219,6 +222,36 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await page.locator('main svg').count()).toBeGreaterThan(0);
     expect(await page.locator('main').evaluate((m) => getComputedStyle(m.querySelector('.ls-dash-section')!).borderTopStyle)).toBe('solid');
     await screenshot(page, '16-models');
+    // The shipped default is in force: importance per model, with nothing earlier to compare with.
+    expect(await page.locator('#importance [data-model]').count()).toBe(3);
+    expect(await page.locator('#importance').innerText()).toContain('there is no previous version');
+  });
+
+  it('shows how feature importance shifted once a model of the account’s own replaced the default', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    const demo = tenantId('demo');
+    const histories = await readTrainingHistories(server.db, demo, { from: new Date(0), to: new Date('2100-01-01T00:00:00Z') });
+    const set = { ...trainModelSet(histories, { params: { maxTrees: 40, threads: 1 }, segments: 'off' }), version: 'demo-own-1' };
+    await insertModelVersion(server.db, demo, { version: set.version, status: 'challenger', trainingTo: new Date(set.training.to), outcomes: set.training.outcomes, reason: 'trained for the browser test', files: modelSetFiles(set, '# Demo model\n') });
+    const promoted = await fetch(`${base}/api/v1/models/demo-own-1/promote`, { method: 'POST', headers: auth, body: JSON.stringify({ reason: 'browser test' }) });
+    expect(promoted.status).toBe(200);
+    const { tier_changes: tierChanges } = (await promoted.json()) as { tier_changes: { changed: number; open_leads: number } };
+    await server.jobs.idle();
+    await page.goto('/app/models');
+    // RevOps is told how many open leads changed tier with the promotion.
+    expect(await page.locator('#model-change [data-tier-changes]').innerText()).toBe(`${tierChanges.changed} of ${tierChanges.open_leads} open leads changed tier`);
+    const importance = page.locator('#importance');
+    expect(await importance.innerText()).toMatch(/how that moved since default \(.+\), the version in force before demo-own-1/);
+    expect(await importance.locator('th', { hasText: 'Change since default' }).count()).toBe(3);
+    // The change is printed and drawn in each row, not left to a hover.
+    expect(await importance.locator('td', { hasText: / pts$/ }).count()).toBeGreaterThan(5);
+    const bar = await importance.locator('svg.ls-shift rect').first().boundingBox();
+    expect(bar!.width).toBeGreaterThan(0);
+    await importance.scrollIntoViewIfNeeded();
+    await screenshot(page, '16b-models-importance-shift');
+    const back = await fetch(`${base}/api/v1/models/rollback`, { method: 'POST', headers: auth, body: JSON.stringify({ version: 'default', reason: 'browser test done' }) });
+    expect(back.status).toBe(200);
+    await server.jobs.idle();
   });
 
   it('signs a colleague in through Salesforce as a viewer, who cannot save (403)', async () => {

@@ -35,3 +35,15 @@ export const crmCalls = new Counter({
   labelNames: ['tenant', 'connection', 'operation', 'outcome'] as const,
   registers: [metricsRegistry],
 });
+
+export const trainingsInThread = new Gauge({
+  name: 'leadscore_model_trainings_running',
+  help: 'Model trainings (and model file writes) running in a worker thread of this process right now',
+  registers: [metricsRegistry],
+});
+
+export const trainingsInThreadFinished = new Counter({
+  name: 'leadscore_model_trainings_finished_total',
+  help: 'Model trainings (and model file writes) this process ran in a worker thread that have ended, well or not',
+  registers: [metricsRegistry],
+});

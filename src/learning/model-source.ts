@@ -3,7 +3,7 @@ import type { TenantId } from '../domain/index.js';
 import type { LoadedModelSet } from '../model/artifact.js';
 import { FolderModelSource } from '../scoring/model-source.js';
 import type { ModelSource } from '../scoring/rescore.js';
-import { getChampion, type Queryable } from '../store/index.js';
+import { getChampion, newestChallenger, type Queryable } from '../store/index.js';
 import { loadStoredVersion } from './model-files.js';
 
 export interface ChampionModelSourceOptions {
@@ -25,6 +25,8 @@ export interface ChampionModelSourceOptions {
 export class ChampionModelSource implements ModelSource {
   private readonly champion = new Map<TenantId, { version: string | null; until: number }>();
   private readonly loaded = new Map<string, Promise<LoadedModelSet>>();
+  private readonly challenger = new Map<TenantId, { version: string | null; until: number }>();
+  private readonly failures = new Map<TenantId, { version: string; message: string; at: Date }>();
 
   constructor(private readonly options: ChampionModelSourceOptions) {}
 
@@ -37,10 +39,38 @@ export class ChampionModelSource implements ModelSource {
     }
     if (known.version === null) return this.options.fallback.forTenant(tenant);
     try {
-      return await this.version(tenant, known.version);
+      const set = await this.version(tenant, known.version);
+      this.failures.delete(tenant);
+      return set;
     } catch (err) {
+      this.failures.set(tenant, { version: known.version, message: (err as Error).message, at: new Date() });
       this.options.onError?.(tenant, err as Error);
       return this.options.fallback.forTenant(tenant);
+    }
+  }
+
+  /** Why the tenant's champion is not the model scoring it right now (its files did not load), or null. */
+  championFailure(tenant: TenantId): { version: string; message: string; at: Date } | null {
+    return this.failures.get(tenant) ?? null;
+  }
+
+  /**
+   * The newest challenger trained since the champion came into force, for the live A/B split;
+   * null when there is none or its files do not load (reported: the split pauses, scoring goes on).
+   */
+  async abChallenger(tenant: TenantId): Promise<{ version: string; models: LoadedModelSet } | null> {
+    let known = this.challenger.get(tenant);
+    if (!known || known.until < Date.now()) {
+      const row = await newestChallenger(this.options.db, tenant);
+      known = { version: row?.version ?? null, until: Date.now() + (this.options.championTtlMs ?? 30_000) };
+      this.challenger.set(tenant, known);
+    }
+    if (known.version === null) return null;
+    try {
+      return { version: known.version, models: await this.version(tenant, known.version) };
+    } catch (err) {
+      this.options.onError?.(tenant, err as Error);
+      return null;
     }
   }
 
@@ -64,6 +94,7 @@ export class ChampionModelSource implements ModelSource {
   /** Forget the tenant's champion: the next request asks the database (after a promotion or rollback). */
   invalidate(tenant: TenantId): void {
     this.champion.delete(tenant);
+    this.challenger.delete(tenant);
   }
 
   /** Ready when the default model loads: what `/readyz` asks. */

@@ -2,16 +2,16 @@ import type { LeadHistory, TenantId } from '../domain/index.js';
 import type { LoadedModelSet } from '../model/artifact.js';
 import { modelCard } from '../model/card.js';
 import type { GbdtParams } from '../model/gbdt/params.js';
-import { MODEL_NAMES, trainModelSet, type ModelSet } from '../model/model-set.js';
+import { MODEL_NAMES, type ModelSet } from '../model/model-set.js';
 import { NotEnoughDataError } from '../model/training-set.js';
 import { scoreHistories } from '../scoring/score-leads.js';
 import { currentSettings, type Settings } from '../settings/index.js';
 import { closedLeadIds, getChampion, getModelVersion, insertModelVersion, readHistories, updateModelVersion, type Database } from '../store/index.js';
 import { compareOnHoldout, decidePromotion, type Comparison } from './evaluate.js';
 import { checkFeedback } from './feedback-check.js';
-import { modelSetFiles } from './model-files.js';
 import type { ChampionModelSource } from './model-source.js';
 import { DEFAULT_VERSION, promoteVersion, type TierChanges } from './promote.js';
+import { modelSetFilesInThread, trainModelSetInThread } from './train-thread.js';
 
 const DAY = 86_400_000;
 
@@ -120,7 +120,8 @@ export async function retrainTenant(db: Database, models: ChampionModelSource, t
 
   let set: ModelSet;
   try {
-    set = trainModelSet(training, { recencyHalfLifeDays: l.recencyHalfLifeDays, now, ...(options.params ? { params: options.params } : {}) });
+    // In a worker thread: the embedded server runs this job in its web process.
+    set = await trainModelSetInThread(training, { recencyHalfLifeDays: l.recencyHalfLifeDays, now, ...(options.params ? { params: options.params } : {}) });
   } catch (err) {
     if (err instanceof NotEnoughDataError) return fail(`cannot train on the ${training.length} outcomes before the held-out ones: ${err.message}`);
     throw err;
@@ -128,7 +129,7 @@ export async function retrainTenant(db: Database, models: ChampionModelSource, t
   lap('train');
   const version = await freeVersionName(db, tenant, set.version);
   set = { ...set, version };
-  const files = modelSetFiles(set, tenantModelCard(set, tenant, settings));
+  const files = await modelSetFilesInThread(set, tenantModelCard(set, tenant, settings));
   await db.transaction(async (tx) => {
     await insertModelVersion(tx, tenant, {
       version,

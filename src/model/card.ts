@@ -1,6 +1,7 @@
 import type { Metrics } from './metrics.js';
 import { MODEL_NAMES, type ModelSet } from './model-set.js';
 import { TRAINING_MINIMUM } from './training-set.js';
+import { DEFAULT_LEARNING } from '../settings/schema.js';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
@@ -44,9 +45,10 @@ ${set.segments.considered
   .join('\n')}
 
 ## When a tenant gets its own model
-A tenant's own models replace ${set.isDefault ? 'this default' : 'the default'} once it has at least ${m.outcomes} outcomes with at
-least ${m.conversions} conversions and ${m.nonConversions} non-conversions. Below that, a model of its own would be less
-reliable than a general one.
+A tenant's own models are trained once it has at least ${DEFAULT_LEARNING.minOutcomes} outcomes decided in the last ${DEFAULT_LEARNING.windowDays} days
+(the default of settings \`learning.minOutcomes\`, which may not go below ${m.outcomes}), with at least ${m.conversions} conversions and
+${m.nonConversions} non-conversions, and replace ${set.isDefault ? 'this default' : 'the default'} when they beat it on the newest outcomes. Below that,
+a model of its own would be less reliable than a general one, and the model dashboard says so.
 
 ## Limits
 - What predicts conversion drifts: older outcomes weigh less (half-life 365 days); retrain regularly.

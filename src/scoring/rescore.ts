@@ -1,12 +1,15 @@
 import type { Score, TenantId } from '../domain/index.js';
 import type { LoadedModelSet } from '../model/artifact.js';
 import { currentSettings, type Settings } from '../settings/index.js';
-import { getScores, readHistories, storeScoreChanges, type Database, type ScoreChange, type StoredScore } from '../store/index.js';
+import { getAbArms, getScores, readHistories, storeAbTest, storeScoreChanges, type Database, type ScoreChange, type StoredScore } from '../store/index.js';
+import { abArm, type AbArm } from './ab-split.js';
 import { scoreLeads } from './service.js';
 
 /** Where a tenant's model set comes from: its own once trained, else the shipped default. */
 export interface ModelSource {
   forTenant(tenant: TenantId): Promise<LoadedModelSet | null>;
+  /** The challenger a live A/B split scores with (settings learning.abTest), when the source keeps versions and has one. */
+  abChallenger?(tenant: TenantId): Promise<{ version: string; models: LoadedModelSet } | null>;
 }
 
 export interface RescoreResult {
@@ -22,6 +25,8 @@ export interface RescoreResult {
   unknownIds: string[];
   /** Requested leads left alone because they have an outcome: only open leads are scored. */
   closed: number;
+  /** The live A/B split, when on: the challenger and how many of the leads read are in its arm. */
+  abTest?: { challenger: string; challengerArm: number };
 }
 
 export interface RescoreOptions {
@@ -51,8 +56,12 @@ export async function rescore(
   const { settings } = await currentSettings(db, tenant);
   const result: RescoreResult = { leads: 0, scored: 0, notScored: 0, changed: 0, writes: 0, unknownIds: [], closed: 0 };
 
+  const ab = settings.learning.abTest.enabled && models.abChallenger ? await models.abChallenger(tenant) : null;
+  if (ab) result.abTest = { challenger: ab.version, challengerArm: 0 };
+
   const page = async (histories: Awaited<ReturnType<typeof readHistories>>) => {
     const scores = await scoreLeads(modelSet, settings, histories, asOf);
+    const split = ab ? await scoreChallengerArm(db, tenant, ab, settings, histories, scores, asOf) : null;
     await db.transaction(async (tx) => {
       // Score writers of a tenant take turns, so a batch and a real-time rescore of the same lead
       // cannot both decide against the same stored score and write twice.
@@ -63,9 +72,11 @@ export async function rescore(
         return change ? [change] : [];
       });
       const { writes } = await storeScoreChanges(tx, tenant, changes);
+      if (split) await storeAbTest(tx, tenant, ab!.version, asOf, split.arms, split.challengerScores);
       result.changed += changes.length;
       result.writes += writes;
     });
+    if (split && result.abTest) result.abTest.challengerArm += split.challengerScores.length;
     result.leads += scores.length;
     const scored = scores.filter((s) => s.status === 'scored').length;
     result.scored += scored;
@@ -98,6 +109,39 @@ export async function rescore(
     await page(histories);
   }
   return result;
+}
+
+/**
+ * The live A/B split of one page: each lead's arm (the one it already has for this challenger,
+ * else by the hash of tenant and lead id), and the challenger's scores of the leads in its arm.
+ * With settings abTest.writes "challenger" those scores replace the champion's in `scores`, so
+ * they are the ones stored, shown and written to the CRM; by default the champion's stay.
+ */
+async function scoreChallengerArm(
+  db: Database,
+  tenant: TenantId,
+  ab: { version: string; models: LoadedModelSet },
+  settings: Settings,
+  histories: Awaited<ReturnType<typeof readHistories>>,
+  scores: Score[],
+  asOf: Date,
+): Promise<{ arms: Array<{ leadId: string; arm: AbArm }>; challengerScores: Array<{ leadId: string; composite: number; tier: string | null; written: boolean; scoredAt: Date }> }> {
+  const { share, writes } = settings.learning.abTest;
+  const known = await getAbArms(db, tenant, ab.version, histories.map((h) => h.lead.id));
+  const arms = histories.map((h) => ({ leadId: h.lead.id, arm: known.get(h.lead.id) ?? abArm(tenant, h.lead.id, share) }));
+  const inArm = histories.filter((_, i) => arms[i]!.arm === 'challenger');
+  if (inArm.length === 0) return { arms, challengerScores: [] };
+  const write = writes === 'challenger';
+  // Reasons only when the challenger's score is the one shown and written.
+  const challenger = new Map((await scoreLeads(ab.models, settings, inArm, asOf, { reasons: write })).map((s) => [s.leadId, s]));
+  const challengerScores = [];
+  for (let i = 0; i < scores.length; i++) {
+    const c = challenger.get(scores[i]!.leadId);
+    if (!c || c.status !== 'scored') continue;
+    challengerScores.push({ leadId: c.leadId, composite: c.composite, tier: c.tier, written: write, scoredAt: asOf });
+    if (write) scores[i] = c;
+  }
+  return { arms, challengerScores };
 }
 
 /** What a stored score shows: comparing these says whether anything a person can see changed. */

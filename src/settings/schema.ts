@@ -100,6 +100,27 @@ export const SettingsSchema = z
         holdoutShare: z.number().min(0.1).max(0.5),
         /** AUC points by which a challenger must beat the champion on the held-out outcomes to be promoted. */
         promotionMargin: z.number().min(0).max(0.2),
+        /**
+         * The live A/B split: while enabled, a share of the open leads (each lead by a hash of tenant and
+         * lead id, so it stays in its arm) is also scored by the newest challenger, and both arms are
+         * reported on the outcomes as they arrive. Absent in settings saved before it existed: off.
+         */
+        abTest: z
+          .object({
+            enabled: z.boolean(),
+            /** Share of leads in the challenger's arm, at most half (the champion keeps the majority). */
+            share: z.number().min(0, 'must be between 0 and 0.5 (a share of the leads)').max(0.5, 'must be between 0 and 0.5: the challenger may score at most half of the leads'),
+            /**
+             * Whose score the CRM (and the record cards) get for leads in the challenger's arm: "champion" (the
+             * challenger's score is stored beside it, for the report only) or "challenger".
+             */
+            writes: z.enum(['champion', 'challenger']),
+          })
+          .strict()
+          .superRefine((ab, ctx) => {
+            if (ab.enabled && ab.share === 0) ctx.addIssue({ code: 'custom', path: ['share'], message: 'is 0 while the A/B test is enabled: no lead would be scored by the challenger; set a share above 0 (at most 0.5) or disable the test' });
+          })
+          .default(() => ({ ...DEFAULT_AB_TEST })),
       })
       .strict()
       .default(() => ({ ...DEFAULT_LEARNING })),
@@ -222,7 +243,8 @@ function isTimeZone(tz: string): boolean {
 }
 
 /** Retraining defaults: a year of outcomes, recent ones weighing most, promotion by at least 0.01 AUC. */
-export const DEFAULT_LEARNING = { minOutcomes: 500, windowDays: 365, recencyHalfLifeDays: 90, holdoutShare: 0.2, promotionMargin: 0.01 } as const;
+export const DEFAULT_AB_TEST = { enabled: false, share: 0.1, writes: 'champion' } as const;
+export const DEFAULT_LEARNING = { minOutcomes: 500, windowDays: 365, recencyHalfLifeDays: 90, holdoutShare: 0.2, promotionMargin: 0.01, abTest: { ...DEFAULT_AB_TEST } } as const;
 
 /** What a tenant gets before anyone changes anything. */
 export const DEFAULT_SETTINGS: Settings = {

@@ -43,6 +43,20 @@ describe('settings validation', () => {
     expect(problems({ ...DEFAULT_SETTINGS, fieldMappings: { ...DEFAULT_SETTINGS.fieldMappings, hubspot: { fit: 'ls_x', tier: 'ls_x' } } })[0]!.field).toBe('fieldMappings.hubspot.tier');
     expect(problems({ ...DEFAULT_SETTINGS, grades: { basis: 'score', fit: [30, 50, 10], engagement: [75, 50, 25] } })[0]!.field).toBe('grades.fit');
   });
+
+  it('keeps the live A/B split off by default, takes a share of 0 to 0.5, and names the field of a wrong one', () => {
+    expect(DEFAULT_SETTINGS.learning.abTest).toEqual({ enabled: false, share: 0.1, writes: 'champion' });
+    const withAb = (abTest: unknown) => ({ ...DEFAULT_SETTINGS, learning: { ...DEFAULT_SETTINGS.learning, abTest } });
+    expect(problems(withAb({ enabled: true, share: 0.5, writes: 'challenger' }))).toEqual([]);
+    expect(problems(withAb({ enabled: true, share: 0.6, writes: 'champion' }))).toEqual([{ field: 'learning.abTest.share', message: expect.stringMatching(/between 0 and 0\.5.*at most half/) }]);
+    expect(problems(withAb({ enabled: false, share: -0.1, writes: 'champion' }))[0]!.field).toBe('learning.abTest.share');
+    expect(problems(withAb({ enabled: true, share: 0, writes: 'champion' }))).toEqual([{ field: 'learning.abTest.share', message: expect.stringMatching(/is 0 while the A\/B test is enabled/) }]);
+    expect(problems(withAb({ enabled: true, share: 0.2, writes: 'both' }))[0]!.field).toBe('learning.abTest.writes');
+    expect(problems(withAb({ enabled: 'yes', share: 0.2, writes: 'champion' }))[0]!.field).toBe('learning.abTest.enabled');
+    // Settings saved before the split existed have no abTest: it is off.
+    const { abTest: _, ...older } = DEFAULT_SETTINGS.learning;
+    expect(SettingsSchema.parse({ ...DEFAULT_SETTINGS, learning: older }).learning.abTest).toEqual({ enabled: false, share: 0.1, writes: 'champion' });
+  });
 });
 
 describe('settings versions', () => {

@@ -152,3 +152,17 @@ export async function closedLeadIds(db: Queryable, tenant: TenantId, window: { f
   );
   return rows.map((r) => r.lead_id);
 }
+
+/**
+ * The challenger a live A/B split runs for: the newest version kept as challenger that was
+ * trained after the champion came into force (an older one already lost to it, or to its time).
+ */
+export async function newestChallenger(db: Queryable, tenant: TenantId): Promise<ModelVersion | null> {
+  const rows = await db.query<VersionRow>(
+    `SELECT ${COLUMNS} FROM model_versions v WHERE tenant_id = $1 AND status = 'challenger'
+       AND created_at >= coalesce((SELECT promoted_at FROM model_versions c WHERE c.tenant_id = $1 AND c.status = 'champion'), '-infinity')
+     ORDER BY created_at DESC, version DESC LIMIT 1`,
+    [tenant],
+  );
+  return rows[0] ? toVersion(rows[0]) : null;
+}

@@ -97,6 +97,14 @@ export const OPERATIONS: Operation[] = [
     parameters: ['record_id', 'action', 'outcome', 'from', 'to', 'limit', 'before'].map((name) => ({ name, in: 'query' as const, description: `Filter or page: ${name}` })),
   },
   { method: 'get', path: '/models', summary: "The tenant's model versions, newest first: status, training window, metrics, the champion/challenger comparison and the reason", scope: 'admin', response: 'ModelList' },
+  {
+    method: 'get',
+    path: '/models/ab-test',
+    summary: "The live A/B split (settings learning.abTest): both arms on the outcomes that arrived since their leads got an arm (count, conversions, AUC, calibration)",
+    scope: 'admin',
+    response: 'AbTestReport',
+    parameters: [{ name: 'challenger', in: 'query', description: 'A challenger version (default: the newest split)' }],
+  },
   { method: 'post', path: '/models/retrain', summary: 'Queue a retrain now (it also runs on schedules.retrain)', scope: 'admin', response: 'RetrainQueued', status: 202 },
   {
     method: 'post',

@@ -4,6 +4,7 @@ import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type S
 import { previewSettings, type SettingsPreview } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
+import { abTestReport, type ArmFigures } from '../../learning/ab-report.js';
 import { submitFeedback } from '../../learning/feedback.js';
 import type { ChampionModelSource } from '../../learning/model-source.js';
 import { promoteVersion, PromotionError, type PromotionResult } from '../../learning/promote.js';
@@ -36,6 +37,7 @@ import { ApiError, parseBody } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { mountRoutingRoutes } from './routing-routes.js';
 import {
+  AbTestQuerySchema,
   AlertsQuerySchema,
   AuditQuerySchema,
   DeadLetterRetrySchema,
@@ -349,6 +351,25 @@ export function apiRouter(deps: ApiDeps): Router {
     const tenant = tenantOf(req);
     const [versions, champion, settings] = await Promise.all([listModelVersions(deps.db, tenant), getChampion(deps.db, tenant), settingsOf(tenant)]);
     res.json({ champion: champion?.version ?? 'default', min_outcomes: settings.learning.minOutcomes, versions: versions.map(modelVersionOut) });
+  }));
+
+  router.get('/models/ab-test', requireScope('admin'), handler(async (req, res) => {
+    const query = parseBody(AbTestQuerySchema, req.query, 'query');
+    const tenant = tenantOf(req);
+    const report = await abTestReport(deps.db, tenant, query.challenger);
+    if (!report && query.challenger) throw new ApiError(404, 'NOT_FOUND', `no A/B split has run for challenger "${query.challenger}" in this account`);
+    const arm = (a: ArmFigures | null) =>
+      a && { leads: a.leads, outcomes: a.outcomes, conversions: a.conversions, conversion_rate: a.conversionRate, scored: a.scored, auc: a.auc, mean_predicted: a.meanPredicted, calibration_error: a.calibrationError };
+    res.json({
+      challenger: report?.challenger ?? null,
+      started_at: report?.startedAt ?? null,
+      last_assigned_at: report?.lastAssignedAt ?? null,
+      settings: report?.settings ?? (await settingsOf(tenant)).learning.abTest,
+      champion_arm: arm(report?.champion ?? null),
+      challenger_arm: arm(report?.challengerArm ?? null),
+      champion_on_challenger_arm: arm(report?.championOnChallengerArm ?? null),
+      summary: report?.summary ?? 'No A/B split has run: enable settings learning.abTest while a challenger waits, and rescoring puts a share of the leads in its arm.',
+    });
   }));
 
   router.post('/models/retrain', requireScope('admin'), handler(async (req, res) => {

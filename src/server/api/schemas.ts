@@ -383,6 +383,32 @@ export const PromotionSchema = z
     }),
   })
   .meta({ id: 'Promotion' });
+export const AbTestQuerySchema = z.object({ challenger: z.string().min(1).max(100).optional().describe('A challenger version (default: the newest split)') }).strict();
+
+const armFigures = z.object({
+  leads: z.number().int().describe('Leads given this arm'),
+  outcomes: z.number().int().describe('Of those, leads whose outcome arrived after they got the arm'),
+  conversions: z.number().int(),
+  conversion_rate: z.number().nullable(),
+  scored: z.number().int().describe("Outcomes with a score from the arm's model before them; the figures below are on these"),
+  auc: z.number().nullable().describe('Null until the scored outcomes hold conversions and non-conversions'),
+  mean_predicted: z.number().nullable(),
+  calibration_error: z.number().nullable().describe('Expected calibration error, 10 equal-width bins'),
+});
+
+export const AbTestReportSchema = z
+  .object({
+    challenger: z.string().nullable().describe('The challenger of the split; null when no split has run'),
+    started_at: z.string().nullable(),
+    last_assigned_at: z.string().nullable(),
+    settings: z.object({ enabled: z.boolean(), share: z.number(), writes: z.enum(['champion', 'challenger']) }).describe('settings learning.abTest in force'),
+    champion_arm: armFigures.nullable(),
+    challenger_arm: armFigures.nullable(),
+    champion_on_challenger_arm: armFigures.nullable().describe("The challenger arm's leads as the champion scored them (when the champion's score was the stored one)"),
+    summary: z.string(),
+  })
+  .meta({ id: 'AbTestReport' });
+
 // Monitoring: daily reports and alerts.
 export const MonitoringQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(365).default(30) }).strict();
 

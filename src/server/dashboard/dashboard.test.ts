@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { renderAbTest } from './ab-test.js';
+import { renderLastModelChange } from './promotion.js';
+import type { DashboardData } from './data.js';
+import { renderDashboard } from './page.js';
 import { renderModelCard } from './card.js';
 import { renderCalibrationCurve, renderHotShareOverTime, renderLiftChart, renderRocCurve, renderScoreHistogramOverTime } from './charts.js';
 import { escapeHtml } from './html.js';
@@ -133,5 +137,118 @@ describe('default model notice', () => {
     const html = renderDefaultModelNotice({ version: 'd1', outcomes: 120, conversions: 10, needed: { outcomes: 300, conversions: 30, nonConversions: 30 } });
     expect(html).toContain('The shipped default model (d1) is scoring your leads.');
     expect(html).toContain('180 more outcomes, 20 more conversions to go');
+  });
+});
+
+describe('live A/B split', () => {
+  const arm = (auc: number | null, outcomes: number) => ({ leads: 100, outcomes, conversions: 5, conversionRate: 5 / outcomes, scored: outcomes, auc, meanPredicted: 0.06, calibrationError: 0.012 });
+  const settings = { enabled: true, share: 0.2, writes: 'champion' as const };
+
+  it('shows both arms side by side with every figure printed, and the champion on the challenger arm when measured', () => {
+    const html = renderAbTest(
+      {
+        challenger: 'v7',
+        startedAt: '2026-07-01T00:00:00.000Z',
+        lastAssignedAt: '2026-07-09T00:00:00.000Z',
+        settings,
+        champion: { ...arm(0.712, 40), model: 'champion' },
+        challengerArm: { ...arm(0.781, 20), model: 'challenger' },
+        championOnChallengerArm: arm(0.705, 20),
+        summary: 'AUC 0.781 for the challenger <arm>',
+      },
+      settings,
+    );
+    expect(html).toMatch(/On: 20% of the leads are scored by the newest challenger; the CRM gets the champion&#39;s score/);
+    expect(html).toMatch(/Champion&#39;s arm<\/th><td>champion<\/td><td class="num">100<\/td><td class="num">40<\/td><td class="num">5<\/td><td class="num">12\.5%<\/td><td class="num">40<\/td><td class="num">0\.712<\/td><td class="num">6\.0%<\/td><td class="num">0\.012<\/td>/);
+    expect(html).toMatch(/Challenger&#39;s arm<\/th><td>challenger v7<\/td>.*<td class="num">0\.781<\/td>/);
+    expect(html).toMatch(/as the champion scored it<\/th>.*<td class="num">0\.705<\/td>/);
+    expect(html).toContain('since 2026-07-01');
+    expect(html).toContain('AUC 0.781 for the challenger &lt;arm&gt;');
+  });
+
+  it('prints n/a for an AUC that cannot be computed and says when no split has run', () => {
+    const html = renderAbTest(
+      { challenger: 'v7', startedAt: '2026-07-01T00:00:00.000Z', lastAssignedAt: '2026-07-01T00:00:00.000Z', settings, champion: { ...arm(null, 0), model: 'champion' }, challengerArm: { ...arm(null, 0), model: 'challenger' }, championOnChallengerArm: null, summary: 'Not enough outcomes' },
+      settings,
+    );
+    expect(html.match(/<td class="num">n\/a<\/td>/g)!.length).toBeGreaterThanOrEqual(2);
+    expect(html).not.toContain('as the champion scored it');
+    expect(renderAbTest(null, { ...settings, enabled: false })).toMatch(/Off \(settings learning\.abTest\).*No A\/B split has run/);
+    expect(renderAbTest(null, settings)).toMatch(/at the next rescoring, once a challenger waits/);
+  });
+});
+
+describe('feature importance per model', () => {
+  const imp = (pairs: Array<[string, number]>) => pairs.map(([feature, importance]) => ({ feature, importance }));
+
+  it('shows fit, engagement and composite side by side, each with its shift since the previous version printed and drawn', () => {
+    const data: DashboardData = {
+      tenant: 'acme',
+      model: { version: 'v2', isDefault: false, createdAt: '2026-07-01T00:00:00Z', trainingWindow: null, holdout: { version: 'v2', auc: 0.8, ece: 0.02, liftTopDecile: 3 } },
+      modelCard: null,
+      importance: imp([['demo_requests_ever', 0.6], ['industry', 0.4]]),
+      previousImportance: imp([['industry', 0.7], ['demo_requests_ever', 0.3]]),
+      importanceByModel: [
+        { model: 'fit', current: imp([['title_seniority', 0.5], ['employees', 0.5]]), previous: imp([['title_seniority', 0.5], ['employees', 0.5]]) },
+        { model: 'engagement', current: imp([['pricing_views_7d', 1]]), previous: imp([['webinars_ever', 1]]) },
+        { model: 'composite', current: imp([['demo_requests_ever', 0.6], ['industry', 0.4]]), previous: imp([['industry', 0.7], ['demo_requests_ever', 0.3]]) },
+      ],
+      previousVersion: 'v1',
+      latest: null,
+      history: [],
+      openAlerts: [],
+      outcomes: { total: 900, converted: 90, needed: { outcomes: 500, conversions: 30, nonConversions: 30 } },
+    };
+    const html = renderDashboard(data);
+    const section = /<section class="ls-dash-section" id="importance">(.*?)<\/section>/s.exec(html)![1]!;
+    expect(section).toContain('how that moved since v1, the version in force before v2');
+    expect(section.match(/<div class="ls-importance-model" data-model="(\w+)">/g)).toEqual(['fit', 'engagement', 'composite'].map((m) => `<div class="ls-importance-model" data-model="${m}">`));
+    expect(section.match(/<th>Change since v1<\/th>/g)).toHaveLength(3);
+    const composite = /data-model="composite">(.*?)<\/table>/s.exec(section)![1]!;
+    expect(composite).toMatch(/demo_requests_ever.*\+30\.0 pts<\/td><td>▲ 2 → 1<\/td><td><svg class="ls-shift"[^>]*><title>\+30\.0 pts<\/title><line[^>]*\/><rect class="gain" x="40" y="2" width="40"/);
+    expect(composite).toMatch(/industry.*−30\.0 pts<\/td><td>▼ 1 → 2<\/td><td><svg class="ls-shift"[^>]*><title>−30\.0 pts<\/title><line[^>]*\/><rect class="loss" x="0" y="2" width="40"/);
+    const fit = /data-model="fit">(.*?)<\/table>/s.exec(section)![1]!;
+    expect(fit).toMatch(/\+0\.0 pts<\/td><td>= 1<\/td>/);
+    expect(section).toMatch(/data-model="engagement">.*pricing_views_7d.*<td>new<\/td>.*No longer used: webinars_ever/s);
+  });
+
+  it('says when the shipped default is in force and there is nothing to compare with', () => {
+    const data = {
+      tenant: 'acme',
+      model: { version: 'd1', isDefault: true, createdAt: '2026-01-01T00:00:00Z', trainingWindow: null, holdout: { version: 'd1', auc: 0.8, ece: 0.02, liftTopDecile: 3 } },
+      modelCard: null,
+      importance: imp([['industry', 1]]),
+      previousImportance: null,
+      importanceByModel: [{ model: 'composite' as const, current: imp([['industry', 1]]), previous: null }],
+      previousVersion: null,
+      latest: null,
+      history: [],
+      openAlerts: [],
+      outcomes: { total: 0, converted: 0, needed: { outcomes: 500, conversions: 30, nonConversions: 30 } },
+    };
+    const section = /id="importance">(.*?)<\/section>/s.exec(renderDashboard(data))![1]!;
+    expect(section).toContain('The shipped default model is in force: there is no previous version');
+    expect(section).not.toContain('Change since');
+  });
+});
+
+describe('last model change', () => {
+  it('tells RevOps how many open leads changed tier, with each tier before and after', () => {
+    const html = renderLastModelChange({
+      at: new Date('2026-07-02T03:04:00Z'),
+      action: 'model_promotion',
+      version: 'v2',
+      previous: 'v1',
+      actor: 'schedule',
+      reason: 'promoted: AUC 0.81 against 0.78',
+      tierChanges: { openLeads: 1000, before: { Hot: 200, Warm: 300, Nurture: 500 }, after: { Hot: 210, Warm: 290, Nurture: 500 }, changed: 137, asOf: '2026-07-02T03:04:00Z' },
+    });
+    expect(html).toContain('On 2026-07-02 03:04 UTC, <strong>v2</strong> was promoted over v1 (schedule: promoted: AUC 0.81 against 0.78).');
+    expect(html).toContain('<strong data-tier-changes>137 of 1000 open leads changed tier</strong>');
+    expect(html).toContain('<tr><th scope="row">Hot</th><td class="num">200</td><td class="num">210</td><td class="num">+10</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Warm</th><td class="num">300</td><td class="num">290</td><td class="num">−10</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Nurture</th><td class="num">500</td><td class="num">500</td><td class="num">0</td></tr>');
+    expect(renderLastModelChange(null)).toMatch(/No model has been promoted or rolled back/);
+    expect(renderLastModelChange({ at: new Date(0), action: 'model_rollback', version: 'default', previous: 'v2', actor: 'a', reason: null, tierChanges: null })).toMatch(/default<\/strong> was rolled back to, replacing v2 \(a\)\.<\/p>$/);
   });
 });

@@ -5,3 +5,5 @@ export { renderModelCard } from './card.js';
 export { renderDefaultModelNotice } from './notice.js';
 export { loadDashboardData, featureImportance, type DashboardData } from './data.js';
 export { DASHBOARD_STYLE, renderDashboard, renderDashboardPage } from './page.js';
+export { renderAbTest } from './ab-test.js';
+export { renderLastModelChange, type ModelChange } from './promotion.js';

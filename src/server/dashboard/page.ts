@@ -5,6 +5,26 @@ import { emptyState, escapeHtml, fmt, pct, section } from './html.js';
 import { renderDefaultModelNotice } from './notice.js';
 import { renderChampionChallenger, renderDriftTable, renderFeatureImportance, type ModelMetrics } from './tables.js';
 
+/** What the importance section compares, in words. */
+function importanceNote(data: DashboardData): string {
+  const what = 'What each model leans on (share of the training weight reaching splits on a feature)';
+  if (!data.model) return `${what}.`;
+  if (data.model.isDefault) return `${what}. The shipped default model is in force: there is no previous version of this account's to compare with.`;
+  return data.previousVersion ? `${what}, and how that moved since ${data.previousVersion}, the version in force before ${data.model.version}.` : `${what}. No previous version is known to compare with.`;
+}
+
+/** Fit, engagement and composite side by side: the top features of each, with the shift since the previous version. */
+function renderImportanceByModel(data: DashboardData): string {
+  const models = data.importanceByModel.filter((m) => m.current.length > 0);
+  if (models.length === 0) return renderFeatureImportance(data.importance, data.previousImportance);
+  const label = data.previousVersion ?? 'the previous version';
+  return `<div class="ls-importance-models">${models
+    .map((m) => `<div class="ls-importance-model" data-model="${m.model}"><h3>${escapeHtml(MODEL_TITLES[m.model])}</h3>${renderFeatureImportance(m.current, m.previous, 10, label)}</div>`)
+    .join('')}</div>`;
+}
+
+const MODEL_TITLES = { fit: 'Fit (who the lead is)', engagement: 'Engagement (what the lead does)', composite: 'Composite (the score)' } as const;
+
 export interface DashboardOptions {
   /** A challenger's figures, when the model registry has one (wired after the learning branch). */
   challenger?: ModelMetrics | null;
@@ -16,7 +36,12 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions =
   const a = r?.accuracy;
   const ok = a?.status === 'ok' ? a : null;
   const parts: string[] = [];
-  if (data.model?.isDefault) {
+  if (data.championFailure) {
+    parts.push(
+      `<aside class="ls-notice ls-champion-failure" role="alert"><strong>This account's champion model ${escapeHtml(data.championFailure.version)} does not load, so the shipped default scores its leads meanwhile.</strong> ` +
+        `Why: ${escapeHtml(data.championFailure.message)}. Roll back to an earlier version (POST /api/v1/models/rollback) or retrain.</aside>`,
+    );
+  } else if (data.model?.isDefault) {
     parts.push(renderDefaultModelNotice({ version: data.model.version, outcomes: data.outcomes.total, conversions: data.outcomes.converted, needed: data.outcomes.needed }));
   }
   if (!data.model) parts.push(emptyState('No model is scoring this account yet.'));
@@ -45,7 +70,7 @@ export function renderDashboard(data: DashboardData, options: DashboardOptions =
       (r?.drift.score ? `<p>Score distribution PSI: <strong>${escapeHtml(fmt(r.drift.score.psi))}</strong> (${escapeHtml(r.drift.score.band)})</p>` : '') +
         renderDriftTable(r?.drift.features ?? [], r?.drift.message ?? (r ? null : 'Monitoring has not run yet.')) +
         (r?.drift.newLeads ? `<h3>Leads created in the last ${r.drift.newLeads.days} days (${r.drift.newLeads.leads}), fit features</h3>${renderDriftTable(r.drift.newLeads.features, null, 10)}` : '')),
-    section('importance', 'Feature importance', 'What the composite model leans on, and how that moved since the previous version.', renderFeatureImportance(data.importance, data.previousImportance)),
+    section('importance', 'Feature importance', importanceNote(data), renderImportanceByModel(data)),
     section('champion', 'Champion and challenger', 'The model in force and the newest challenger on the same held-out outcomes.', data.model ? renderChampionChallenger(data.model.holdout, options.challenger ?? null) : emptyState('No model yet.')),
     section('card', 'Model card', 'What the model is for, what it was trained on and how good it is.', data.modelCard ? renderModelCard(data.modelCard) : emptyState('This model has no model card.')),
   );
@@ -78,6 +103,7 @@ h1{font-size:22px;margin:0 0 12px} h2{font-size:16px;margin:0 0 4px}
 .ls-summary dt{font-size:11px;color:#59636e} .ls-summary dd{margin:0;font-weight:600}
 .ls-table{border-collapse:collapse;font-size:13px} .ls-table th,.ls-table td{border-bottom:1px solid #d0d7de;padding:3px 10px;text-align:left} .ls-table .num{text-align:right;font-variant-numeric:tabular-nums}
 .ls-model-card h3{font-size:15px} .ls-model-card h4{font-size:14px}
+.ls-importance-models{display:flex;flex-wrap:wrap;gap:8px 24px} .ls-importance-model h3{font-size:14px;margin:8px 0 4px}
 `;
 
 /** A standalone HTML document of the dashboard (the screenshot test and a plain export use it). */

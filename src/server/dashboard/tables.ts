@@ -28,7 +28,7 @@ export interface Importance {
  * Feature importance of the current model as bars with the share printed, and, given the
  * previous version's list, how each feature's share and rank moved.
  */
-export function renderFeatureImportance(current: readonly Importance[], previous: readonly Importance[] | null = null, top = 15): string {
+export function renderFeatureImportance(current: readonly Importance[], previous: readonly Importance[] | null = null, top = 15, previousLabel = 'the previous version'): string {
   if (current.length === 0) return emptyState('No feature importance: this model has no trees to read it from.');
   const sorted = [...current].sort((a, b) => b.importance - a.importance).slice(0, top);
   const prevRank = new Map((previous ? [...previous].sort((a, b) => b.importance - a.importance) : []).map((p, i) => [p.feature, { rank: i + 1, importance: p.importance }]));
@@ -36,14 +36,22 @@ export function renderFeatureImportance(current: readonly Importance[], previous
   const rows = sorted.map((s, i) => {
     const before = prevRank.get(s.feature);
     const shift = previous === null ? '' : before === undefined
-      ? '<td>new</td><td></td>'
-      : `<td class="num">${escapeHtml(signed(s.importance - before.importance))}</td><td>${escapeHtml(rankMove(before.rank, i + 1))}</td>`;
+      ? `<td>new</td><td></td>${shiftBar(s.importance)}`
+      : `<td class="num">${escapeHtml(signed(s.importance - before.importance))}</td><td>${escapeHtml(rankMove(before.rank, i + 1))}</td>${shiftBar(s.importance - before.importance)}`;
     return `<tr><td class="num">${i + 1}</td><td>${escapeHtml(s.feature)}</td><td><svg class="ls-bar" width="160" height="12" role="img"><title>${escapeHtml(`${(s.importance * 100).toFixed(1)}%`)}</title><rect width="${Math.max(1, Math.round((s.importance / max) * 160))}" height="12" fill="#1f6feb"/></svg></td><td class="num">${escapeHtml(`${(s.importance * 100).toFixed(1)}%`)}</td>${shift}</tr>`;
   });
-  const head = `<tr><th>#</th><th>Feature</th><th></th><th>Share</th>${previous === null ? '' : '<th>Change since the previous version</th><th>Rank</th>'}</tr>`;
+  const head = `<tr><th>#</th><th>Feature</th><th></th><th>Share</th>${previous === null ? '' : `<th>Change since ${escapeHtml(previousLabel)}</th><th>Rank</th><th></th>`}</tr>`;
   const dropped = previous ? previous.filter((p) => !current.some((c) => c.feature === p.feature && c.importance > 0)).map((p) => p.feature) : [];
   return `<table class="ls-table ls-importance"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
     (dropped.length ? `<p class="ls-dash-note">No longer used: ${escapeHtml(dropped.join(', '))}</p>` : '');
+}
+
+/** The change of a share as a bar from a centre line: right and green for a gain, left and red for a loss (20 pts fill a side). */
+function shiftBar(change: number): string {
+  const half = 40;
+  const w = Math.max(1, Math.round(Math.min(1, Math.abs(change) / 0.2) * half));
+  const x = change >= 0 ? half : half - w;
+  return `<td><svg class="ls-shift" width="${half * 2}" height="12" role="img"><title>${escapeHtml(signed(change))}</title><line x1="${half}" y1="0" x2="${half}" y2="12" stroke="#59636e"/><rect class="${change >= 0 ? 'gain' : 'loss'}" x="${x}" y="2" width="${w}" height="8" fill="${change >= 0 ? '#2da44e' : '#cf222e'}"/></svg></td>`;
 }
 
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pts`;

@@ -1,9 +1,13 @@
 import { Router } from 'express';
-import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderDashboard } from '../dashboard/index.js';
+import { DASHBOARD_STYLE, escapeHtml, loadDashboardData, renderAbTest, renderDashboard, renderLastModelChange, type ModelChange } from '../dashboard/index.js';
+import type { TierChanges } from '../../learning/promote.js';
+import { abTestReport } from '../../learning/ab-report.js';
+import { currentSettings } from '../../settings/index.js';
 import { renderChampionChallenger } from '../dashboard/tables.js';
 import type { Comparison } from '../../learning/evaluate.js';
 import type { FeedbackCheck } from '../../learning/feedback-check.js';
-import { countFeedback, listFeedback, listModelVersions, type FeedbackCount, type FeedbackRecord, type ModelVersion } from '../../store/index.js';
+import { countFeedback, listFeedback, listModelVersions, queryAudit, type Database, type FeedbackCount, type FeedbackRecord, type ModelVersion } from '../../store/index.js';
+import type { TenantId } from '../../domain/index.js';
 import { sendPage, tenantOf, type WebDeps } from './context.js';
 
 /** Drift bands coloured by class (the app's CSP allows no inline style). */
@@ -59,6 +63,23 @@ function feedbackSection(byTier: FeedbackCount[], bySize: FeedbackCount[], recen
 <table class="ls-table"><caption>Newest</caption><thead><tr><th>Day</th><th>Lead</th><th>Reason</th><th>Score then</th><th>Tier then</th><th>Model</th><th>Comment</th></tr></thead><tbody>${items}</tbody></table></section>`;
 }
 
+/** The newest promotion or rollback from the audit log, with the tier moves it caused. */
+async function lastModelChange(db: Database, tenant: TenantId): Promise<ModelChange | null> {
+  const entries = (await Promise.all((['model_promotion', 'model_rollback'] as const).map((action) => queryAudit(db, tenant, { action, limit: 1 })))).flat();
+  const newest = entries.sort((a, b) => b.id - a.id)[0];
+  if (!newest) return null;
+  const after = (newest.after ?? {}) as { champion?: string; tierChanges?: TierChanges };
+  return {
+    at: newest.at,
+    action: newest.action as ModelChange['action'],
+    version: after.champion ?? newest.recordId.replace(/^model:/, ''),
+    previous: String((newest.before as { champion?: string } | null)?.champion ?? 'default'),
+    actor: newest.cause,
+    reason: newest.note ?? null,
+    tierChanges: after.tierChanges ?? null,
+  };
+}
+
 /** `/app/models`: the model dashboard (monitoring, drift, the model card) with the model versions. */
 export function modelsRouter(deps: WebDeps): Router {
   const router = Router();
@@ -68,18 +89,23 @@ export function modelsRouter(deps: WebDeps): Router {
   router.get('/models', async (req, res, next) => {
     try {
       const tenant = tenantOf(req);
-      const [data, versions, byTier, bySize, recent] = await Promise.all([
+      const [data, versions, byTier, bySize, recent, abReport, { settings }, change] = await Promise.all([
         loadDashboardData(deps.db, deps.models, tenant),
         listModelVersions(deps.db, tenant),
         countFeedback(deps.db, tenant, 'tier'),
         countFeedback(deps.db, tenant, 'size_band'),
         listFeedback(deps.db, tenant, { limit: 20 }),
+        abTestReport(deps.db, tenant),
+        currentSettings(deps.db, tenant),
+        lastModelChange(deps.db, tenant),
       ]);
+      const changed = `<section class="ls-dash-section" id="model-change"><h2>Last model change</h2>${renderLastModelChange(change)}</section>`;
+      const abTest = `<section class="ls-dash-section" id="ab-test"><h2>Live A/B split</h2><p class="ls-dash-note">Both arms on the outcomes that arrived since their leads got an arm.</p>${renderAbTest(abReport, settings.learning.abTest)}</section>`;
       sendPage(req, res, deps, {
         title: 'Models',
         active: '/app/models',
         styles: ['models/dashboard.css'],
-        body: championChallenger(versions) + versionsTable(versions) + feedbackSection(byTier, bySize, recent) + renderDashboard(data),
+        body: changed + championChallenger(versions) + abTest + versionsTable(versions) + feedbackSection(byTier, bySize, recent) + renderDashboard(data),
       });
     } catch (err) {
       next(err);
