@@ -101,7 +101,8 @@ export class SalesforceRealtime {
   }
 
   async start(): Promise<void> {
-    await this.check();
+    // A database hiccup at start must not keep the worker's jobs from running; the next check tries again.
+    await this.check().catch((error: unknown) => this.deps.log.error('real-time subscriptions could not be checked', { error }));
     this.timer = setInterval(() => {
       this.checking = this.check().catch((error: unknown) => this.deps.log.error('real-time subscriptions could not be checked', { error }));
     }, this.options.checkEveryMs);
@@ -196,7 +197,10 @@ class ConnectionStream {
         await this.status({ mode: 'cdc', channels });
         this.log.info('change events subscribed', { channels });
         failures = 0;
-        const stopped = new Promise<null>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(null), { once: true }));
+        const stopped = new Promise<null>((resolve) => {
+          if (this.abort.signal.aborted) resolve(null);
+          this.abort.signal.addEventListener('abort', () => resolve(null), { once: true });
+        });
         const failure = await Promise.race([...subscriptions.map((s) => s.lost), lostByHandling, stopped]);
         await Promise.all(subscriptions.map((s) => s.close()));
         await this.handling;
