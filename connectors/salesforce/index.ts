@@ -11,6 +11,7 @@ export { openSession, translate, type SalesforceSession, type SessionOptions } f
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
 export * from './cdc.js';
+export { longRunningGate, Semaphore, ORG_LONG_RUNNING_LIMIT, DEFAULT_LONG_RUNNING_LIMIT } from './long-running.js';
 export { SalesforceSink, COLLECTION_LIMIT, TASK_KEY_FIELD, type SalesforceSinkOptions } from './sink.js';
 
 const SalesforceConnectorOptions = z.object({
