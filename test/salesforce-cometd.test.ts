@@ -65,7 +65,7 @@ describe('cometdClient (jsforce streaming with the replay extension)', () => {
     const subscribe = seen.find((m) => m.channel === '/meta/subscribe');
     expect(subscribe).toMatchObject({ subscription: '/data/LeadChangeEvent', ext: { replay: { '/data/LeadChangeEvent': 12 } } });
     expect(seen[0]!.channel).toBe('/meta/handshake');
-    expect(parseChangeEvent(received[0])).toEqual({ replayId: 13, entity: 'Lead', changeType: 'UPDATE', recordIds: ['00Q5e00000AAAAAEA1'], committedAt: new Date(1764060000000) });
+    expect(parseChangeEvent(received[0])).toEqual({ replayId: 13, entity: 'Lead', changeType: 'UPDATE', recordIds: ['00Q5e00000AAAAAEA1'], changedFields: ['Status', 'LastModifiedDate'], committedAt: new Date(1764060000000) });
   });
 
   it('reports a replay id Salesforce no longer keeps as replay_invalid', async () => {

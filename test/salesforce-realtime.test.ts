@@ -110,6 +110,16 @@ describe('applyChangeEvents (against the store)', () => {
     expect(await getReplayId(db, acme, ID, CHANNEL)).toBe(6);
   });
 
+  it('passes over updates of only Leadscore’s own fields (its writeback coming back), and reads a lead whose other fields changed too', async () => {
+    const withFields = (replayId: number, fields: Record<string, unknown>) => parseChangeEvent(leadChangeEvent(replayId, 'UPDATE', [A], fields)) as ChangeEvent;
+    const ours = { ...target, ignoredFields: ['Leadscore_Score__c', 'Leadscore_Tier__c'] };
+    const echo = await applyChangeEvents(db, models, testSession(), ours, [withFields(11, { Leadscore_Score__c: 88, Leadscore_Tier__c: 'Hot', LastModifiedDate: '2026-11-25T09:00:00.000Z' })]);
+    expect(echo).toMatchObject({ ignored: 1, reread: 0, replayId: 11 });
+    rereadOnce([A], [lead(A, { Title: 'Chief Operating Officer' })]);
+    const edited = await applyChangeEvents(db, models, testSession(), ours, [withFields(12, { Leadscore_Score__c: 88, Title: 'Chief Operating Officer', LastModifiedDate: '2026-11-25T09:05:00.000Z' })]);
+    expect(edited).toMatchObject({ ignored: 0, reread: 1, replayId: 12 });
+  });
+
   it('leaves another org’s lead of the same tenant alone on DELETE', async () => {
     rereadOnce([A], [lead(A)]);
     await applyChangeEvents(db, models, testSession(), { ...target, source: 'salesforce:00D5e000000OtherEAF' }, [event(1, 'CREATE', [A])]);
@@ -238,6 +248,30 @@ describe('SalesforceRealtime (the worker’s subscriptions)', () => {
     expect(delays).toEqual([1000, 2000, 3000, 3000]);
     expect(fake.subscribed.at(-1)).toEqual({ channel: CHANNEL, replayFrom: 30 });
     await until(async () => (await realtime())?.mode === 'cdc', 'status back to cdc');
+    await rt.stop();
+    nock.cleanAll();
+  });
+
+  it('a batch that cannot be applied ends the stream and is received again from the stored replay id; a malformed event is reported and passed over', async () => {
+    nock(INSTANCE).persist().get(`${V}/limits`).reply(200, { DailyApiRequests: { Max: 15000, Remaining: 14000 } });
+    await saveReplayId(db, acme, ID, CHANNEL, 40);
+    const rt = new SalesforceRealtime(deps(), { holder: 'worker-1' });
+    await rt.check();
+    await until(() => fake.open, 'subscribed');
+    nock(INSTANCE).get(`${V}/query`).query(true).reply(500, [{ message: 'An unexpected error occurred', errorCode: 'UNKNOWN_EXCEPTION' }]);
+    fake.deliver(leadChangeEvent(41, 'CREATE', [A]));
+    await until(() => fake.subscribed.length === 2 && fake.open, 'subscribed again');
+    expect(fake.subscribed[1]).toEqual({ channel: CHANNEL, replayFrom: 40 });
+    expect(await getReplayId(db, acme, ID, CHANNEL)).toBe(40);
+
+    rereadOnce([A], [lead(A)]);
+    fake.deliver(leadChangeEvent(41, 'CREATE', [A]));
+    await until(async () => (await getReplayId(db, acme, ID, CHANNEL)) === 41, 'replay id 41 stored');
+    expect(await getLeadSource(db, acme, A)).toBe(SOURCE);
+
+    fake.deliver({ event: { replayId: 42 }, payload: { ChangeEventHeader: { entityName: 'Lead', changeType: 'MERGE', recordIds: [A] } } });
+    await until(async () => (await getReplayId(db, acme, ID, CHANNEL)) === 42, 'replay id 42 stored');
+    expect((await getConnection(db, acme, ID))!.settings.lastError).toMatch(/^\/data\/LeadChangeEvent event 42: change event: .*changeType/s);
     await rt.stop();
     nock.cleanAll();
   });

@@ -23,6 +23,7 @@ const ChangeEventDataSchema = z.object({
         // Overflow events name no records.
         recordIds: z.array(z.string().regex(/^[A-Za-z0-9]{15,18}$/)).default([]),
         commitTimestamp: z.number().optional(),
+        changedFields: z.array(z.string()).default([]),
         transactionKey: z.string().optional(),
       }),
     })
@@ -34,6 +35,8 @@ export interface ChangeEvent {
   entity: string;
   changeType: (typeof CHANGE_TYPES)[number];
   recordIds: string[];
+  /** Fields an UPDATE changed (empty for other change types). */
+  changedFields: string[];
   committedAt: Date | null;
 }
 
@@ -50,6 +53,7 @@ export function parseChangeEvent(data: unknown): ChangeEvent | { error: string; 
     entity: h.entityName,
     changeType: h.changeType,
     recordIds: h.recordIds,
+    changedFields: h.changedFields,
     committedAt: h.commitTimestamp ? new Date(h.commitTimestamp) : null,
   };
 }

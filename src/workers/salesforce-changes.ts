@@ -11,6 +11,8 @@ const IDS_PER_QUERY = 300;
 export interface ChangeBatchReport {
   /** Events at or before the stored replay id: delivered again, so skipped. */
   skipped: number;
+  /** UPDATE events that changed only ignored fields (Leadscore's own writes coming back). */
+  ignored: number;
   /** Leads read again because an event named them (created, updated, undeleted, or a gap event). */
   reread: number;
   deleted: number;
@@ -30,7 +32,14 @@ export interface ChangeTarget {
   /** The leads.source of this org's leads ('salesforce:<org id>'). */
   source: string;
   channel: string;
+  /**
+   * Fields whose change alone is no reason to read a lead again: Leadscore's own written fields
+   * (every writeback comes back as an UPDATE event) and system stamps. Compared ignoring case.
+   */
+  ignoredFields?: readonly string[];
 }
+
+const SYSTEM_FIELDS = ['LastModifiedDate', 'LastModifiedById', 'SystemModstamp', 'LastReferencedDate', 'LastViewedDate'];
 
 /**
  * Apply a channel's change events, in delivery order, through the same path as the sync: the
@@ -49,12 +58,17 @@ export async function applyChangeEvents(
   const { tenant, connectionId, source, channel } = target;
   const stored = await getReplayId(db, tenant, connectionId, channel);
   const fresh = stored === null ? [...events] : events.filter((e) => e.replayId > stored);
-  const report: ChangeBatchReport = { skipped: events.length - fresh.length, reread: 0, deleted: 0, rejected: 0, changed: 0, writes: 0, needsSync: false, replayId: stored };
+  const report: ChangeBatchReport = { skipped: events.length - fresh.length, ignored: 0, reread: 0, deleted: 0, rejected: 0, changed: 0, writes: 0, needsSync: false, replayId: stored };
   if (fresh.length === 0) return report;
 
   // The last event about a record decides: deleted then undeleted is read again, and so on.
+  const ignored = new Set([...SYSTEM_FIELDS, ...(target.ignoredFields ?? [])].map((f) => f.toLowerCase()));
   const action = new Map<string, 'read' | 'delete'>();
   for (const event of fresh) {
+    if (event.changeType === 'UPDATE' && event.changedFields.length > 0 && event.changedFields.every((f) => ignored.has(f.toLowerCase()))) {
+      report.ignored++;
+      continue;
+    }
     if (event.entity !== 'Lead' || event.changeType === 'GAP_OVERFLOW') {
       report.needsSync = true;
       continue;

@@ -284,10 +284,12 @@ class ConnectionStream {
       // A malformed event is reported on the connection and passed over; the others are handled.
       this.log.error('malformed change event skipped', { channel, replayId: parsed.replayId, error: parsed.error });
       await noteConnection(db, this.tenant, this.connectionId, { lastError: `${channel} event ${parsed.replayId ?? '(no replay id)'}: ${parsed.error}`, lastErrorAt: new Date().toISOString() });
-      if (parsed.replayId !== null) events.push({ replayId: parsed.replayId, entity: 'Lead', changeType: 'UPDATE', recordIds: [], committedAt: null });
+      if (parsed.replayId !== null) events.push({ replayId: parsed.replayId, entity: 'Lead', changeType: 'UPDATE', recordIds: [], changedFields: [], committedAt: null });
     }
     try {
-      const report = await applyChangeEvents(db, models, session, { tenant: this.tenant, connectionId: this.connectionId, source: this.source, channel }, events);
+      // Leadscore's own writes come back as UPDATE events: they alone are no reason to read a lead again.
+      const written = Object.values((await currentSettings(db, this.tenant)).settings.fieldMappings.salesforce).filter((f): f is string => typeof f === 'string');
+      const report = await applyChangeEvents(db, models, session, { tenant: this.tenant, connectionId: this.connectionId, source: this.source, channel, ignoredFields: written }, events);
       if (report.writes > 0) await enqueue('writeback', this.tenant, 'after change events');
       if (report.needsSync) await enqueue('sync', this.tenant, 'change events the sync reads');
       if (report.reread + report.deleted > 0) this.log.info('change events applied', { channel, ...report });
