@@ -6,7 +6,7 @@ import { createLogger } from '../src/config/log.js';
 import { createVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
-import { ensureTenant, getConnection, getLeadSource, getReplayId, pendingOutbox, saveConnection, saveReplayId, type Database } from '../src/store/index.js';
+import { ensureTenant, getConnection, getLeadSource, getReplayId, pendingOutbox, saveConnection, saveReplayId, setConnectionStatus, type Database } from '../src/store/index.js';
 import { applyChangeEvents } from '../src/workers/salesforce-changes.js';
 import { SalesforceRealtime, type RealtimeDeps, type RealtimeStatus } from '../src/workers/salesforce-realtime.js';
 import { openTestDatabase } from './helpers/db.js';
@@ -274,6 +274,26 @@ describe('SalesforceRealtime (the worker’s subscriptions)', () => {
     expect((await getConnection(db, acme, ID))!.settings.lastError).toMatch(/^\/data\/LeadChangeEvent event 42: change event: .*changeType/s);
     await rt.stop();
     nock.cleanAll();
+  });
+
+  it('a revoked grant marks the connection and ends its stream; once connected again, a worker subscribes again', async () => {
+    await saveConnection(db, acme, { id: ID, kind: 'salesforce', externalAccountId: ORG, status: 'active', settings: {}, credentials: vault.seal({ ...tokens, refreshToken: 'refresh' }) });
+    const rt = new SalesforceRealtime(deps(), { holder: 'worker-1' });
+    await rt.check();
+    await until(() => fake.open, 'subscribed');
+    nock(INSTANCE).get(`${V}/limits`).reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+    fake.drop();
+    await until(async () => (await getConnection(db, acme, ID))!.status === 'needs_reconnect', 'connection marked');
+    await rt.check();
+    expect(rt.running()).toEqual([]);
+    expect(await db.query(`SELECT holder FROM realtime_leases`)).toEqual([]);
+
+    await setConnectionStatus(db, acme, ID, 'active');
+    await rt.check();
+    await until(() => fake.subscribed.length === 2 && fake.open, 'subscribed again');
+    expect(rt.running()).toEqual([`acme/${ID}`]);
+    await rt.stop();
   });
 
   it('one subscription per connection across workers: the lease holder subscribes, another takes over when it stops or its lease lapses', async () => {

@@ -15,7 +15,7 @@ import type { Logger } from '../config/log.js';
 import type { Vault } from '../config/secrets.js';
 import { connectionSource, isLeadscoreError, type TenantId } from '../domain/index.js';
 import type { ModelSource } from '../scoring/rescore.js';
-import { salesforceSession } from '../server/salesforce-connect.js';
+import { salesforceSession, withConnectionStatus } from '../server/salesforce-connect.js';
 import { currentSettings } from '../settings/index.js';
 import { activeConnectionsOfKind, claimRealtimeLease, clearReplayId, getReplayId, noteConnection, releaseRealtimeLease, type Database } from '../store/index.js';
 import type { QueueName } from './queues.js';
@@ -118,7 +118,8 @@ export class SalesforceRealtime {
       active.add(key);
       const mine = await claimRealtimeLease(db, c.tenant, c.connectionId, this.options.holder, this.options.leaseMs);
       const running = this.streams.get(key);
-      if (mine && !running) this.streams.set(key, new ConnectionStream(this, c.tenant, c.connectionId, connectionSource('salesforce', c.externalAccountId)));
+      // A stream that ended by itself (its grant was revoked, then the org was connected again) starts afresh.
+      if (mine && (!running || running.ended)) this.streams.set(key, new ConnectionStream(this, c.tenant, c.connectionId, connectionSource('salesforce', c.externalAccountId)));
       if (!mine && running) {
         this.streams.delete(key);
         await running.stop();
@@ -152,6 +153,8 @@ export class SalesforceRealtime {
 class ConnectionStream {
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
+  /** True once the stream stopped by itself (not by stop()). */
+  ended = false;
 
   constructor(
     private readonly rt: SalesforceRealtime,
@@ -159,7 +162,9 @@ class ConnectionStream {
     readonly connectionId: string,
     private readonly source: string,
   ) {
-    this.done = this.run().catch((error: unknown) => this.log.error('real-time stream stopped', { error }));
+    this.done = this.run()
+      .catch((error: unknown) => this.log.error('real-time stream stopped', { error }))
+      .finally(() => (this.ended = true));
   }
 
   private get log() {
@@ -186,9 +191,13 @@ class ConnectionStream {
     while (!this.abort.signal.aborted) {
       const subscriptions: ChangeSubscription[] = [];
       try {
-        const session = await salesforceSession(db, vault, app, this.tenant, this.connectionId);
-        // An expired token fails the handshake: a REST call renews it (jsforce refreshes on 401) before trying again.
-        if (failures > 0) await session.get('/limits');
+        // An expired token fails the handshake: a REST call renews it (jsforce refreshes on 401) before
+        // trying again; a revoked grant marks the connection as needing a reconnect.
+        const session = await withConnectionStatus(db, this.tenant, this.connectionId, async () => {
+          const opened = await salesforceSession(db, vault, app, this.tenant, this.connectionId);
+          if (failures > 0) await opened.get('/limits');
+          return opened;
+        });
         const client = (this.rt.deps.clientFor ?? cometdClient)(session);
         const channels = await channelsFor(db, this.tenant);
         this.failed = false;
@@ -266,7 +275,13 @@ class ConnectionStream {
     const pending = this.queue.get(channel) ?? [];
     pending.push(data);
     this.queue.set(channel, pending);
-    this.handling = this.handling.then(() => this.handle(session, channel));
+    this.handling = this.handling
+      .then(() => this.handle(session, channel))
+      .catch((error: unknown) => {
+        this.failed = true;
+        this.queue.clear();
+        this.failHandling(new StreamFailure('other', `change events of ${channel} could not be handled: ${(error as Error).message}`));
+      });
   }
 
   private async handle(session: SalesforceSession, channel: string): Promise<void> {
