@@ -48,7 +48,8 @@ export async function benchWriteback(url: string, leads: number): Promise<Record
       }
       await db.query(
         `INSERT INTO leads (tenant_id, lead_id, source, created_at, attributes) SELECT $1, '00Q' || lpad(g::text, 15, '0'), $3, now(), '{}' FROM generate_series(1, $2) g`,
-        [tenant, leads, run.name],
+        // A Salesforce org's leads are sourced 'salesforce:<org id>'.
+        [tenant, leads, run.name === 'salesforce' ? 'salesforce:00D000000000001EAA' : run.name],
       );
       await db.query(
         `INSERT INTO outbox (tenant_id, lead_id, kind, payload)

@@ -136,7 +136,7 @@ describe('syncSalesforce', () => {
     const sent = bodies[0]!.records.find((r) => r.id === '00Q5e00000AAAAAEA1')!;
     expect(sent).toMatchObject({ attributes: { type: 'Lead' }, Leadscore_Score__c: expect.any(Number), Leadscore_Tier__c: expect.stringMatching(/Hot|Warm|Nurture/), Leadscore_Grade__c: expect.stringMatching(/^[A-D][1-4]$/), Leadscore_Model_Version__c: expect.any(String) });
     expect(Number.isInteger(sent.Leadscore_Score__c)).toBe(true);
-    expect(await pendingOutbox(db, acme, 100, 'salesforce')).toEqual([]);
+    expect(await pendingOutbox(db, acme, 100, `salesforce:${ORG}`)).toEqual([]);
     const [failed] = await db.query<{ failed_at: Date | null; last_error: string }>(`SELECT failed_at, last_error FROM outbox WHERE tenant_id = 'acme' AND lead_id = '00Q5e00000BBBBBEA1'`);
     expect(failed).toMatchObject({ failed_at: expect.any(Date), last_error: expect.stringMatching(/^FIELD_CUSTOM_VALIDATION_EXCEPTION/) });
     // Nothing pending: no call at all.

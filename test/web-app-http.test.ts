@@ -10,7 +10,7 @@ import { tenantId } from '../src/domain/index.js';
 import { verifyState } from '../src/server/salesforce-connect.js';
 import { setCookie } from '../src/server/web/security.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
-import { createApiKey, createWebSession, ensureTenant, saveConnection, upsertWebUser } from '../src/store/index.js';
+import { createApiKey, createWebSession, ensureTenant, noteConnection, saveConnection, upsertWebUser } from '../src/store/index.js';
 
 /** HTTP checks of the web app: headers, cookies, CSRF, roles, and CRM sign-in with nock standing in for the CRMs. */
 const ADMIN = 'ls_webhttpadm01_abcdefghijklmnopqrstuvwxyz012345';
@@ -221,6 +221,18 @@ describe('admin screens', () => {
     expect((await client.get('/app/audit?action=privacy_deletion')).text).toMatch(/No entries match these filters/);
     expect((await client.get('/app/audit?action=field_write')).text).not.toMatch(/<td>dead_letter_retry<\/td>/);
     expect((await client.get('/app/audit?from=yesterday')).status).toBe(400);
+  });
+
+  it('says on the connections page how each Salesforce org stays current: change events, or the sync on a short schedule', async () => {
+    const { client } = await signInWithKey();
+    const id = `salesforce-${ORG}`;
+    await noteConnection(server.db, demo, id, { realtime: { mode: 'polling', since: new Date().toISOString(), reason: 'Salesforce refused the subscription to /data/LeadChangeEvent: 400::The channel you requested to subscribe to does not exist', pollEveryMinutes: 5, retryAt: new Date(Date.now() + 3_600_000).toISOString() } });
+    const polling = (await client.get('/app/connections')).text;
+    expect(polling).toMatch(/data-realtime="polling">Real time: sync every 5 min \(change data capture not available: [^<]*does not exist/);
+    await noteConnection(server.db, demo, id, { realtime: { mode: 'cdc', since: new Date().toISOString(), channels: ['/data/LeadChangeEvent'] } });
+    const cdc = (await client.get('/app/connections')).text;
+    expect(cdc).toMatch(/data-realtime="cdc">Real time: change events \(CDC\)/);
+    expect(cdc).not.toContain('data-realtime="polling"');
   });
 
   it('creates an API key with the chosen scopes, shows it once, and revokes it', async () => {

@@ -54,7 +54,7 @@ async function tenantWithWrites(tenant: TenantId, n: number): Promise<void> {
   const tokens = { accessToken: 'emulator-token', refreshToken: null, instanceUrl: emulator.url, loginUrl: 'https://login.salesforce.com', orgId: '00D000000000001EAA', userId: '005000000000001AAA', issuedAt: '0' };
   await saveConnection(db, tenant, { id: `sf-${tenant}`, kind: 'salesforce', externalAccountId: tokens.orgId, status: 'active', settings: {}, credentials: vault.seal(tokens) });
   const ids = Array.from({ length: n }, (_, i) => leadId(tenant, i));
-  await upsertLeads(db, tenant, ids.map(lead), 'salesforce');
+  await upsertLeads(db, tenant, ids.map(lead), `salesforce:${tokens.orgId}`);
   const payload = (score: number) => ({ status: 'scored', composite: score, fit: 50, engagement: 50, grade: 'B2', tier: 'Warm', reasons: 'Director-level title', nextAction: 'Call', scoredAt: '2026-06-30T00:00:00.000Z', modelVersion: 'm1' });
   const rows = [...ids.filter((_, i) => i % 3 === 0).map((id) => ({ id, p: payload(1) })), ...ids.map((id, i) => ({ id, p: payload(10 + (i % 80)) }))];
   await db.query(`INSERT INTO outbox (tenant_id, lead_id, kind, payload) SELECT $1, r.id, 'score', r.p FROM jsonb_to_recordset($2::jsonb) AS r(id text, p jsonb, n int) ORDER BY r.n`, [
@@ -65,7 +65,7 @@ async function tenantWithWrites(tenant: TenantId, n: number): Promise<void> {
 
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [path.join(root, 'bin/leadscore.js'), 'worker'], {
-    env: { ...process.env, DATABASE_URL: url, LEADSCORE_ENCRYPTION_KEY: KEY, DATA_DIR: dataDir, SALESFORCE_CLIENT_ID: 'emulator-app', WRITEBACK_LEASE_MS: '2000', WORKER_SCHEDULES: 'off', LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, DATABASE_URL: url, LEADSCORE_ENCRYPTION_KEY: KEY, DATA_DIR: dataDir, SALESFORCE_CLIENT_ID: 'emulator-app', WRITEBACK_LEASE_MS: '2000', WORKER_SCHEDULES: 'off', SALESFORCE_REALTIME: 'off', LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   workers.push(child);

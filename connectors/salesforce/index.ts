@@ -10,6 +10,8 @@ export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens 
 export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
+export * from './cdc.js';
+export { longRunningGate, Semaphore, ORG_LONG_RUNNING_LIMIT, DEFAULT_LONG_RUNNING_LIMIT } from './long-running.js';
 export { SalesforceSink, COLLECTION_LIMIT, TASK_KEY_FIELD, type SalesforceSinkOptions } from './sink.js';
 
 const SalesforceConnectorOptions = z.object({

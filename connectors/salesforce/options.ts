@@ -23,6 +23,8 @@ export const SalesforceAppSchema = z.object({
   /** JWT bearer flow: the user to act as and the Connected App's certificate key. */
   username: z.string().min(1).optional(),
   privateKey: z.string().min(1).optional(),
+  /** SALESFORCE_LONG_RUNNING_LIMIT: long-running calls per org at once (the org allows 25 for all its integrations). */
+  longRunningLimit: z.number().int().min(1).max(25, 'must be at most 25, the org-wide limit of concurrent long-running requests').optional(),
 });
 export type SalesforceApp = z.infer<typeof SalesforceAppSchema>;
 
@@ -43,9 +45,10 @@ export function salesforceAppFromEnv(env: NodeJS.ProcessEnv): SalesforceApp | nu
     redirectUri: publicUrl ? `${publicUrl}/oauth/salesforce/callback` : undefined,
     username: env.SALESFORCE_USERNAME || undefined,
     privateKey,
+    longRunningLimit: env.SALESFORCE_LONG_RUNNING_LIMIT ? Number(env.SALESFORCE_LONG_RUNNING_LIMIT) : undefined,
   });
   if (!parsed.success) {
-    const names: Record<string, string> = { loginUrl: 'SALESFORCE_LOGIN_URL', clientId: 'SALESFORCE_CLIENT_ID', redirectUri: 'PUBLIC_URL', username: 'SALESFORCE_USERNAME' };
+    const names: Record<string, string> = { loginUrl: 'SALESFORCE_LOGIN_URL', clientId: 'SALESFORCE_CLIENT_ID', redirectUri: 'PUBLIC_URL', username: 'SALESFORCE_USERNAME', longRunningLimit: 'SALESFORCE_LONG_RUNNING_LIMIT' };
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
     throw new LeadscoreError('CONFIG_INVALID', `${names[key] ?? key}: ${issue.message}`);

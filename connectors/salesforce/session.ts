@@ -1,6 +1,7 @@
 import jsforce from 'jsforce';
 import { LeadscoreError } from '../../src/domain/index.js';
 import { CsvReader } from '../shared/csv.js';
+import { DEFAULT_LONG_RUNNING_LIMIT, longRunningGate, type Semaphore } from './long-running.js';
 import { authError, type SalesforceTokens } from './oauth.js';
 import { SALESFORCE_API_VERSION, type SalesforceApp } from './options.js';
 
@@ -25,6 +26,8 @@ export interface SalesforceSession {
 export interface SessionOptions {
   /** Share of the org's daily API allowance this app may use (the org's other integrations need the rest). */
   maxApiShare?: number;
+  /** Long-running calls (queries, Bulk API) of this org at once from this process; default the app's SALESFORCE_LONG_RUNNING_LIMIT. */
+  longRunningLimit?: number;
 }
 
 export function openSession(
@@ -34,6 +37,9 @@ export function openSession(
   options: SessionOptions = {},
 ): SalesforceSession {
   const maxApiShare = options.maxApiShare ?? 0.5;
+  const gate = longRunningGate(tokens.orgId, options.longRunningLimit ?? app.longRunningLimit ?? DEFAULT_LONG_RUNNING_LIMIT);
+  // Queries can run long (a big SOQL query, a page of one); other REST calls are quick.
+  const isQuery = (path: string) => /(^|\/)query(All)?([/?]|$)/.test(path);
   const connection = new jsforce.Connection({
     oauth2: {
       loginUrl: tokens.loginUrl,
@@ -52,7 +58,8 @@ export function openSession(
     async get<T>(path: string): Promise<T> {
       checkAllowance(connection, maxApiShare);
       try {
-        return (await connection.request<T>(`/services/data/v${SALESFORCE_API_VERSION}${path}`)) as T;
+        const request = () => connection.request<T>(`/services/data/v${SALESFORCE_API_VERSION}${path}`) as Promise<T>;
+        return await (isQuery(path) ? gate.run(request) : request());
       } catch (err) {
         throw translate(err, `GET ${path}`);
       }
@@ -75,7 +82,7 @@ export function openSession(
       const call = async <T>(request: Parameters<jsforce.Connection['request']>[0], what: string): Promise<T> => {
         checkAllowance(connection, maxApiShare);
         try {
-          return (await connection.request<T>(request)) as T;
+          return await gate.run(() => connection.request<T>(request) as Promise<T>);
         } catch (err) {
           throw translate(err, what);
         }
@@ -94,12 +101,13 @@ export function openSession(
         if (Date.now() > deadline) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API query job ${job.id} did not finish within ${polling.pollTimeout} ms`);
         await new Promise((r) => setTimeout(r, polling.pollInterval));
       }
-      return bulkResults(connection, `${base}/${job.id}/results`, () => checkAllowance(connection, maxApiShare));
+      return bulkResults(connection, `${base}/${job.id}/results`, () => checkAllowance(connection, maxApiShare), gate);
     },
     async getUrl<T>(url: string): Promise<T> {
       checkAllowance(connection, maxApiShare);
       try {
-        return (await connection.request<T>(url)) as T;
+        const request = () => connection.request<T>(url) as Promise<T>;
+        return await (isQuery(url) ? gate.run(request) : request());
       } catch (err) {
         throw translate(err, `GET ${url}`);
       }
@@ -117,17 +125,20 @@ export function openSession(
  * one named by the Sforce-Locator header ("null" after the last). Fetched with the session's token
  * because the headers matter here; rows come out as objects keyed by the header.
  */
-async function* bulkResults(connection: jsforce.Connection, path: string, check: () => void): AsyncIterable<Record<string, string>> {
+async function* bulkResults(connection: jsforce.Connection, path: string, check: () => void, gate: Semaphore): AsyncIterable<Record<string, string>> {
   let locator: string | null = null;
   do {
     check();
     const url: string = `${connection.instanceUrl}${path}${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`;
-    const res: Response = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
-    if (!res.ok) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+    const { res, body } = await gate.run(async () => {
+      const res: Response = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
+      return { res, body: await res.text() };
+    });
+    if (!res.ok) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: HTTP ${res.status} ${body.slice(0, 300)}`);
     locator = res.headers.get('sforce-locator');
     if (locator === 'null' || locator === '') locator = null;
     const csv = new CsvReader();
-    const items = [...csv.push(await res.text()), ...csv.end()];
+    const items = [...csv.push(body), ...csv.end()];
     let header: string[] | null = null;
     for (const item of items) {
       if (item.kind === 'problem') throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: line ${item.line}: ${item.reason}`);

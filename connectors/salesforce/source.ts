@@ -27,6 +27,8 @@ export interface SalesforceSourceOptions {
   taskTypes?: Record<string, string>;
   /** Responded campaign member's campaign type to activity type, "*" for any other. */
   campaignTypes?: Record<string, string>;
+  /** Read only these leads (named by change events) and their outcomes, fresh; no activities. */
+  onlyIds?: readonly string[];
 }
 
 const LEAD_FIELDS = ['Id', 'CreatedDate', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'Industry', 'NumberOfEmployees', 'AnnualRevenue', 'Country', 'LeadSource', 'SystemModstamp'];
@@ -57,7 +59,7 @@ export class SalesforceSource implements LeadSource {
   }
 
   async *readLeads(cursor: string | null): AsyncIterable<ReadBatch<Lead>> {
-    if (cursor === null) {
+    if (cursor === null && !this.options.onlyIds) {
       const { totalSize } = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent('SELECT COUNT() FROM Lead')}`);
       if (totalSize > (this.options.bulkThreshold ?? 10_000)) {
         yield* this.bulkRead('Lead', `SELECT ${LEAD_FIELDS.join(', ')} FROM Lead`, (r) => this.toLead(r));
@@ -123,6 +125,7 @@ export class SalesforceSource implements LeadSource {
   async *readActivities(cursor: string | null): AsyncIterable<ReadBatch<Activity>> {
     // Tasks (calls, emails) and Events (meetings) name their lead in WhoId; campaign responses
     // (webinars, downloads, forms) are Campaign Members. Each stream keeps its own position.
+    if (this.options.onlyIds) return;
     const positions = parseCompound(cursor);
     const taskType = lookup(this.options.taskTypes ?? { Call: 'call', Email: 'email_sent', ListEmail: 'email_sent', '*': 'task' });
     const campaignType = lookup(this.options.campaignTypes ?? { Webinar: 'webinar_attended', Content: 'content_download', '*': 'form_submit' });
@@ -204,6 +207,8 @@ export class SalesforceSource implements LeadSource {
     map: (r: SfRecord) => T | Rejection | null,
   ): AsyncIterable<ReadBatch<T>> {
     const conditions = [...where];
+    const ids = this.options.onlyIds;
+    if (ids && ['Lead', 'LeadOutcome'].includes(object)) conditions.push(`Id IN (${ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(', ') || "''"})`);
     if (cursor) conditions.push(`SystemModstamp >= ${soqlTime(new Date(Date.parse(cursor) - this.overlapMs).toISOString())}`);
     const soql = `${select}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY SystemModstamp, Id`;
     let answer = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent(soql)}`);

@@ -233,7 +233,8 @@ async function run(argv: string[]): Promise<number> {
         const workers = await Workers.start(
           { db, models, log, vault: loadVault(cfg.encryptionKey, cfg.dataDir), salesforceApp: salesforceAppFromEnv(process.env), hubspotApp: hubspotAppFromEnv(process.env), outDir: path.join(cfg.dataDir, 'out') },
           // WORKER_SCHEDULES=off: a worker that only takes jobs (another process keeps the schedules).
-          { pollSeconds: 1, schedules: process.env.WORKER_SCHEDULES !== 'off', ...(leaseMs ? { leaseMs } : {}) },
+          // Salesforce change events: each org's subscription is held by one worker (a lease in Postgres).
+          { pollSeconds: 1, schedules: process.env.WORKER_SCHEDULES !== 'off', realtime: process.env.SALESFORCE_REALTIME !== 'off', ...(leaseMs ? { leaseMs } : {}) },
         );
         log.info('worker ready', { schemaVersion: version, holder: workers.holder });
         await waitForStop(log);

@@ -18,3 +18,17 @@ export const ConnectionSchema = z.object({
   updatedAt: z.date(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
+
+/**
+ * The `source` of leads read through a connection: a Salesforce org's leads are
+ * 'salesforce:<org id>', so several orgs of one tenant stay apart and each lead's writes go back
+ * to its own org; other kinds are their kind.
+ */
+export function connectionSource(kind: ConnectorKind, externalAccountId: string | null): string {
+  return kind === 'salesforce' && externalAccountId ? `salesforce:${externalAccountId}` : kind;
+}
+
+/** Whether a lead stored with `stored` answers a request for `asked` ('salesforce' means any of the tenant's orgs). */
+export function sourceMatches(stored: string | null, asked: string): boolean {
+  return stored !== null && (stored === asked || stored.split(':')[0] === asked);
+}

@@ -1,4 +1,4 @@
-import type { TenantId } from '../domain/index.js';
+import { sourceMatches, type TenantId } from '../domain/index.js';
 import { getLeadsByIds, getScores, recordFeedback, type FeedbackReason, type FeedbackRecord, type Queryable } from '../store/index.js';
 
 /** Company-size band of a lead, the same bands the segment models use. */
@@ -22,7 +22,7 @@ export async function submitFeedback(
   const [lead] = await getLeadsByIds(db, tenant, [leadId]);
   if (!lead) return null;
   const leadSource = (await db.query<{ source: string }>(`SELECT source FROM leads WHERE tenant_id = $1 AND lead_id = $2`, [tenant, leadId]))[0]?.source;
-  if (leadSource !== source) return null;
+  if (!sourceMatches(leadSource ?? null, source)) return null;
   const score = (await getScores(db, tenant, [leadId])).get(leadId)?.score ?? null;
   const scored = score?.status === 'scored' ? score : null;
   return recordFeedback(db, tenant, {

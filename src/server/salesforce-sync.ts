@@ -1,7 +1,7 @@
 import { SalesforceSource, type SalesforceApp } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
-import { isLeadscoreError, type TenantId } from '../domain/index.js';
+import { connectionSource, isLeadscoreError, type TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { currentSettings } from '../settings/index.js';
 import { clearSyncCursors, deleteLeads, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
@@ -45,13 +45,15 @@ export async function syncSalesforce(
         const cursors = await getSyncCursors(db, tenant, connection.id);
         const mapping = (await currentSettings(db, tenant)).settings.salesforce;
         const source = new SalesforceSource(session, { disqualifiedStatuses: mapping.disqualifiedStatuses, taskTypes: mapping.taskTypes, campaignTypes: mapping.campaignTypes });
+        // Each org's leads carry its org id, so a tenant's orgs stay apart and writes go back to the right one.
+        const leadSource = connectionSource('salesforce', connection.externalAccountId);
         const imported = await importFromSource(db, tenant, source, {
           cursors,
-          sourceKind: 'salesforce',
+          sourceKind: leadSource,
           onCursor: (stream, cursor) => saveSyncCursor(db, tenant, connection.id, stream, cursor),
         });
         const deletions = await source.readDeletions(cursors.deletions ?? null);
-        const deleted = await deleteLeads(db, tenant, deletions.leadIds, 'salesforce');
+        const deleted = await deleteLeads(db, tenant, deletions.leadIds, leadSource);
         await saveSyncCursor(db, tenant, connection.id, 'deletions', deletions.cursor);
         crmCalls.inc({ tenant, connection: connection.id, operation: 'sync', outcome: 'ok' });
         return { ...imported, deleted };

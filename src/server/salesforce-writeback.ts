@@ -1,7 +1,7 @@
 import { SalesforceSink, type SalesforceApp } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
-import type { FieldValue, TenantId } from '../domain/index.js';
+import { connectionSource, isLeadscoreError, type FieldValue, type TenantId } from '../domain/index.js';
 import { currentSettings, type Settings } from '../settings/index.js';
 import { leadIdsFromSource, listConnections, type Database } from '../store/index.js';
 import { writeOwners } from '../workers/route.js';
@@ -15,9 +15,11 @@ export const salesforceFields = (payload: Record<string, unknown>, mapping: Sett
 export const SALESFORCE_RATE_LIMIT: RateLimit = { calls: 20, perMs: 1000, concurrency: 4 };
 
 /**
- * Send a tenant's pending score writes for Salesforce leads through drainOutbox: the newest per
- * lead, in collections of 200, each record settled on its own (sent, dead-lettered for a
- * validation rule, or retried later for a locked record). A revoked token marks the connection.
+ * Send a tenant's pending score writes for Salesforce leads through drainOutbox, each org's leads
+ * to their own org (leads are sourced 'salesforce:<org id>'): the newest per lead, in collections
+ * of 200, each record settled on its own (sent, dead-lettered for a validation rule, or retried
+ * later for a locked record). A revoked token marks that org's connection; the other orgs go on.
+ * The answer adds the orgs' reports up (one org: its report as it is).
  */
 export async function writebackSalesforce(
   db: Database,
@@ -28,19 +30,43 @@ export async function writebackSalesforce(
 ): Promise<WritebackReport | null> {
   const connections = (await listConnections(db, tenant, 'salesforce')).filter((c) => c.status === 'active');
   if (connections.length === 0) return null;
-  if (connections.length > 1) throw new Error(`tenant "${tenant}" has ${connections.length} active Salesforce orgs; writing back to several is not supported yet`);
-  const connectionId = connections[0]!.id;
-  const session = await salesforceSession(db, vault, app, tenant, connectionId);
   const { settings } = await currentSettings(db, tenant);
-  const target: WritebackTarget = {
-    connectionId,
-    source: 'salesforce',
-    sink: new SalesforceSink(session),
-    fieldsFor: (payload) => salesforceFields(payload, settings.fieldMappings.salesforce),
-    rateLimit: options.rateLimit ?? SALESFORCE_RATE_LIMIT,
+  const reports: WritebackReport[] = [];
+  const failures: Array<{ connectionId: string; error: unknown }> = [];
+  for (const connection of connections) {
+    const connectionId = connection.id;
+    const source = connectionSource('salesforce', connection.externalAccountId);
+    try {
+      const session = await salesforceSession(db, vault, app, tenant, connectionId);
+      const target: WritebackTarget = {
+        connectionId,
+        source,
+        sink: new SalesforceSink(session),
+        fieldsFor: (payload) => salesforceFields(payload, settings.fieldMappings.salesforce),
+        rateLimit: options.rateLimit ?? SALESFORCE_RATE_LIMIT,
+      };
+      await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, source), connectionId));
+      const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+      crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
+      reports.push(report);
+    } catch (error) {
+      // One org's revoked grant or outage must not hold back the others' writes.
+      if (connections.length === 1 || !isLeadscoreError(error) || !error.code.startsWith('CRM_')) throw error;
+      failures.push({ connectionId, error });
+    }
+  }
+  if (reports.length === 0) throw failures[0]!.error;
+  if (reports.length === 1 && failures.length === 0) return reports[0]!;
+  return {
+    connectionId: reports.map((r) => r.connectionId).join(', '),
+    sent: sum(reports, 'sent'),
+    failed: sum(reports, 'failed'),
+    retryLater: sum(reports, 'retryLater'),
+    superseded: sum(reports, 'superseded'),
+    calls: sum(reports, 'calls'),
+    rateLimited: sum(reports, 'rateLimited'),
+    errors: [...reports.flatMap((r) => r.errors), ...failures.map((f) => `${f.connectionId}: ${(f.error as Error).message}`)],
   };
-  await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'salesforce'), connectionId));
-  const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
-  crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
-  return report;
 }
+
+const sum = (reports: WritebackReport[], key: 'sent' | 'failed' | 'retryLater' | 'superseded' | 'calls' | 'rateLimited') => reports.reduce((n, r) => n + r[key], 0);

@@ -29,3 +29,4 @@ export * from './feedback.js';
 export * from './model-versions.js';
 export * from './monitoring.js';
 export * from './ab-test.js';
+export * from './realtime.js';

@@ -19,6 +19,7 @@ import { ChampionModelSource } from '../learning/model-source.js';
 import { retrainTenant } from '../learning/retrain.js';
 import { JobDataSchema, QUEUES, type JobData, type QueueName } from './queues.js';
 import { TenantSchedules } from './schedules.js';
+import { SalesforceRealtime } from './salesforce-realtime.js';
 
 export interface WorkerDeps {
   db: Database;
@@ -41,6 +42,8 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** Keep the tenants' schedules (sync, rescoring) here; default: when this process works. */
   schedules?: boolean;
+  /** Subscribe to Salesforce change events (one worker per org holds each subscription); default off. */
+  realtime?: boolean;
 }
 
 /**
@@ -55,6 +58,8 @@ export class Workers {
 
   /** The tenants' schedules, when this process keeps them. */
   schedules: TenantSchedules | null = null;
+  /** Salesforce change event subscriptions, when this process keeps them. */
+  realtime: SalesforceRealtime | null = null;
 
   private constructor(
     private readonly boss: PgBoss,
@@ -87,6 +92,11 @@ export class Workers {
       workers.schedules = new TenantSchedules(deps.db, (queue, tenant, reason) => workers.enqueue(queue, tenant, reason), deps.log, workers.holder);
       await workers.schedules.start();
     }
+    if (options.realtime && options.work !== false && deps.salesforceApp) {
+      const { db, vault, models, log } = deps;
+      workers.realtime = new SalesforceRealtime({ db, vault, models, log, app: deps.salesforceApp, enqueue: (queue, tenant, reason) => workers.enqueue(queue, tenant, reason) }, { holder: workers.holder });
+      await workers.realtime.start();
+    }
     return workers;
   }
 
@@ -99,6 +109,7 @@ export class Workers {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.schedules?.stop();
+    await this.realtime?.stop();
     await this.boss.stop({ graceful: true, wait: true, timeout: 60_000, close: false });
   }
 

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { scoresComputed } from '../../config/metrics.js';
-import { ActivitySchema, normalizeActivityType, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
+import { ActivitySchema, normalizeActivityType, sourceMatches, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
 import { previewSettings, type SettingsPreview } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
@@ -238,7 +238,7 @@ export function apiRouter(deps: ApiDeps): Router {
     const tenant = tenantOf(req);
     const { source, id } = req.params as { source: string; id: string };
     const stored = await getLeadSource(deps.db, tenant, id);
-    if (stored === null || stored !== source) throw new ApiError(404, 'NOT_FOUND', `no lead "${id}" from ${source} in this account`);
+    if (!sourceMatches(stored, source)) throw new ApiError(404, 'NOT_FOUND', `no lead "${id}" from ${source} in this account`);
     let score = (await getScores(deps.db, tenant, [id])).get(id)?.score;
     if (!score) {
       // Never scored yet (just arrived): score it now rather than answer with a blank.

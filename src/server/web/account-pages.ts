@@ -7,6 +7,8 @@ import { sendPage, tenantOf, isAdmin, type WebDeps } from './context.js';
 import { checked, csrfField, list, text } from './forms.js';
 import { formatDate, html } from './html.js';
 import { requireAdmin } from './security.js';
+import { realtimeStatus } from './realtime-status.js';
+import { connectionSource } from '../../domain/index.js';
 
 const show = (v: unknown) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -24,9 +26,9 @@ export function accountRouter(deps: WebDeps): Router {
       const hsReady = Boolean(deps.hubspot?.clientId && deps.hubspot.clientSecret && deps.hubspot.publicUrl);
       const rows = connections.map((c) => {
         const s = c.settings as Record<string, unknown>;
-        const w = writes.get(c.kind);
+        const w = writes.get(connectionSource(c.kind, c.externalAccountId)) ?? writes.get(c.kind);
         const cursor = cursors.get(c.id);
-        return html`<tr data-connection="${c.id}"><td>${c.kind}</td><td><code>${c.externalAccountId ?? c.id}</code></td><td>${c.status === 'active' ? 'connected' : c.status === 'needs_reconnect' ? html`<strong class="minus">needs reconnecting</strong>` : c.status}</td>
+        return html`<tr data-connection="${c.id}"><td>${c.kind}</td><td><code>${c.externalAccountId ?? c.id}</code></td><td>${c.status === 'active' ? 'connected' : c.status === 'needs_reconnect' ? html`<strong class="minus">needs reconnecting</strong>` : c.status}${realtimeStatus(c.kind, s.realtime)}</td>
 <td>${formatDate((s.lastSyncAt as string) ?? null)}${cursor ? html`<br><span class="muted">cursor moved ${formatDate(cursor.lastCursorAt)}</span>` : ''}</td>
 <td>${w ? `${w.sentLastDay} writes in 24 h, ${w.pending} waiting, ${w.dead} dead` : '—'}${s.apiUsage ? html`<br><span class="muted">API use ${show(s.apiUsage)}</span>` : ''}</td>
 <td>${s.lastError ? html`<span class="minus">${show(s.lastError)}</span> <span class="muted">${formatDate((s.lastErrorAt as string) ?? null)}</span>` : '—'}${Array.isArray(s.missingFields) && s.missingFields.length ? html`<br>Missing fields: ${(s.missingFields as string[]).join(', ')}` : ''}</td></tr>`;

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Score } from '../../domain/index.js';
+import { sourceMatches, type Score } from '../../domain/index.js';
 import { rescore } from '../../scoring/rescore.js';
 import { currentSettings } from '../../settings/index.js';
 import { findLeadsByEmail, getLead, getLeadSource, getScoreHistory, getScores } from '../../store/index.js';
@@ -19,7 +19,7 @@ export function leadRouter(deps: WebDeps): Router {
 
   const card = async (req: Request, source: string, id: string): Promise<Html | null> => {
     const tenant = tenantOf(req);
-    if ((await getLeadSource(deps.db, tenant, id)) !== source) return null;
+    if (!sourceMatches(await getLeadSource(deps.db, tenant, id), source)) return null;
     let score: Score | undefined = (await getScores(deps.db, tenant, [id])).get(id)?.score;
     if (!score) {
       // Never scored (just arrived): score it now, as the score API does.
@@ -98,7 +98,7 @@ ${result}`,
       if (!deps.recordFeedback) return await page(req, res, q, { kind: 'info', text: 'Feedback is not available yet on this server; nothing was sent.' }, 501);
       const parsed = FeedbackForm.safeParse({ reason: text((req.body as Record<string, unknown>).reason), comment: text((req.body as Record<string, unknown>).comment) || undefined });
       if (!parsed.success) return await page(req, res, q, { kind: 'error', text: `Feedback not sent: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}` }, 400);
-      if ((await getLeadSource(deps.db, tenantOf(req), id)) !== source) return await page(req, res, q, null, 404);
+      if (!sourceMatches(await getLeadSource(deps.db, tenantOf(req), id), source)) return await page(req, res, q, null, 404);
       await deps.recordFeedback(tenantOf(req), source, id, { ...parsed.data, user: req.web!.user.displayName.slice(0, 200) });
       await page(req, res, q, { kind: 'ok', text: 'Thank you: your feedback was recorded with the current score.' });
     } catch (err) {
