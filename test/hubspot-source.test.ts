@@ -132,6 +132,36 @@ describe('HubSpot activities', () => {
   });
 });
 
+describe('HubSpot association paging', () => {
+  it('follows paging.next.after per record, so a call with 1,200 associated contacts loses none, asking again only for the records with more', async () => {
+    const page = (from: string, first: number, count: number, after: string | null) => ({
+      from: { id: from },
+      to: Array.from({ length: count }, (_, i) => ({ toObjectId: 20_000 + first + i, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] })),
+      ...(after ? { paging: { next: { after, link: null } } } : {}),
+    });
+    const answer = (results: unknown[]) => ({ status: 'COMPLETE', results, startedAt: '2026-11-22T12:00:00.100Z', completedAt: '2026-11-22T12:00:00.200Z' });
+    const bodies: unknown[] = [];
+    nock(API)
+      .post('/crm/v3/objects/calls/search')
+      .reply(200, searchAnswer([
+        engagement('9001', { hs_timestamp: '2026-11-18T09:30:00.000Z', hs_lastmodifieddate: '2026-11-18T09:31:00.000Z', hs_call_direction: 'OUTBOUND', hs_call_title: 'Webinar dial-out' }),
+        engagement('9002', { hs_timestamp: '2026-11-19T09:30:00.000Z', hs_lastmodifieddate: '2026-11-19T09:31:00.000Z', hs_call_direction: 'OUTBOUND', hs_call_title: 'Follow-up' }),
+      ]))
+      .post('/crm/v4/associations/calls/contacts/batch/read', (b) => (bodies.push(b), true))
+      .reply(200, answer([page('9001', 0, 500, 'MjAwNTAw'), page('9002', 5000, 1, null)]))
+      .post('/crm/v4/associations/calls/contacts/batch/read', (b) => (bodies.push(b), true))
+      .reply(200, answer([page('9001', 500, 500, 'MjAxMDAw')]))
+      .post('/crm/v4/associations/calls/contacts/batch/read', (b) => (bodies.push(b), true))
+      .reply(200, answer([page('9001', 1000, 200, null)]));
+    const read = await collect(source({ activityTypes: { 'call:*': 'call' } }).readActivities(null));
+    expect(bodies).toEqual([{ inputs: [{ id: '9001' }, { id: '9002' }] }, { inputs: [{ id: '9001', after: 'MjAwNTAw' }] }, { inputs: [{ id: '9001', after: 'MjAxMDAw' }] }]);
+    const byCall = (detail: string) => new Set(read.records.filter((a) => a.detail === detail).map((a) => a.leadId));
+    expect(byCall('Webinar dial-out').size).toBe(1200);
+    expect(byCall('Webinar dial-out').has('21199')).toBe(true);
+    expect([...byCall('Follow-up')]).toEqual(['25000']);
+  });
+});
+
 describe('HubSpot settings', () => {
   it('keeps the activity mapping and disqualified statuses editable, refusing keys that name no HubSpot record kind', () => {
     const edited = { ...DEFAULT_SETTINGS, hubspot: { disqualifiedStatuses: ['UNQUALIFIED', 'BAD_TIMING'], activityTypes: { ...DEFAULT_SETTINGS.hubspot.activityTypes, 'form:Request a demo': 'demo_request' } } };
@@ -140,7 +170,7 @@ describe('HubSpot settings', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['hubspot.activityTypes.call:*', expect.stringMatching(/is not an activity type/)],
-      ['hubspot.activityTypes.deal:*', expect.stringMatching(/is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email/)],
+      ['hubspot.activityTypes.deal:*', expect.stringMatching(/is not "kind:subtype" with a kind of email, call, meeting, note, form, marketing_email or page_view/)],
     ]);
   });
 });

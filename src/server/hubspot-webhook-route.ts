@@ -52,8 +52,8 @@ export function hubspotWebhookRouter(deps: { db: Database; app: HubSpotApp & { c
       const tenants = new Set<TenantId>();
       for (const [portalId, events] of byPortal) {
         const owner = (await connectionsForAccount(deps.db, 'hubspot', portalId)).find((c) => c.status !== 'disconnected');
-        if (!owner) {
-          req.log.info('hubspot webhook for a portal no tenant owns; acknowledged and ignored', { portalId, events: events.length });
+        if (!owner || owner.status === 'uninstalled') {
+          req.log.info(owner ? 'hubspot webhook for a portal that uninstalled the app; acknowledged and ignored' : 'hubspot webhook for a portal no tenant owns; acknowledged and ignored', { portalId, events: events.length });
           answer.ignored += events.length;
           continue;
         }
