@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 /** The activity and outcome streams of a portal with nothing new but `calls`. */
-function quietStreams(calls: unknown[] = []) {
+function quietStreams(calls: unknown[] = [], pageViews: [number, unknown] = [200, { results: [] }]) {
   nock(API)
     .post('/crm/v3/objects/calls/search')
     .reply(200, { total: calls.length, results: calls })
@@ -50,7 +50,10 @@ function quietStreams(calls: unknown[] = []) {
     .get('/email/public/v1/events')
     .query(true)
     .twice()
-    .reply(200, { hasMore: false, events: [] });
+    .reply(200, { hasMore: false, events: [] })
+    .get('/events/v3/events')
+    .query((q) => q.objectType === 'contact' && q.eventType === 'e_visited_page')
+    .reply(...pageViews);
   if (calls.length) nock(API).post('/crm/v4/associations/calls/contacts/batch/read').reply(200, { status: 'COMPLETE', results: [{ from: { id: '9001' }, to: [{ toObjectId: 101, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] }] }] });
 }
 
