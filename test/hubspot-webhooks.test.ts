@@ -148,4 +148,14 @@ describe('POST /webhooks/hubspot', () => {
     const [audit] = await queryAudit(server.db, acme);
     expect(audit).toMatchObject({ cause: `hubspot:${HUB}`, action: 'privacy_deletion', recordId: loadVault(null, dir).sign(`acme:hubspot:1003`), after: { removed: { leads: 1, activities: 1, scores: 1, scoreHistory: 1, outbox: 1, webhookEvents: 2, jobsScrubbed: 1 } } });
   });
+
+  it('takes the app lifecycle event APP_UNINSTALL through the signed route; later deliveries for the portal are acknowledged and ignored', async () => {
+    const uninstall = { eventId: nextEventId++, portalId: Number(HUB), appId: 3104829, occurredAt: Date.now() - 1000, subscriptionType: 'APP_LIFECYCLE_EVENT', action: 'APP_UNINSTALL', attemptNumber: 0 };
+    expect(await (await deliver(JSON.stringify([uninstall]))).json()).toEqual({ received: 1, queued: 1, duplicates: 0, ignored: 0 });
+    await server.hubspotEvents.idle();
+    expect((await getConnection(server.db, acme, `hubspot-${HUB}`))!.status).toBe('uninstalled');
+    const later = await deliver(JSON.stringify([event('contact.propertyChange', 1002, { propertyName: 'jobtitle', propertyValue: 'CFO' })]));
+    expect(later.status).toBe(200);
+    expect(await later.json()).toEqual({ received: 1, queued: 0, duplicates: 0, ignored: 1 });
+  });
 });
