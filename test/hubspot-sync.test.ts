@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 /** The activity and outcome streams of a portal with nothing new but `calls`. */
-function quietStreams(calls: unknown[] = [], pageViews: [number, unknown] = [200, { results: [] }]) {
+function quietStreams(calls: unknown[] = [], pageViews: [number, Record<string, unknown>] = [200, { results: [] }]) {
   nock(API)
     .post('/crm/v3/objects/calls/search')
     .reply(200, { total: calls.length, results: calls })
