@@ -115,6 +115,14 @@ describe('POST /webhooks/hubspot', () => {
     expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/not a batch of HubSpot events/) } });
   });
 
+  it('refuses an oversized batch with 413, naming the limit, and stores none of it', async () => {
+    const events = Array.from({ length: 9000 }, (_, i) => event('contact.propertyChange', 70_000 + i, { propertyName: 'jobtitle', propertyValue: 'x'.repeat(200) }));
+    const res = await deliver(JSON.stringify(events));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE', message: expect.stringMatching(/larger than the limit of \d+ bytes/) } });
+    expect(await count('webhook_events', `AND object_id = '70000'`)).toBe(0);
+  });
+
   it('removes deleted contacts, and says on the connection which events it could not handle', async () => {
     const res = await deliver(JSON.stringify([event('contact.deletion', 1001, { changeFlag: 'DELETED' }), event('deal.creation', 7001)]));
     expect(await res.json()).toMatchObject({ queued: 2 });
