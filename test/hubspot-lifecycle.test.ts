@@ -12,7 +12,7 @@ import { HubSpotWebhookProcessor } from '../src/server/hubspot-events.js';
 import { deleteExpiredHubspotData, markHubspotUninstalled } from '../src/server/hubspot-lifecycle.js';
 import { syncHubspot } from '../src/server/hubspot-sync.js';
 import { writebackHubspot } from '../src/server/hubspot-writeback.js';
-import { enqueueWebhookEvents, ensureTenant, getConnection, getSyncCursors, queryAudit, recordAudit, saveConnection, saveSyncCursor, upsertLeads, type Database } from '../src/store/index.js';
+import { enqueueWebhookEvents, ensureTenant, getConnection, getSyncCursors, nextWriteDue, queryAudit, recordAudit, saveConnection, saveSyncCursor, upsertLeads, type Database } from '../src/store/index.js';
 import { openTestDatabase } from './helpers/db.js';
 import { API, app, contact, HUB, leadscoreProperties, privateTokens } from './helpers/hubspot.js';
 
@@ -91,6 +91,9 @@ describe('HubSpot uninstall', () => {
     // No call reaches HubSpot any more (the network is closed: one would fail the run).
     expect(await syncHubspot(db, vault, app, models, acme)).toMatchObject([{ status: 'uninstalled' }]);
     expect(await writebackHubspot(db, vault, app, acme)).toBeNull();
+    // Its waiting writes stay, with no due time that would keep a writeback job polling.
+    await db.query(`INSERT INTO outbox (tenant_id, lead_id, kind, payload) VALUES ('acme', '101', 'score', '{"composite": 88}')`);
+    expect(await nextWriteDue(db, acme)).toBeNull();
     const processor = new HubSpotWebhookProcessor({ db, vault, app, models, log });
     const base = { portalId: Number(HUB), appId: 3104829, subscriptionId: 2845117, occurredAt: Date.now(), attemptNumber: 0 };
     await enqueueWebhookEvents(db, acme, [
@@ -108,7 +111,7 @@ describe('HubSpot uninstall', () => {
     expect(await countLeads('acme', 'hubspot')).toBe(1);
 
     const [deleted] = await deleteExpiredHubspotData(db, acme, new Date(uninstalledAt + 30 * DAY + 1000));
-    expect(deleted).toMatchObject({ connectionId: ID, leads: 1, auditEntries: 1 });
+    expect(deleted).toMatchObject({ connectionId: ID, leads: 1, outbox: 1, auditEntries: 1 });
     expect(await countLeads('acme', 'hubspot')).toBe(0);
     expect(await countLeads('acme', 'file')).toBe(1);
     expect(await getSyncCursors(db, acme, ID)).toEqual({});
