@@ -162,8 +162,12 @@ describe('POST /webhooks/hubspot', () => {
     expect(await (await deliver(JSON.stringify([uninstall]))).json()).toEqual({ received: 1, queued: 1, duplicates: 0, ignored: 0 });
     await server.hubspotEvents.idle();
     expect((await getConnection(server.db, acme, `hubspot-${HUB}`))!.status).toBe('uninstalled');
-    const later = await deliver(JSON.stringify([event('contact.propertyChange', 1002, { propertyName: 'jobtitle', propertyValue: 'CFO' })]));
+    expect(await count('leads', `AND lead_id = '1002'`)).toBe(1);
+    const later = await deliver(JSON.stringify([event('contact.propertyChange', 1002, { propertyName: 'jobtitle', propertyValue: 'CFO' }), event('contact.privacyDeletion', 1002)]));
     expect(later.status).toBe(200);
-    expect(await later.json()).toEqual({ received: 1, queued: 0, duplicates: 0, ignored: 1 });
+    // A privacy deletion is still owed while the data is kept for the retention period.
+    expect(await later.json()).toEqual({ received: 2, queued: 1, duplicates: 0, ignored: 1 });
+    await server.hubspotEvents.idle();
+    expect(await count('leads', `AND lead_id = '1002'`)).toBe(0);
   });
 });
