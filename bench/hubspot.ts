@@ -194,7 +194,8 @@ export async function benchHubspot(leads: number): Promise<Record<string, unknow
     const writeSeconds = (performance.now() - t) / 1000;
     const writeCalls = total();
     const per1000 = (1000 * writeCalls) / Math.max(1, written.sent);
-    console.log(`writeback: ${written.sent} scores in ${writeSeconds.toFixed(1)} s here (${((virtual - writeMark) / 1000).toFixed(0)} s at least under the limits) with ${written.calls} batch updates + ${writeCalls - written.calls} property read = ${per1000.toFixed(2)} calls per 1,000 changed scores (floor with batches of 100: 10)`);
+    const propertyReads = calls['GET /crm/v3/properties/contacts'] ?? 0;
+    console.log(`writeback: ${written.sent} scores in ${writeSeconds.toFixed(1)} s here (${((virtual - writeMark) / 1000).toFixed(0)} s at least under the limits) with ${written.calls} batch updates + ${propertyReads} property read + ${writeCalls - written.calls - propertyReads} sent again after a 429 = ${per1000.toFixed(2)} calls per 1,000 changed scores (floor with batches of 100: 10)`);
     const allCalls = backfillCalls + contactSearchesAll + writeCalls;
     console.log(`refused by HubSpot's 110 / 10 s count (429): ${refused} of ${allCalls} calls (${((100 * refused) / Math.max(1, allCalls)).toFixed(2)}%; the marketplace allows under 5% errors); writeback ${written.rateLimited} batch calls refused after the client's retries`);
     console.log(`peak RSS ${(peak / 2 ** 20).toFixed(0)} MB`);
