@@ -61,13 +61,13 @@ describe('HubSpotApi', () => {
     expect(Date.parse(stored[0]!.expiresAt!) - Date.now()).toBeGreaterThan(1700_000);
   });
 
-  it('renews once on a 401, and says the portal needs a reconnect when the refresh token is refused', async () => {
+  it('renews once on a 401, and says the app was uninstalled when the refresh token itself is refused', async () => {
     const api = testApi(oauthTokens(20 * 60_000));
     nock(API)
       .get('/account-info/v3/details')
       .reply(401, { status: 'error', message: 'The OAuth token used to make this call expired 1 minute(s) ago.', correlationId: 'a43683b0-5717-4ceb-80b4-104d02915d8c', category: 'EXPIRED_AUTHENTICATION' });
     nock(API).post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'b6a8e9f2-0c4d-4b1a-8e7f-3d2c1b0a9f8e' });
-    await expect(api.send('the account details', { method: 'GET', path: '/account-info/v3/details' })).rejects.toMatchObject({ code: 'CRM_AUTH_REVOKED', message: expect.stringMatching(/refresh token.*connected again/) });
+    await expect(api.send('the account details', { method: 'GET', path: '/account-info/v3/details' })).rejects.toMatchObject({ name: 'HubSpotGrantRevokedError', code: 'CRM_AUTH_REVOKED', message: expect.stringMatching(/refresh token.*uninstalled or its access revoked.*install it again/) });
   });
 
   it('a private app token that stops working means a reconnect, not a retry', async () => {

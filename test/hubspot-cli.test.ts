@@ -30,6 +30,7 @@ function answer(method: string, url: URL, auth: string | undefined): [number, un
   }
   if (method === 'POST' && url.pathname.endsWith('/search')) return [200, { total: 0, results: [] }];
   if (route === 'GET /email/public/v1/events') return [200, { hasMore: false, events: [] }];
+  if (route === 'GET /events/v3/events') return [200, { results: [] }];
   return [404, { status: 'error', message: `no route ${route}`, correlationId: 'cli-404', category: 'OBJECT_NOT_FOUND' }];
 }
 

@@ -64,7 +64,10 @@ function emptyPortal() {
     .get('/email/public/v1/events')
     .query(true)
     .twice()
-    .reply(200, { hasMore: false, events: [] });
+    .reply(200, { hasMore: false, events: [] })
+    .get('/events/v3/events')
+    .query((q) => q.objectType === 'contact' && q.eventType === 'e_visited_page')
+    .reply(200, { results: [] });
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {

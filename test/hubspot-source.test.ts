@@ -132,6 +132,84 @@ describe('HubSpot activities', () => {
   });
 });
 
+describe('HubSpot association paging', () => {
+  it('follows paging.next.after per record, so a call with 1,200 associated contacts loses none, asking again only for the records with more', async () => {
+    const page = (from: string, first: number, count: number, after: string | null) => ({
+      from: { id: from },
+      to: Array.from({ length: count }, (_, i) => ({ toObjectId: 20_000 + first + i, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] })),
+      ...(after ? { paging: { next: { after, link: null } } } : {}),
+    });
+    const answer = (results: unknown[]) => ({ status: 'COMPLETE', results, startedAt: '2026-11-22T12:00:00.100Z', completedAt: '2026-11-22T12:00:00.200Z' });
+    const bodies: unknown[] = [];
+    nock(API)
+      .post('/crm/v3/objects/calls/search')
+      .reply(200, searchAnswer([
+        engagement('9001', { hs_timestamp: '2026-11-18T09:30:00.000Z', hs_lastmodifieddate: '2026-11-18T09:31:00.000Z', hs_call_direction: 'OUTBOUND', hs_call_title: 'Webinar dial-out' }),
+        engagement('9002', { hs_timestamp: '2026-11-19T09:30:00.000Z', hs_lastmodifieddate: '2026-11-19T09:31:00.000Z', hs_call_direction: 'OUTBOUND', hs_call_title: 'Follow-up' }),
+      ]))
+      .post('/crm/v4/associations/calls/contacts/batch/read', (b) => (bodies.push(b), true))
+      .reply(200, answer([page('9001', 0, 500, 'MjAwNTAw'), page('9002', 5000, 1, null)]))
+      .post('/crm/v4/associations/calls/contacts/batch/read', (b) => (bodies.push(b), true))
+      .reply(200, answer([page('9001', 500, 500, 'MjAxMDAw')]))
+      .post('/crm/v4/associations/calls/contacts/batch/read', (b) => (bodies.push(b), true))
+      .reply(200, answer([page('9001', 1000, 200, null)]));
+    const read = await collect(source({ activityTypes: { 'call:*': 'call' } }).readActivities(null));
+    expect(bodies).toEqual([{ inputs: [{ id: '9001' }, { id: '9002' }] }, { inputs: [{ id: '9001', after: 'MjAwNTAw' }] }, { inputs: [{ id: '9001', after: 'MjAxMDAw' }] }]);
+    const byCall = (detail: string) => new Set(read.records.filter((a) => a.detail === detail).map((a) => a.leadId));
+    expect(byCall('Webinar dial-out').size).toBe(1200);
+    expect(byCall('Webinar dial-out').has('21199')).toBe(true);
+    expect([...byCall('Follow-up')]).toEqual(['25000']);
+  });
+});
+
+describe('HubSpot page views', () => {
+  const view = (id: string, contactId: string, url: string, occurredAt: string) => ({
+    objectType: 'CONTACT',
+    objectId: contactId,
+    eventType: 'e_visited_page',
+    occurredAt,
+    id,
+    properties: { hs_url: url, hs_title: 'Acme', hs_referrer: 'https://www.google.com/', hs_session_id: 's-1' },
+  });
+
+  it('reads e_visited_page events of contacts page by page, typed by the longest mapped path prefix, and moves the position once the range is read', async () => {
+    const queries: Array<Record<string, string>> = [];
+    nock(API)
+      .get('/events/v3/events')
+      .query((q) => (queries.push(q as Record<string, string>), q.after === undefined))
+      .reply(200, { results: [view('e1', '101', 'https://acme.com/pricing/teams?ref=nav', '2026-11-20T10:00:00.000Z'), view('e2', '102', 'https://acme.com/blog/scoring', '2026-11-20T11:00:00.000Z')], paging: { next: { after: 'MTAw', link: 'https://api.hubapi.com/events/v3/events?after=MTAw' } } })
+      .get('/events/v3/events')
+      .query((q) => (queries.push(q as Record<string, string>), q.after === 'MTAw'))
+      .reply(200, { results: [view('e3', '101', 'https://acme.com/pricing', '2026-11-21T09:00:00.000Z'), view('e4', '103', 'https://docs.acme.com/api', '2026-11-21T09:30:00.000Z')] });
+    const mapping = { 'page_view:/pricing': 'pricing_page_view', 'page_view:/pricing/enterprise': 'demo_request', 'page_view:/blog': 'content_view' };
+    const read = await collect(source({ activityTypes: mapping }).readActivities(null));
+    expect(read.records.map((a) => [a.leadId, a.type, a.occurredAt.toISOString(), a.channel, a.detail])).toEqual([
+      ['101', 'pricing_page_view', '2026-11-20T10:00:00.000Z', 'hubspot_web', 'https://acme.com/pricing/teams?ref=nav'],
+      ['102', 'content_view', '2026-11-20T11:00:00.000Z', 'hubspot_web', 'https://acme.com/blog/scoring'],
+      ['101', 'pricing_page_view', '2026-11-21T09:00:00.000Z', 'hubspot_web', 'https://acme.com/pricing'],
+    ]);
+    expect(queries[0]).toEqual({ objectType: 'contact', eventType: 'e_visited_page', occurredAfter: new Date(NOW.getTime() - 365 * 86_400_000).toISOString(), occurredBefore: NOW.toISOString(), limit: '100' });
+    expect(read.batches.slice(0, -1).every((b) => JSON.parse(b.cursor!).page_views === undefined)).toBe(true);
+    expect(JSON.parse(read.cursor!)).toEqual({ page_views: NOW.toISOString() });
+
+    // The next read starts at the position less the overlap.
+    nock(API).get('/events/v3/events').query((q) => q.occurredAfter === new Date(NOW.getTime() - 300_000).toISOString()).reply(200, { results: [] });
+    await collect(source({ activityTypes: mapping }).readActivities(read.cursor));
+  });
+
+  it('skips the stream, named, when the portal has no web analytics access (403), and reads the others', async () => {
+    nock(API)
+      .get('/events/v3/events')
+      .query(true)
+      .reply(403, { status: 'error', message: "This app hasn't been granted all required scopes to make this call.", correlationId: 'c0a8f3e2-1b2c-4d3e-8f9a-0b1c2d3e4f5a', category: 'MISSING_SCOPES' })
+      .post('/crm/v3/objects/notes/search')
+      .reply(200, searchAnswer([]));
+    const read = await collect(source({ activityTypes: { 'note:*': 'note', 'page_view:*': 'page_view' } }).readActivities(null));
+    expect(read.records).toEqual([]);
+    expect(read.rejections).toEqual([{ file: 'page_views', line: 0, column: null, reason: expect.stringMatching(/^not read: HubSpot refused the page view events .*403 MISSING_SCOPES/) }]);
+  });
+});
+
 describe('HubSpot settings', () => {
   it('keeps the activity mapping and disqualified statuses editable, refusing keys that name no HubSpot record kind', () => {
     const edited = { ...DEFAULT_SETTINGS, hubspot: { disqualifiedStatuses: ['UNQUALIFIED', 'BAD_TIMING'], activityTypes: { ...DEFAULT_SETTINGS.hubspot.activityTypes, 'form:Request a demo': 'demo_request' } } };
@@ -140,7 +218,7 @@ describe('HubSpot settings', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['hubspot.activityTypes.call:*', expect.stringMatching(/is not an activity type/)],
-      ['hubspot.activityTypes.deal:*', expect.stringMatching(/is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email/)],
+      ['hubspot.activityTypes.deal:*', expect.stringMatching(/is not "kind:subtype" with a kind of email, call, meeting, note, form, marketing_email or page_view/)],
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { tenantId } from '../src/domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { syncHubspot } from '../src/server/hubspot-sync.js';
 import { writebackHubspot } from '../src/server/hubspot-writeback.js';
-import { ensureTenant, getConnection, getScores, getSyncCursors, pendingOutbox, saveConnection, type Database } from '../src/store/index.js';
+import { ensureTenant, getConnection, getScores, getSyncCursors, pendingOutbox, saveConnection, setConnectionStatus, type Database } from '../src/store/index.js';
 import { openTestDatabase } from './helpers/db.js';
 import { API, app, batchUpdated, contact, HUB, leadscoreProperties, privateTokens, tierOption } from './helpers/hubspot.js';
 
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 /** The activity and outcome streams of a portal with nothing new but `calls`. */
-function quietStreams(calls: unknown[] = []) {
+function quietStreams(calls: unknown[] = [], pageViews: [number, Record<string, unknown>] = [200, { results: [] }]) {
   nock(API)
     .post('/crm/v3/objects/calls/search')
     .reply(200, { total: calls.length, results: calls })
@@ -50,7 +50,10 @@ function quietStreams(calls: unknown[] = []) {
     .get('/email/public/v1/events')
     .query(true)
     .twice()
-    .reply(200, { hasMore: false, events: [] });
+    .reply(200, { hasMore: false, events: [] })
+    .get('/events/v3/events')
+    .query((q) => q.objectType === 'contact' && q.eventType === 'e_visited_page')
+    .reply(...pageViews);
   if (calls.length) nock(API).post('/crm/v4/associations/calls/contacts/batch/read').reply(200, { status: 'COMPLETE', results: [{ from: { id: '9001' }, to: [{ toObjectId: 101, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] }] }] });
 }
 
@@ -100,6 +103,32 @@ describe('syncHubspot', () => {
     expect(Date.parse(written.leadscore_scored_at!)).not.toBeNaN();
     expect(await pendingOutbox(db, acme, 100, 'hubspot')).toEqual([]);
     expect(await writebackHubspot(db, vault, app, acme)).toMatchObject({ sent: 0, calls: 0 });
+  });
+
+  it('finds contacts deleted while webhooks were missed in the daily sweep of the deleted list, and notes streams the portal does not grant', async () => {
+    const archived = (id: string) => ({ id, properties: { hs_object_id: id }, createdAt: recent, updatedAt: modified(9), archived: true, archivedAt: modified(9) });
+    await setConnectionStatus(db, acme, ID, 'active', { lastDeletionSweepAt: new Date(Date.now() - 2 * 86_400_000).toISOString() });
+    nock(API)
+      .post('/crm/v3/objects/contacts/search', (b) => b.sorts[0].propertyName === 'lastmodifieddate' && b.properties.includes('jobtitle'))
+      .reply(200, empty)
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true' && q.limit === '100' && q.after === undefined)
+      .reply(200, { results: [archived('102'), archived('88001')], paging: { next: { after: '88002', link: 'https://api.hubapi.com/crm/v3/objects/contacts?archived=true&after=88002' } } })
+      .get('/crm/v3/objects/contacts')
+      .query((q) => q.archived === 'true' && q.after === '88002')
+      .reply(200, { results: [archived('103')] });
+    quietStreams([], [403, { status: 'error', message: 'This app hasn\'t been granted all required scopes to make this call.', correlationId: 'd2', category: 'MISSING_SCOPES' }]);
+    const [report] = await syncHubspot(db, vault, app, models, acme);
+    expect(report).toMatchObject({ status: 'synced', deleted: 2 });
+    expect([...(await getScores(db, acme, ['101', '102', '103'])).keys()]).toEqual(['101']);
+    const settings = (await getConnection(db, acme, ID))!.settings;
+    expect(settings).toMatchObject({ lastDeletionSweepRemoved: 2, skippedStreams: [expect.stringMatching(/^page_views: HubSpot refused the page view events .*403 MISSING_SCOPES/)] });
+    expect(Date.now() - Date.parse(settings.lastDeletionSweepAt as string)).toBeLessThan(60_000);
+
+    // Within the day the sweep does not run again (no deleted-list call is mocked).
+    nock(API).post('/crm/v3/objects/contacts/search', (b) => b.sorts[0].propertyName === 'lastmodifieddate' && b.properties.includes('jobtitle')).reply(200, empty);
+    quietStreams();
+    expect((await syncHubspot(db, vault, app, models, acme))[0]).not.toHaveProperty('deleted');
   });
 
   it('reports a token that stopped working and marks the connection, without throwing', async () => {

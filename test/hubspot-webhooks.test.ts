@@ -115,6 +115,14 @@ describe('POST /webhooks/hubspot', () => {
     expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/not a batch of HubSpot events/) } });
   });
 
+  it('refuses an oversized batch with 413, naming the limit, and stores none of it', async () => {
+    const events = Array.from({ length: 9000 }, (_, i) => event('contact.propertyChange', 70_000 + i, { propertyName: 'jobtitle', propertyValue: 'x'.repeat(200) }));
+    const res = await deliver(JSON.stringify(events));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE', message: expect.stringMatching(/larger than the limit of \d+ bytes/) } });
+    expect(await count('webhook_events', `AND object_id = '70000'`)).toBe(0);
+  });
+
   it('removes deleted contacts, and says on the connection which events it could not handle', async () => {
     const res = await deliver(JSON.stringify([event('contact.deletion', 1001, { changeFlag: 'DELETED' }), event('deal.creation', 7001)]));
     expect(await res.json()).toMatchObject({ queued: 2 });
@@ -147,5 +155,19 @@ describe('POST /webhooks/hubspot', () => {
     expect(await count('webhook_events', `AND event_id = '${privacy.eventId}' AND object_id IS NULL AND outcome = 'erased'`)).toBe(1);
     const [audit] = await queryAudit(server.db, acme);
     expect(audit).toMatchObject({ cause: `hubspot:${HUB}`, action: 'privacy_deletion', recordId: loadVault(null, dir).sign(`acme:hubspot:1003`), after: { removed: { leads: 1, activities: 1, scores: 1, scoreHistory: 1, outbox: 1, webhookEvents: 2, jobsScrubbed: 1 } } });
+  });
+
+  it('takes the app lifecycle event APP_UNINSTALL through the signed route; later deliveries for the portal are acknowledged and ignored', async () => {
+    const uninstall = { eventId: nextEventId++, portalId: Number(HUB), appId: 3104829, occurredAt: Date.now() - 1000, subscriptionType: 'APP_LIFECYCLE_EVENT', action: 'APP_UNINSTALL', attemptNumber: 0 };
+    expect(await (await deliver(JSON.stringify([uninstall]))).json()).toEqual({ received: 1, queued: 1, duplicates: 0, ignored: 0 });
+    await server.hubspotEvents.idle();
+    expect((await getConnection(server.db, acme, `hubspot-${HUB}`))!.status).toBe('uninstalled');
+    expect(await count('leads', `AND lead_id = '1002'`)).toBe(1);
+    const later = await deliver(JSON.stringify([event('contact.propertyChange', 1002, { propertyName: 'jobtitle', propertyValue: 'CFO' }), event('contact.privacyDeletion', 1002)]));
+    expect(later.status).toBe(200);
+    // A privacy deletion is still owed while the data is kept for the retention period.
+    expect(await later.json()).toEqual({ received: 2, queued: 1, duplicates: 0, ignored: 1 });
+    await server.hubspotEvents.idle();
+    expect(await count('leads', `AND lead_id = '1002'`)).toBe(0);
   });
 });

@@ -18,6 +18,8 @@ export const DEFAULT_ACTIVITY_TYPES: Record<string, string> = {
   'form:*': 'form_submit',
   'marketing_email:OPEN': 'email_open',
   'marketing_email:CLICK': 'email_click',
+  'page_view:/pricing': 'pricing_page_view',
+  'page_view:*': 'page_view',
 };
 
 export type ActivityMapping = (kind: string, subtype: string | null) => string | null;
@@ -51,15 +53,30 @@ function checked(value: unknown, where: string): Activity | Rejection {
   return { file: where, line: 0, column: String(issue.path[0] ?? '') || null, reason: issue.message };
 }
 
-/** The records (contacts by default) each record is associated with (v4 associations, 100 records a call). */
+/**
+ * The records (contacts by default) each record is associated with (v4 associations, 100 records
+ * a call). HubSpot answers at most 500 associations per record and call, with `paging.next.after`
+ * on a record that has more: those records are asked again with their `after` until none is left.
+ */
 export async function associatedIds(api: HubSpotApi, objectType: string, ids: readonly string[], toType = 'contacts'): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < ids.length; i += BATCH_LIMIT) {
-    const inputs = ids.slice(i, i + BATCH_LIMIT).map((id) => ({ id }));
-    const answer = await api.request(`the ${objectType} to ${toType} associations`, { method: 'POST', path: `/crm/v4/associations/${objectType}/${toType}/batch/read`, body: { inputs } }, AssociationsAnswerSchema);
-    for (const r of answer.results) out.set(r.from.id, r.to.map((t) => t.toObjectId));
+  const found = new Map<string, Set<string>>();
+  let pending: Array<{ id: string; after?: string }> = ids.map((id) => ({ id }));
+  while (pending.length > 0) {
+    const more: Array<{ id: string; after: string }> = [];
+    for (let i = 0; i < pending.length; i += BATCH_LIMIT) {
+      const inputs = pending.slice(i, i + BATCH_LIMIT);
+      const answer = await api.request(`the ${objectType} to ${toType} associations`, { method: 'POST', path: `/crm/v4/associations/${objectType}/${toType}/batch/read`, body: { inputs } }, AssociationsAnswerSchema);
+      for (const r of answer.results) {
+        const known = found.get(r.from.id) ?? new Set<string>();
+        for (const t of r.to) known.add(t.toObjectId);
+        found.set(r.from.id, known);
+        const after = r.paging?.next?.after;
+        if (after) more.push({ id: r.from.id, after });
+      }
+    }
+    pending = more;
   }
-  return out;
+  return new Map([...found].map(([id, to]) => [id, [...to]]));
 }
 
 /** Engagements as activities: one per associated contact, typed through the mapping. */
@@ -129,4 +146,55 @@ export async function contactIdsByEmail(api: HubSpotApi, emails: readonly string
 
 export function emailEventActivity(event: EmailEvent, contactId: string, type: string): Activity | Rejection {
   return checked({ leadId: contactId, type, occurredAt: new Date(event.created), channel: 'hubspot_marketing_email', detail: event.url ?? (event.emailCampaignId ? `campaign ${event.emailCampaignId}` : null) }, `email_event/${event.id}`);
+}
+
+const PageViewsSchema = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      objectType: z.string(),
+      objectId: z.union([z.string(), z.number()]).transform(String),
+      eventType: z.string(),
+      occurredAt: z.string(),
+      properties: z.record(z.string(), z.string().nullable()).default({}),
+    }),
+  ),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+});
+export type PageView = z.infer<typeof PageViewsSchema>['results'][number];
+
+/** Contacts' page views in [start, end] (the web analytics events API, e_visited_page, 100 a page). */
+export async function* pageViews(api: HubSpotApi, start: Date, end: Date): AsyncIterable<PageView[]> {
+  let after: string | undefined;
+  do {
+    const query: Record<string, string> = { objectType: 'contact', eventType: 'e_visited_page', occurredAfter: start.toISOString(), occurredBefore: end.toISOString(), limit: '100' };
+    if (after) query.after = after;
+    const page = await api.request('the page view events', { method: 'GET', path: '/events/v3/events', query }, PageViewsSchema);
+    yield page.results;
+    after = page.paging?.next?.after;
+  } while (after);
+}
+
+/** The page's path ("/pricing/teams"), from the event's URL; null when it has none. */
+function pagePath(view: PageView): string | null {
+  const url = text(view.properties.hs_url);
+  if (!url) return null;
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.startsWith('/') ? url : null;
+  }
+}
+
+/**
+ * A page view as an activity: "page_view:<path prefix>" keys of the mapping match the page's path
+ * (the longest prefix wins, so "/pricing" covers "/pricing/teams"), "page_view:*" any other page.
+ */
+export function pageViewActivity(view: PageView, prefixes: readonly string[], map: ActivityMapping): Activity | Rejection | null {
+  const path = pagePath(view);
+  const prefix = path ? prefixes.filter((p) => p !== '*' && path.toLowerCase().startsWith(p.toLowerCase())).sort((a, b) => b.length - a.length)[0] : undefined;
+  const type = map('page_view', prefix ?? '*');
+  if (!type) return null;
+  const detail = text(view.properties.hs_url) ?? text(view.properties.hs_page_title);
+  return checked({ leadId: view.objectId, type, occurredAt: time(view.occurredAt), channel: 'hubspot_web', detail: detail?.slice(0, 2000) ?? null }, `page_view/${view.id}`);
 }

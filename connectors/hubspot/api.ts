@@ -51,6 +51,11 @@ export class HubSpotApi {
     this.margin = options.refreshMarginMs ?? 5 * 60_000;
   }
 
+  /** The portal's limiter: every call to this portal, whichever job makes it, takes from it. */
+  get rateLimiter(): PortalLimiter {
+    return this.limiter;
+  }
+
   get hubId(): string {
     return this.tokensNow.hubId;
   }

@@ -108,3 +108,19 @@ export async function readContacts(api: HubSpotApi, ids: readonly string[], prop
   }
   return out;
 }
+
+/**
+ * The ids of contacts deleted in HubSpot, page by page (GET /crm/v3/objects/contacts with
+ * archived=true). HubSpot keeps a deleted contact there for 90 days, so a sweep more often than
+ * that finds every deletion a missed webhook did not report.
+ */
+export async function* archivedContactIds(api: HubSpotApi): AsyncIterable<string[]> {
+  let after: string | null = null;
+  do {
+    const query: Record<string, string> = { limit: String(LIST_PAGE), archived: 'true', properties: 'hs_object_id' };
+    if (after) query.after = after;
+    const page = await api.request('the deleted contact list', { method: 'GET', path: '/crm/v3/objects/contacts', query }, ListAnswerSchema);
+    after = page.paging?.next?.after ?? null;
+    yield page.results.filter((r) => r.archived !== false).map((r) => r.id);
+  } while (after);
+}

@@ -16,6 +16,18 @@ export interface HubSpotTokens {
   scopes: string[];
 }
 
+/**
+ * HubSpot refused the refresh token itself (400 BAD_REFRESH_TOKEN / invalid_grant): the app was
+ * uninstalled from the portal or its grant revoked. Unlike a failed access token, no retry or
+ * renewal brings it back; only a new install does.
+ */
+export class HubSpotGrantRevokedError extends LeadscoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CRM_AUTH_REVOKED', message, options);
+    this.name = 'HubSpotGrantRevokedError';
+  }
+}
+
 /** The vendor client for OAuth calls; every call goes to the configured API base. */
 const oauthClient = (app: HubSpotApp) => new Client({ basePath: app.apiBase });
 
@@ -26,8 +38,8 @@ function oauthError(err: unknown, what: string): LeadscoreError {
   if (typeof e.code !== 'number') return new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what}: ${networkReason(err)}`);
   const body = (typeof e.body === 'object' && e.body !== null ? e.body : {}) as HubSpotErrorBody;
   // The token endpoint answers 400 {status: "BAD_REFRESH_TOKEN" | "BAD_AUTH_CODE", message}: the grant is gone.
-  if (e.code === 400 && /BAD_REFRESH_TOKEN|BAD_AUTH_CODE|invalid_grant/i.test(`${body.status ?? ''} ${body.message ?? ''}`)) {
-    return new LeadscoreError('CRM_AUTH_REVOKED', `HubSpot refused ${what}: ${body.message ?? body.status}; the portal must be connected again`, { cause: err });
+  if (e.code === 400 && /BAD_REFRESH_TOKEN|BAD_AUTH_CODE|invalid_grant/i.test(`${body.status ?? ''} ${body.message ?? ''} ${(body as { error?: string }).error ?? ''}`)) {
+    return new HubSpotGrantRevokedError(`HubSpot refused ${what}: ${body.message ?? body.status}; the app was uninstalled or its access revoked, so the portal must install it again`, { cause: err });
   }
   const translated = translateStatus(e.code, body, what);
   return e.code === 400 ? new LeadscoreError('CRM_AUTH_FAILED', translated.message, { cause: err }) : translated;

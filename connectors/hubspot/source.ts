@@ -1,5 +1,5 @@
 import { isLeadscoreError, type Activity, type Lead, type LeadSource, type Outcome, type ReadBatch, type Rejection, type SourceRecord } from '../../src/domain/index.js';
-import { activityMapping, associatedIds, contactIdsByEmail, DEFAULT_ACTIVITY_TYPES, emailEventActivity, emailEvents, engagementActivities, engagementProperties, ENGAGEMENTS, formActivities } from './activities.js';
+import { activityMapping, associatedIds, contactIdsByEmail, DEFAULT_ACTIVITY_TYPES, emailEventActivity, emailEvents, engagementActivities, engagementProperties, ENGAGEMENTS, formActivities, pageViewActivity, pageViews } from './activities.js';
 import type { HubSpotApi } from './api.js';
 import { CONTACT_PROPERTIES, listContacts, toLead } from './contacts.js';
 import { OUTCOME_CONTACT_PROPERTIES, outcomesOf } from './outcomes.js';
@@ -114,6 +114,23 @@ export class HubSpotSource implements LeadSource {
           yield batchOf(items, where, JSON.stringify(positions));
         }
         yield batchOf<Activity>([], where, at(key, new Date(end).toISOString()));
+      });
+    }
+    if (map.kinds.has('page_view')) {
+      // Portals without web analytics (an Enterprise feature) answer 403: that stream is skipped, named.
+      yield* this.unlessForbidden('page_views', at('page_views', null), async function* (self) {
+        const end = self.now();
+        const start = positions.page_views ? new Date(Date.parse(positions.page_views) - self.overlapMs) : new Date(end.getTime() - (self.options.emailEventDays ?? 365) * 86_400_000);
+        const prefixes = map.subtypes('page_view');
+        for await (const views of pageViews(self.api, start, end)) {
+          const items = views.flatMap((v) => {
+            const a = pageViewActivity(v, prefixes, map);
+            return a ? [a] : [];
+          });
+          // No order is promised within the range: the position moves once all of it is read.
+          yield batchOf(items, where, JSON.stringify(positions));
+        }
+        yield batchOf<Activity>([], where, at('page_views', end.toISOString()));
       });
     }
   }

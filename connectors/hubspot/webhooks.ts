@@ -57,6 +57,8 @@ export const WebhookEventSchema = z.object({
   changeSource: z.string().optional(),
   primaryObjectId: id.optional(),
   mergedObjectIds: z.array(id).optional(),
+  /** App lifecycle events (subscription type APP_LIFECYCLE_EVENT) name what happened: APP_INSTALL, APP_UNINSTALL. */
+  action: z.string().optional(),
 });
 export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
 export const WebhookBatchSchema = z.array(WebhookEventSchema).min(1);
@@ -66,14 +68,22 @@ export type EventAction =
   | { action: 'delete'; contactIds: string[] }
   | { action: 'privacy_delete'; contactIds: string[] }
   | { action: 'merge'; keep: string; removed: string[] }
+  | { action: 'uninstall' }
   | { action: 'ignore'; why: string }
   | { action: 'unknown'; why: string };
 
 /**
- * What an event asks of Leadscore. Both the legacy names (contact.creation) and the generic
+ * What an event asks of Leadscore. The app's uninstall arrives as an app lifecycle event
+ * (APP_LIFECYCLE_EVENT with action APP_UNINSTALL, as HubSpot's webhook subscriptions name it). Both the legacy names (contact.creation) and the generic
  * object events for contacts (object.creation with objectTypeId 0-1) are understood.
  */
 export function actionFor(event: WebhookEvent): EventAction {
+  if (event.subscriptionType.toUpperCase() === 'APP_LIFECYCLE_EVENT') {
+    const what = (event.action ?? '').toUpperCase();
+    if (what === 'APP_UNINSTALL') return { action: 'uninstall' };
+    if (what === 'APP_INSTALL') return { action: 'ignore', why: 'an install is completed by the OAuth callback' };
+    return { action: 'unknown', why: `app lifecycle event ${event.action ?? '(without an action)'} is not one Leadscore handles` };
+  }
   const [object, change] = event.subscriptionType.split('.') as [string, string | undefined];
   const isContact = object === 'contact' || (object === 'object' && event.objectTypeId === '0-1');
   if (!isContact) return { action: 'unknown', why: `subscription type ${event.subscriptionType}${event.objectTypeId ? ` (object type ${event.objectTypeId})` : ''} is not one Leadscore handles` };

@@ -12,7 +12,7 @@ export const ConnectionSchema = z.object({
   kind: ConnectorKindSchema,
   /** The CRM's own account id: Salesforce org id, HubSpot hub id. */
   externalAccountId: z.string().nullable(),
-  status: z.enum(['active', 'needs_reconnect', 'disconnected']),
+  status: z.enum(['active', 'needs_reconnect', 'disconnected', 'uninstalled']),
   settings: z.record(z.string(), z.unknown()),
   createdAt: z.date(),
   updatedAt: z.date(),

@@ -3,7 +3,7 @@ import type { Vault } from '../config/secrets.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { currentSettings } from '../settings/index.js';
 import { connectionsForAccount, ensureTenant, getConnection, saveConnection, setConnectionStatus, updateCredentials, type Database } from '../store/index.js';
-import { withConnectionStatus } from './salesforce-connect.js';
+import { withHubspotStatus } from './hubspot-lifecycle.js';
 
 export interface HubSpotConnectResult {
   connectionId: string;
@@ -28,18 +28,21 @@ export async function connectHubspot(db: Database, vault: Vault, app: HubSpotApp
   }
   await ensureTenant(db, tenant, tenant);
   const connectionId = `hubspot-${tokens.hubId}`;
+  // Installed again within the retention period: the kept data and sync positions are used again.
+  const before = await getConnection(db, tenant, connectionId);
+  const reinstalled = before?.status === 'uninstalled' ? { reinstalledAt: new Date().toISOString(), uninstalledAt: null, uninstallCause: null, dataKept: !before.settings.dataDeletedAt } : {};
   await saveConnection(db, tenant, {
     id: connectionId,
     kind: 'hubspot',
     externalAccountId: tokens.hubId,
     status: 'active',
-    settings: { mode: tokens.mode, hubDomain: tokens.hubDomain, connectedAt: new Date().toISOString(), backfill: 'pending' },
+    settings: { mode: tokens.mode, hubDomain: tokens.hubDomain, connectedAt: new Date().toISOString(), backfill: 'pending', ...reinstalled },
     credentials: vault.seal(tokens),
   });
   const api = await hubspotApi(db, vault, app, tenant, connectionId);
   const { settings } = await currentSettings(db, tenant);
   const tierNames = [...settings.tiers.levels.map((l) => l.name), NOT_SCORED_TIER];
-  const properties = await withConnectionStatus(db, tenant, connectionId, () => provisionProperties(api, settings.fieldMappings.hubspot, tierNames));
+  const properties = await withHubspotStatus(db, tenant, connectionId, () => provisionProperties(api, settings.fieldMappings.hubspot, tierNames));
   await setConnectionStatus(db, tenant, connectionId, 'active', { properties, propertiesCheckedAt: new Date().toISOString() });
   return { connectionId, hubId: tokens.hubId, hubDomain: tokens.hubDomain, mode: tokens.mode, properties };
 }

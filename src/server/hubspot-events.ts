@@ -6,6 +6,7 @@ import { rescore, type ModelSource } from '../scoring/rescore.js';
 import {
   deleteLeadsAndPendingWrites,
   eraseLead,
+  getConnection,
   pendingWebhookEvents,
   recordAudit,
   setConnectionStatus,
@@ -16,9 +17,12 @@ import {
   type StoredWebhookEvent,
 } from '../store/index.js';
 import { hubspotApi } from './hubspot-connect.js';
-import { withConnectionStatus } from './salesforce-connect.js';
+import { markHubspotUninstalled } from './hubspot-lifecycle.js';
+import { withHubspotStatus } from './hubspot-lifecycle.js';
 
 type Settled = { accountId: string; eventId: string; outcome: string };
+
+const eventOf = (e: StoredWebhookEvent): WebhookEvent => ({ ...(e.payload as Omit<WebhookEvent, 'eventId' | 'portalId'>), eventId: e.eventId, portalId: e.accountId });
 
 /**
  * Processes stored HubSpot webhook events in the background, one tenant at a time in this
@@ -73,7 +77,7 @@ export class HubSpotWebhookProcessor {
       const byConnection = new Map<string, StoredWebhookEvent[]>();
       for (const e of events) byConnection.set(e.connectionId, [...(byConnection.get(e.connectionId) ?? []), e]);
       for (const [connectionId, list] of byConnection) {
-        const settled = await withConnectionStatus(this.deps.db, tenant, connectionId, () => this.apply(tenant, connectionId, list));
+        const settled = await withHubspotStatus(this.deps.db, tenant, connectionId, () => this.apply(tenant, connectionId, list));
         await settleWebhookEvents(this.deps.db, tenant, settled);
       }
     }
@@ -81,6 +85,20 @@ export class HubSpotWebhookProcessor {
 
   private async apply(tenant: TenantId, connectionId: string, events: StoredWebhookEvent[]): Promise<Settled[]> {
     const { db, vault, app, models } = this.deps;
+    // A portal that uninstalled the app: its events are acknowledged and not acted on, except a
+    // privacy deletion, which needs no call to HubSpot and is owed whatever the app's state.
+    const uninstall = events.find((e) => actionFor(eventOf(e)).action === 'uninstall');
+    if (uninstall || (await getConnection(db, tenant, connectionId))?.status === 'uninstalled') {
+      if (uninstall) await markHubspotUninstalled(db, tenant, connectionId, `app uninstalled in HubSpot (event ${uninstall.eventId})`, new Date(uninstall.occurredAt));
+      const out: Settled[] = [];
+      for (const e of events) {
+        const action = actionFor(eventOf(e));
+        if (action.action === 'privacy_delete') for (const id of action.contactIds) await this.erase(tenant, connectionId, e, id);
+        const outcome = action.action === 'privacy_delete' ? 'erased' : e === uninstall ? 'uninstalled' : 'ignored: the app is uninstalled from this portal';
+        out.push({ accountId: e.accountId, eventId: e.eventId, outcome });
+      }
+      return out;
+    }
     const settled: Settled[] = [];
     const refresh = new Set<string>();
     const remove = new Set<string>();
@@ -88,7 +106,7 @@ export class HubSpotWebhookProcessor {
     const problems: string[] = [];
     for (const e of events) {
       const done = (outcome: string) => settled.push({ accountId: e.accountId, eventId: e.eventId, outcome });
-      const action = actionFor({ ...(e.payload as Omit<WebhookEvent, 'eventId' | 'portalId'>), eventId: e.eventId, portalId: e.accountId });
+      const action = actionFor(eventOf(e));
       switch (action.action) {
         case 'refresh':
           action.contactIds.forEach((id) => refresh.add(id));
@@ -106,14 +124,15 @@ export class HubSpotWebhookProcessor {
         case 'privacy_delete':
           for (const id of action.contactIds) {
             erased.add(id);
-            const removed = await eraseLead(db, tenant, id, { accountId: e.accountId, eventId: e.eventId });
-            // The audit names the contact only by a keyed hash: it proves the removal without keeping the id.
-            await recordAudit(db, tenant, [{ action: 'privacy_deletion', recordId: vault.sign(`${tenant}:hubspot:${id}`), connectionId, before: null, after: { eventId: e.eventId, removed }, cause: `hubspot:${e.accountId}`, outcome: 'removed' }]);
+            await this.erase(tenant, connectionId, e, id);
           }
           done('erased');
           break;
         case 'ignore':
           done(`ignored: ${action.why}`);
+          break;
+        case 'uninstall':
+          done('uninstalled');
           break;
         case 'unknown':
           problems.push(action.why);
@@ -146,5 +165,11 @@ export class HubSpotWebhookProcessor {
       await setConnectionStatus(db, tenant, connectionId, 'active', { webhookProblems: problems.slice(0, 20), webhookProblemsAt: new Date().toISOString() });
     }
     return settled;
+  }
+
+  /** Every trace of one contact; the audit names it only by a keyed hash, proving the removal without keeping the id. */
+  private async erase(tenant: TenantId, connectionId: string, e: StoredWebhookEvent, id: string): Promise<void> {
+    const removed = await eraseLead(this.deps.db, tenant, id, { accountId: e.accountId, eventId: e.eventId });
+    await recordAudit(this.deps.db, tenant, [{ action: 'privacy_deletion', recordId: this.deps.vault.sign(`${tenant}:hubspot:${id}`), connectionId, before: null, after: { eventId: e.eventId, removed }, cause: `hubspot:${e.accountId}`, outcome: 'removed' }]);
   }
 }

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { signedUri, verifySignatureV3, WebhookBatchSchema, type HubSpotApp, type WebhookEvent } from '../../connectors/hubspot/index.js';
+import { actionFor, signedUri, verifySignatureV3, WebhookBatchSchema, type HubSpotApp, type WebhookEvent } from '../../connectors/hubspot/index.js';
 import type { TenantId } from '../domain/index.js';
 import { connectionsForAccount, enqueueWebhookEvents, type Database } from '../store/index.js';
 import type { HubSpotWebhookProcessor } from './hubspot-events.js';
@@ -57,10 +57,17 @@ export function hubspotWebhookRouter(deps: { db: Database; app: HubSpotApp & { c
           answer.ignored += events.length;
           continue;
         }
+        // A portal that uninstalled the app: only privacy deletions are kept (its data is still held until the retention period ends).
+        const kept = owner.status === 'uninstalled' ? events.filter((e) => actionFor(e).action === 'privacy_delete') : events;
+        if (kept.length < events.length) {
+          req.log.info('hubspot webhook for a portal that uninstalled the app; acknowledged and ignored', { portalId, events: events.length - kept.length });
+          answer.ignored += events.length - kept.length;
+        }
+        if (kept.length === 0) continue;
         const stored = await enqueueWebhookEvents(
           deps.db,
           owner.tenantId,
-          events.map((e) => ({ connectionId: owner.connectionId, accountId: portalId, eventId: e.eventId, subscriptionType: e.subscriptionType, objectId: e.objectId ?? null, occurredAt: new Date(e.occurredAt), payload: storedPayload(e) })),
+          kept.map((e) => ({ connectionId: owner.connectionId, accountId: portalId, eventId: e.eventId, subscriptionType: e.subscriptionType, objectId: e.objectId ?? null, occurredAt: new Date(e.occurredAt), payload: storedPayload(e) })),
         );
         answer.queued += stored.queued;
         answer.duplicates += stored.duplicates;

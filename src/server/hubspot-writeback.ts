@@ -7,9 +7,9 @@ import { leadIdsFromSource, listConnections, setConnectionStatus, type Database 
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { writeOwners } from '../workers/route.js';
 import { hubspotApi } from './hubspot-connect.js';
-import { withConnectionStatus } from './salesforce-connect.js';
+import { withHubspotStatus } from './hubspot-lifecycle.js';
 
-/** HubSpot's public-app limit: 110 calls in any 10 seconds per portal. */
+/** HubSpot's public-app limit: 110 calls in any 10 seconds per portal (the calls are paced by the portal limiter; this sets the concurrency). */
 export const HUBSPOT_RATE_LIMIT: RateLimit = { calls: 110, perMs: 10_000, concurrency: 4 };
 
 /**
@@ -29,7 +29,11 @@ export async function writebackHubspot(
   if (connections.length === 0) return null;
   if (connections.length > 1) throw new Error(`tenant "${tenant}" has ${connections.length} active HubSpot portals; writing back to several is not supported yet`);
   const connectionId = connections[0]!.id;
-  const sink = new HubSpotSink(await hubspotApi(db, vault, app, tenant, connectionId, options.apiOptions));
+  const api = await hubspotApi(db, vault, app, tenant, connectionId, options.apiOptions);
+  const sink = new HubSpotSink(api);
+  // One limiter per portal: every HTTP call the sink makes (property read, batch updates, their
+  // splits, tasks) waits in the portal's limiter, which sync and webhook work share, and a 429 pauses it.
+  const gate = options.gate ?? { take: async () => undefined, pause: (ms: number) => api.rateLimiter.pauseFor(ms) };
   const { settings } = await currentSettings(db, tenant);
   const warnings = new Set<string>();
   const write = sink.writeFieldUpdates.bind(sink);
@@ -48,9 +52,9 @@ export async function writebackHubspot(
     fieldsFor: (payload) => mappedFields(payload, settings.fieldMappings.hubspot),
     rateLimit: options.rateLimit ?? HUBSPOT_RATE_LIMIT,
   };
-  await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'hubspot'), connectionId));
+  await withHubspotStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'hubspot'), connectionId));
   const callsBefore = sink.calls;
-  const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+  const report = await withHubspotStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options, gate }));
   report.calls = sink.calls - callsBefore;
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
   await setConnectionStatus(db, tenant, connectionId, 'active', { writebackWarnings: [...warnings].slice(0, 20), lastWritebackAt: new Date().toISOString() });

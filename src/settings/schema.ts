@@ -48,8 +48,8 @@ const activityType = z.string().regex(/^[a-z0-9_.:/]+$/, 'is not an activity typ
 /** HubSpot activity mapping keys: "kind:subtype" (the message names the key, which a record key schema would not). */
 const hubspotActivityTypes = z.record(z.string().min(1).max(220), activityType).superRefine((mapping, ctx) => {
   for (const key of Object.keys(mapping)) {
-    if (!/^(email|call|meeting|note|form|marketing_email):.{1,200}$/.test(key)) {
-      ctx.addIssue({ code: 'custom', path: [key], message: 'is not "kind:subtype" with a kind of email, call, meeting, note, form or marketing_email (e.g. "form:Request a demo", "call:*")' });
+    if (!/^(email|call|meeting|note|form|marketing_email|page_view):.{1,200}$/.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is not "kind:subtype" with a kind of email, call, meeting, note, form, marketing_email or page_view (e.g. "form:Request a demo", "call:*", "page_view:/pricing")' });
     }
   }
 });
@@ -143,6 +143,8 @@ export const SettingsSchema = z
         disqualifiedStatuses: z.array(z.string().trim().min(1).max(255)).max(50),
         /** "kind:subtype" to activity type, "kind:*" for any other subtype of the kind; kinds not named are not read. */
         activityTypes: hubspotActivityTypes,
+        /** Days a portal's data is kept after the app was uninstalled (a reinstall within them resumes); settings saved before it existed get 30. */
+        retentionDays: z.number().int().min(1).max(365).default(30),
       })
       .strict(),
     schedules: z
@@ -299,7 +301,10 @@ export const DEFAULT_SETTINGS: Settings = {
       'form:*': 'form_submit',
       'marketing_email:OPEN': 'email_open',
       'marketing_email:CLICK': 'email_click',
+      'page_view:/pricing': 'pricing_page_view',
+      'page_view:*': 'page_view',
     },
+    retentionDays: 30,
   },
   salesforce: {
     disqualifiedStatuses: ['Unqualified', 'Disqualified'],

@@ -179,7 +179,11 @@ export async function lastWrittenPayloads(db: Queryable, tenant: TenantId, leadI
 /** When the tenant's next waiting write can go (after its backoff, or after another worker's lease), or null when none waits. */
 export async function nextWriteDue(db: Queryable, tenant: TenantId): Promise<Date | null> {
   const rows = await db.query<{ due: Date | null }>(
-    `SELECT min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) AS due FROM outbox WHERE tenant_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
+    // Writes for a CRM whose connection is not active (uninstalled, to reconnect) wait without a due time, so no job polls them.
+    `SELECT min(greatest(o.next_attempt_at, coalesce(o.lease_until, o.next_attempt_at))) AS due FROM outbox o
+     JOIN leads l ON l.tenant_id = o.tenant_id AND l.lead_id = o.lead_id
+     WHERE o.tenant_id = $1 AND o.sent_at IS NULL AND o.failed_at IS NULL
+       AND (l.source NOT IN ('salesforce', 'hubspot') OR EXISTS (SELECT 1 FROM connections c WHERE c.tenant_id = o.tenant_id AND c.kind = l.source AND c.status = 'active'))`,
     [tenant],
   );
   return rows[0]?.due ?? null;

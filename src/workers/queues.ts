@@ -5,7 +5,7 @@ import { TenantIdSchema } from '../domain/index.js';
  * The job kinds, each a pg-boss queue. "stately" keeps at most one job of a kind per tenant
  * queued and one running: a schedule firing while the last run is still going adds nothing.
  */
-export const QUEUES = ['sync', 'score', 'route', 'writeback', 'retrain', 'monitor'] as const;
+export const QUEUES = ['sync', 'score', 'route', 'writeback', 'retrain', 'monitor', 'retention'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export const JobDataSchema = z.object({

@@ -7,6 +7,7 @@ import type { TenantId } from '../domain/index.js';
 import { scoresComputed } from '../config/metrics.js';
 import { monitorTenant } from '../monitoring/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
+import { deleteExpiredHubspotData } from '../server/hubspot-lifecycle.js';
 import { syncHubspot } from '../server/hubspot-sync.js';
 import { syncSalesforce } from '../server/salesforce-sync.js';
 import { writebackSalesforce } from '../server/salesforce-writeback.js';
@@ -170,6 +171,8 @@ export class Workers {
         return;
       }
       case 'monitor': {
+        // The daily fire also sends the retention job (data of uninstalled portals past their retention period).
+        await this.enqueue('retention', data.tenant, 'daily');
         // Daily model monitoring; the Slack URL stays out of the log (only the delivery status).
         const { report, alerts, slack } = await monitorTenant(db, models, data.tenant);
         jobLog.info('monitored', {
@@ -181,6 +184,11 @@ export class Workers {
           ...(slack.error ? { slackError: slack.error } : {}),
           ms: Math.round(performance.now() - started),
         });
+        return;
+      }
+      case 'retention': {
+        const deleted = await deleteExpiredHubspotData(db, data.tenant);
+        for (const d of deleted) jobLog.info('hubspot portal data deleted after its retention period', { ...d });
         return;
       }
       case 'writeback': {

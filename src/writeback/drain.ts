@@ -24,8 +24,11 @@ export interface DrainOptions {
   retry?: RetryPolicy;
   /** Stop claiming new rows when aborted; the batches already sent are finished and settled. */
   signal?: AbortSignal;
-  /** Share one gate between runs of one connection, so their calls add up against one limit. */
-  gate?: RateGate;
+  /**
+   * Share one gate between runs of one connection, so their calls add up against one limit; or
+   * the connector's own limiter, when every call it makes already waits its turn there.
+   */
+  gate?: Pick<RateGate, 'take' | 'pause'>;
   sleep?: (ms: number) => Promise<void>;
 }
 
