@@ -9,6 +9,7 @@ export * from './options.js';
 export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens } from './oauth.js';
 export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
+export { apiUsageOf, type SalesforceApiUsage } from './usage.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
 export { SalesforceSink, COLLECTION_LIMIT, TASK_KEY_FIELD, type SalesforceSinkOptions } from './sink.js';
 

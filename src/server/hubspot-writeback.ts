@@ -6,6 +6,7 @@ import { currentSettings } from '../settings/index.js';
 import { leadIdsFromSource, listConnections, setConnectionStatus, type Database } from '../store/index.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { writeOwners } from '../workers/route.js';
+import { recordHubSpotUsage } from './api-usage.js';
 import { hubspotApi } from './hubspot-connect.js';
 import { withConnectionStatus } from './salesforce-connect.js';
 
@@ -29,7 +30,8 @@ export async function writebackHubspot(
   if (connections.length === 0) return null;
   if (connections.length > 1) throw new Error(`tenant "${tenant}" has ${connections.length} active HubSpot portals; writing back to several is not supported yet`);
   const connectionId = connections[0]!.id;
-  const sink = new HubSpotSink(await hubspotApi(db, vault, app, tenant, connectionId, options.apiOptions));
+  const api = await hubspotApi(db, vault, app, tenant, connectionId, options.apiOptions);
+  const sink = new HubSpotSink(api);
   const { settings } = await currentSettings(db, tenant);
   const warnings = new Set<string>();
   const write = sink.writeFieldUpdates.bind(sink);
@@ -48,9 +50,15 @@ export async function writebackHubspot(
     fieldsFor: (payload) => mappedFields(payload, settings.fieldMappings.hubspot),
     rateLimit: options.rateLimit ?? HUBSPOT_RATE_LIMIT,
   };
-  await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'hubspot'), connectionId));
-  const callsBefore = sink.calls;
-  const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+  let callsBefore = 0;
+  let report: WritebackReport;
+  try {
+    await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'hubspot'), connectionId));
+    callsBefore = sink.calls;
+    report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+  } finally {
+    await recordHubSpotUsage(db, tenant, connectionId, api);
+  }
   report.calls = sink.calls - callsBefore;
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
   await setConnectionStatus(db, tenant, connectionId, 'active', { writebackWarnings: [...warnings].slice(0, 20), lastWritebackAt: new Date().toISOString() });

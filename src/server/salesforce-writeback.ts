@@ -6,6 +6,7 @@ import { currentSettings, type Settings } from '../settings/index.js';
 import { leadIdsFromSource, listConnections, type Database } from '../store/index.js';
 import { writeOwners } from '../workers/route.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
+import { recordSalesforceUsage } from './api-usage.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
 
 /** The CRM-neutral outbox payload as Salesforce fields, through the tenant's field mapping. */
@@ -39,8 +40,13 @@ export async function writebackSalesforce(
     fieldsFor: (payload) => salesforceFields(payload, settings.fieldMappings.salesforce),
     rateLimit: options.rateLimit ?? SALESFORCE_RATE_LIMIT,
   };
-  await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'salesforce'), connectionId));
-  const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+  let report: WritebackReport;
+  try {
+    await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'salesforce'), connectionId));
+    report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+  } finally {
+    await recordSalesforceUsage(db, tenant, connectionId, session);
+  }
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
   return report;
 }
