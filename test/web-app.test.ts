@@ -198,6 +198,19 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await plain.getByLabel('Rule 1 owner 2 weight (%)').inputValue()).toBe('30');
     // axe runs in the page, so it has no place in a page without JavaScript; the same markup was checked above.
     await screenshot(plain, '06b-routing-saved-no-js');
+
+    // The raw JSON box: broken JSON is refused under it and the form stays; valid JSON replaces the form.
+    await plain.locator('#raw-json summary').click();
+    await plain.getByLabel('Routing JSON').fill('{"rules": [');
+    await plain.getByRole('button', { name: 'Apply JSON' }).click();
+    expect(await textOf(plain.locator('#raw-json .issues'))).toMatch(/is not valid JSON/);
+    expect(await plain.getByLabel('Rule 1 name').inputValue()).toBe('Split');
+    expect(await plain.getByLabel('Routing JSON').inputValue()).toBe('{"rules": [');
+    await plain.getByLabel('Routing JSON').fill(JSON.stringify({ score: 'fit', owners: [{ id: 'cy', name: 'Cy', crmUserId: '0055e000001CyyAAA' }], fallbackOwner: 'cy', rules: [{ name: 'Everyone', assign: { type: 'owner', owner: 'cy' } }] }));
+    await plain.getByRole('button', { name: 'Apply JSON' }).click();
+    expect(await plain.getByLabel('Rule 1 name').inputValue()).toBe('Everyone');
+    expect(await plain.getByLabel('Rule 1 owner', { exact: true }).inputValue()).toBe('cy');
+    expect(await plain.getByLabel('Owner 1 id').inputValue()).toBe('cy');
     await context.close();
   });
 
