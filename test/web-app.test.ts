@@ -144,7 +144,10 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     // The script shows the settings of the kind picked at once (without it, after Check).
     await page.getByLabel('Rule 1 assign by').selectOption('territory');
     await expect.poll(() => rule.locator('.assign[data-for="territory"]').isVisible()).toBe(true);
+    await page.getByLabel('Rule 1 assign by').selectOption('weighted');
+    await expect.poll(() => page.getByLabel('Rule 1 owner 1 weight (%)').isVisible()).toBe(true);
     await page.getByLabel('Rule 1 assign by').selectOption('round_robin');
+    await expect.poll(() => page.getByLabel('Rule 1 owner 1 weight (%)').isVisible()).toBe(false);
 
     await page.getByLabel('Owner 1 id').fill('olga');
     await page.getByLabel('Owner 1 name').fill('Olga Owner');

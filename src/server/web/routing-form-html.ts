@@ -125,7 +125,7 @@ function ruleSection(r: RuleState, i: number, count: number, board: IssueBoard):
 ${name}${kindIssues}${fallback}
 <table class="data edit conditions"><caption>When (all must hold; leave the value empty to drop a condition; lists are separated by commas)</caption><thead><tr><th scope="col">Field</th><th scope="col">Operator</th><th scope="col">Value</th></tr></thead><tbody>${conditions}</tbody></table>${whenRest}
 <div class="assign" data-for="owner"${hidden(['owner'])}><label>Owner <input name="rule.${i}.owner" value="${r.owner}" list="owner-ids" aria-label="Rule ${n} owner"${invalid(single)}></label>${single}</div>
-<div class="assign" data-for="round_robin weighted"${hidden(['round_robin', 'weighted'])}><table class="data edit owners"><caption>Owners in turn order; weights in percent add up to 100 (weighted only)</caption><thead><tr><th scope="col">Owner</th><th scope="col">Weight %</th></tr></thead><tbody>${ownerRows}</tbody></table>${owners}</div>
+<div class="assign" data-for="round_robin weighted"${hidden(['round_robin', 'weighted'])}><table class="data edit owners"><caption>Owners in turn order; weights in percent add up to 100 (weighted only)</caption><thead><tr><th scope="col">Owner</th><th scope="col" class="weight">Weight %</th></tr></thead><tbody>${ownerRows}</tbody></table>${owners}</div>
 <div class="assign" data-for="round_robin territory"${hidden(['round_robin', 'territory'])}><label>A returning rep <select name="rule.${i}.returning" aria-label="Rule ${n} returning rep">${options(
     [
       { value: 'rejoin', label: 'rejoins the rotation' },

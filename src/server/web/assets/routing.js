@@ -13,6 +13,10 @@
     rule.querySelectorAll('.assign').forEach((section) => {
       section.hidden = !section.dataset.for.split(' ').includes(kind);
     });
+    // Weights mean something only to weighted rules (the page without the script shows the column, labelled so).
+    rule.querySelectorAll('.owners .weight, .owners th.weight').forEach((cell) => {
+      cell.hidden = kind !== 'weighted';
+    });
   };
   form.querySelectorAll('fieldset.rule').forEach(apply);
   form.addEventListener('change', (event) => {
