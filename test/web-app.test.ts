@@ -13,6 +13,7 @@ import { modelSetFiles } from '../src/learning/model-files.js';
 import { readTrainingHistories } from '../src/learning/retrain.js';
 import { trainModelSet } from '../src/model/model-set.js';
 import { insertModelVersion, saveConnection } from '../src/store/index.js';
+import { checkScreen } from './helpers/axe.js';
 import { browserAvailability, launchChromium, screenshot } from './helpers/browser.js';
 
 /**
@@ -46,7 +47,7 @@ beforeAll(async () => {
   await server.jobs.idle();
   const vault = loadVault(config.encryptionKey, config.dataDir);
   const tokens = { accessToken: 'x', refreshToken: null, instanceUrl: INSTANCE, loginUrl: LOGIN, orgId: ORG, userId: CONNECTOR_USER, issuedAt: '0' };
-  await saveConnection(server.db, tenantId('demo'), { id: `salesforce-${ORG}`, kind: 'salesforce', externalAccountId: ORG, status: 'active', settings: { lastSyncAt: new Date().toISOString() }, credentials: vault.seal(tokens) });
+  await saveConnection(server.db, tenantId('demo'), { id: `salesforce-${ORG}`, kind: 'salesforce', externalAccountId: ORG, status: 'active', settings: { lastSyncAt: new Date().toISOString(), apiUsage: { source: 'Sforce-Limit-Info', used: 1830, limit: 15000, at: new Date().toISOString() } }, credentials: vault.seal(tokens) });
   browser = await launchChromium();
   admin = await browser.newContext({ baseURL: base });
   page = await admin.newPage();
@@ -70,13 +71,13 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
   it('signs in with the admin API key', async () => {
     await page.goto('/app/tiers');
     expect(new URL(page.url()).pathname).toBe('/app/sign-in');
-    await screenshot(page, '01-sign-in');
+    await checkScreen(page, '01-sign-in');
     await page.getByLabel('API key').fill(ADMIN);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL('**/app/tiers');
     expect(await heading(page)).toBe('Tiers and thresholds');
     expect(await page.locator('.who').textContent()).toMatch(/API key bootstrap.*admin/s);
-    await screenshot(page, '02-tiers');
+    await checkScreen(page, '02-tiers');
   });
 
   it('shows the live preview change as a threshold changes, then saves and shows the history entry', async () => {
@@ -87,7 +88,7 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     await expect.poll(hotOpen, { timeout: 20_000 }).toBeLessThan(before);
     const rates = await page.locator('#preview [data-rate]').allTextContents();
     expect(rates[0]).toMatch(/%$/);
-    await screenshot(page, '03-tiers-preview');
+    await checkScreen(page, '03-tiers-preview');
 
     // A draft that breaks a rule says so instead of previewing.
     await page.getByLabel('Tier 2 minimum').fill('99');
@@ -101,7 +102,7 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     const entry = page.locator('#history tbody tr').first();
     expect(await entry.textContent()).toMatch(/web:api-key:webbrowser01.*tiers\.levels\[0\]\.min: 80 → 95/s);
     expect(await hotOpen()).toBeLessThan(before);
-    await screenshot(page, '04-tiers-saved');
+    await checkScreen(page, '04-tiers-saved');
   });
 
   it('previews without JavaScript through the Preview button', async () => {
@@ -125,25 +126,98 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(status).toBe(403);
   });
 
-  it('shows a routing rule that fails validation with its message next to it, then simulates the fixed rules', async () => {
+  it('shows a routing rule that fails validation with its message next to the field, then simulates the fixed rules', async () => {
     await page.goto('/app/routing');
     await page.getByRole('button', { name: 'Add a rule' }).click();
-    await page.locator('[data-rule="0"] textarea').waitFor();
-    await page.getByRole('button', { name: 'Check' }).click();
-    const messages = page.locator('[data-rule="0"] .issues');
-    expect(await textOf(messages)).toContain('"owner-id" is not an owner in routing.owners');
-    expect(await textOf(messages)).toContain('no fallback owner');
+    const rule = page.locator('fieldset[data-rule="0"]');
+    await rule.waitFor();
+    await page.getByLabel('Rule 1 name').fill('Hot leads');
+    await page.getByLabel('Rule 1 condition 1 value').fill('Hot');
+    await page.getByLabel('Rule 1 owner 1', { exact: true }).fill('olga');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    // Each message sits in the same cell as the control it names.
+    const ownerCell = page.locator('td', { has: page.getByLabel('Rule 1 owner 1', { exact: true }) });
+    expect(await textOf(ownerCell.locator('.issues'))).toContain('"olga" is not an owner in routing.owners');
+    expect(await page.getByLabel('Rule 1 owner 1', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await textOf(rule.locator('.issues'))).toContain('no fallback owner');
     expect(await page.locator('.flash-error').textContent()).toMatch(/problem/);
-    await screenshot(page, '05-routing-invalid');
+    expect(await page.getByLabel('Rule 1 condition 1 value').inputValue()).toBe('Hot');
+    await checkScreen(page, '05-routing-invalid');
 
-    await page.getByLabel(/^Owners/).fill(JSON.stringify([{ id: 'owner-id', name: 'Olga Owner', crmUserId: '0055e000001OwnAAA' }, { id: 'queue', name: 'Lead queue', crmUserId: '00G5e000000QueAAA', kind: 'queue' }]));
-    await page.getByLabel('Fallback owner').fill('queue');
+    // The script shows the settings of the kind picked at once (without it, after Check).
+    await page.getByLabel('Rule 1 assign by').selectOption('territory');
+    await expect.poll(() => rule.locator('.assign[data-for="territory"]').isVisible()).toBe(true);
+    await page.getByLabel('Rule 1 assign by').selectOption('weighted');
+    await expect.poll(() => page.getByLabel('Rule 1 owner 1 weight (%)').isVisible()).toBe(true);
+    await page.getByLabel('Rule 1 assign by').selectOption('round_robin');
+    await expect.poll(() => page.getByLabel('Rule 1 owner 1 weight (%)').isVisible()).toBe(false);
+
+    await page.getByLabel('Owner 1 id').fill('olga');
+    await page.getByLabel('Owner 1 name').fill('Olga Owner');
+    await page.getByLabel('Owner 1 CRM user id').fill('0055e000001OwnAAA');
+    await page.getByLabel('Owner 1 daily capacity').fill('25');
+    await page.getByLabel('Fallback owner', { exact: true }).fill('olga');
     await page.getByLabel('Simulate leads created from').fill('2000-01-01');
     await page.getByRole('button', { name: 'Simulate' }).click();
     await page.locator('#simulation').waitFor();
     expect(await page.locator('#simulation h2').textContent()).toMatch(/Simulation: [1-9]\d* leads/);
     expect(await textOf(page.locator('#simulation'))).toContain('Olga Owner');
-    await screenshot(page, '06-routing-simulation');
+    expect(await page.getByLabel('Owner 2 id').inputValue()).toBe('');
+    await checkScreen(page, '06-routing-simulation');
+  });
+
+  it('edits routing rules without JavaScript: add, reorder and remove rules, and see weights checked', async () => {
+    const context = await browser.newContext({ baseURL: base, javaScriptEnabled: false, storageState: await admin.storageState() });
+    const plain = await context.newPage();
+    // A control that is not there fails with its name, well within the test's time.
+    plain.setDefaultTimeout(15_000);
+    await plain.goto('/app/routing');
+    await plain.getByLabel('Owner 1 id').fill('ana');
+    await plain.getByLabel('Owner 1 name').fill('Ana');
+    await plain.getByLabel('Owner 1 CRM user id').fill('0055e000001AnaAAA');
+    await plain.getByLabel('Fallback owner', { exact: true }).fill('ana');
+    await plain.getByRole('button', { name: 'Add a rule' }).click();
+    await plain.getByLabel('Owner 2 id').fill('ben');
+    await plain.getByLabel('Owner 2 name').fill('Ben');
+    await plain.getByLabel('Owner 2 CRM user id').fill('0055e000001BenAAA');
+    await plain.getByLabel('Rule 1 name').fill('Split');
+    await plain.getByLabel('Rule 1 assign by').selectOption('weighted');
+    await plain.getByLabel('Rule 1 owner 1', { exact: true }).fill('ana');
+    await plain.getByLabel('Rule 1 owner 1 weight (%)').fill('70');
+    await plain.getByRole('button', { name: 'Add a rule' }).click();
+    await plain.getByLabel('Rule 1 owner 2', { exact: true }).fill('ben');
+    await plain.getByLabel('Rule 1 owner 2 weight (%)').fill('20');
+    await plain.getByLabel('Rule 2 name').fill('Everyone else');
+    await plain.getByLabel('Rule 2 owner 1', { exact: true }).fill('ben');
+    await plain.getByRole('button', { name: 'Move rule 2 up' }).click();
+    expect(await plain.getByLabel('Rule 1 name').inputValue()).toBe('Everyone else');
+    await plain.getByRole('button', { name: 'Check', exact: true }).click();
+    expect(await textOf(plain.locator('fieldset[data-rule="1"] .issues'))).toContain('weights add up to 90, not 100');
+    expect(await plain.locator('fieldset[data-rule="1"] .assign[data-for="round_robin weighted"]').isVisible()).toBe(true);
+    expect(await plain.locator('fieldset[data-rule="1"] .assign[data-for="territory"]').isVisible()).toBe(false);
+    await plain.getByLabel('Rule 2 owner 2 weight (%)').fill('30');
+    await plain.getByRole('button', { name: 'Remove rule 1' }).click();
+    expect(await plain.locator('fieldset.rule').count()).toBe(1);
+    await plain.getByRole('button', { name: 'Save' }).click();
+    await plain.waitForURL(/\/app\/routing\?saved=\d+/);
+    expect(await plain.getByLabel('Rule 1 name').inputValue()).toBe('Split');
+    expect(await plain.getByLabel('Rule 1 owner 2 weight (%)').inputValue()).toBe('30');
+    // axe runs in the page, so it has no place in a page without JavaScript; the same markup was checked above.
+    await screenshot(plain, '06b-routing-saved-no-js');
+
+    // The raw JSON box: broken JSON is refused under it and the form stays; valid JSON replaces the form.
+    await plain.locator('#raw-json summary').click();
+    await plain.getByLabel('Routing JSON').fill('{"rules": [');
+    await plain.getByRole('button', { name: 'Apply JSON' }).click();
+    expect(await textOf(plain.locator('#raw-json .issues'))).toMatch(/is not valid JSON/);
+    expect(await plain.getByLabel('Rule 1 name').inputValue()).toBe('Split');
+    expect(await plain.getByLabel('Routing JSON').inputValue()).toBe('{"rules": [');
+    await plain.getByLabel('Routing JSON').fill(JSON.stringify({ score: 'fit', owners: [{ id: 'cy', name: 'Cy', crmUserId: '0055e000001CyyAAA' }], fallbackOwner: 'cy', rules: [{ name: 'Everyone', assign: { type: 'owner', owner: 'cy' } }] }));
+    await plain.getByRole('button', { name: 'Apply JSON' }).click();
+    expect(await plain.getByLabel('Rule 1 name').inputValue()).toBe('Everyone');
+    expect(await plain.getByLabel('Rule 1 owner', { exact: true }).inputValue()).toBe('cy');
+    expect(await plain.getByLabel('Owner 1 id').inputValue()).toBe('cy');
+    await context.close();
   });
 
   it('looks up a lead and shows its card', async () => {
@@ -162,7 +236,7 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await card.locator('[data-grade]').textContent()).toMatch(/^[A-D][1-4]$/);
     expect(await card.locator('[data-next-action]').textContent()).toMatch(/\w/);
     expect(await card.locator('.reasons li').count()).toBeGreaterThan(0);
-    await screenshot(page, '07-lead-card');
+    await checkScreen(page, '07-lead-card');
 
     await card.locator('summary').click();
     await card.getByRole('button', { name: 'Send feedback' }).click();
@@ -173,35 +247,36 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     const [closed] = await server.db.query<{ lead_id: string }>(`SELECT lead_id FROM outcomes WHERE tenant_id = 'demo' LIMIT 1`);
     await page.goto(`/app/leads?source=file&id=${closed!.lead_id}`);
     expect(await textOf(page.locator('article.lead-card[data-status="not_scored"]'))).toContain('Not scored yet');
-    await screenshot(page, '08-lead-not-scored');
+    await checkScreen(page, '08-lead-not-scored');
   });
 
   it('shows the other screens: connections, mappings, schedules, API keys, dead letters, audit log, users', async () => {
     await page.goto('/app/connections');
     expect(await textOf(page.locator(`tr[data-connection="salesforce-${ORG}"]`))).toContain('connected');
-    await screenshot(page, '09-connections');
+    expect(await textOf(page.locator(`tr[data-connection="salesforce-${ORG}"] [data-api-usage]`))).toBe('1,830 of 15,000 daily API calls used (12%)');
+    await checkScreen(page, '09-connections');
     await page.goto('/app/mappings');
     expect(await page.getByLabel('Composite score Salesforce field').inputValue()).toBe('Leadscore_Score__c');
-    await screenshot(page, '10-mappings');
+    await checkScreen(page, '10-mappings');
     await page.goto('/app/schedules');
     await page.getByLabel('Rescore every open lead').fill('every hour');
     await page.getByRole('button', { name: 'Save' }).click();
     expect(await textOf(page.locator('.issues'))).toContain('is not a cron expression');
-    await screenshot(page, '11-schedules');
+    await checkScreen(page, '11-schedules');
     await page.goto('/app/api-keys');
     await page.getByLabel('Label').fill('Record card');
     await page.getByRole('button', { name: 'Create' }).click();
     expect(await page.locator('[data-new-key]').textContent()).toMatch(/^ls_[a-z0-9]{12}_/);
-    await screenshot(page, '12-api-keys');
+    await checkScreen(page, '12-api-keys');
     await page.goto('/app/dead-letters');
     expect(await heading(page)).toBe('Dead letters');
-    await screenshot(page, '13-dead-letters');
+    await checkScreen(page, '13-dead-letters');
     await page.goto('/app/audit');
     expect(await heading(page)).toBe('Audit log');
-    await screenshot(page, '14-audit');
+    await checkScreen(page, '14-audit');
     await page.goto('/app/users');
     expect(await textOf(page.locator('main table'))).toContain('API key bootstrap');
-    await screenshot(page, '15-users');
+    await checkScreen(page, '15-users');
   });
 
   it('shows the model dashboard: versions, the default-model notice, monitoring charts and the model card', async () => {
@@ -221,7 +296,7 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await textOf(page.locator('main'))).toContain('What reps flagged as wrong');
     expect(await page.locator('main svg').count()).toBeGreaterThan(0);
     expect(await page.locator('main').evaluate((m) => getComputedStyle(m.querySelector('.ls-dash-section')!).borderTopStyle)).toBe('solid');
-    await screenshot(page, '16-models');
+    await checkScreen(page, '16-models');
     // The shipped default is in force: importance per model, with nothing earlier to compare with.
     expect(await page.locator('#importance [data-model]').count()).toBe(3);
     expect(await page.locator('#importance').innerText()).toContain('there is no previous version');
@@ -248,7 +323,7 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     const bar = await importance.locator('svg.ls-shift rect').first().boundingBox();
     expect(bar!.width).toBeGreaterThan(0);
     await importance.scrollIntoViewIfNeeded();
-    await screenshot(page, '16b-models-importance-shift');
+    await checkScreen(page, '16b-models-importance-shift');
     const back = await fetch(`${base}/api/v1/models/rollback`, { method: 'POST', headers: auth, body: JSON.stringify({ version: 'default', reason: 'browser test done' }) });
     expect(back.status).toBe(200);
     await server.jobs.idle();
@@ -279,7 +354,7 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     expect(await viewer.locator('.who').textContent()).toMatch(/Vic Viewer.*viewer/s);
     expect(await textOf(viewer.locator('main'))).toContain('You are a viewer');
     expect(await viewer.getByRole('button', { name: 'Save' }).count()).toBe(0);
-    await screenshot(viewer, '16-viewer');
+    await checkScreen(viewer, '16-viewer');
     // The form's own fields and CSRF token, posted with the save action the page does not offer.
     const csrf = await viewer.locator('#tiers-form input[name="_csrf"]').inputValue();
     const status = await viewer.evaluate(async (token) => {

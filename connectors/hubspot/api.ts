@@ -4,6 +4,7 @@ import { LeadscoreError } from '../../src/domain/index.js';
 import { networkReason, parseErrorBody, retryDelayMs, translateStatus } from './errors.js';
 import { limiterForPortal, type PortalLimiter } from './limiter.js';
 import { refreshTokens, type HubSpotTokens } from './oauth.js';
+import { HubSpotUsage } from './usage.js';
 import { DEFAULT_SEARCH_RATE, type HubSpotApp } from './options.js';
 
 export interface HubSpotApiOptions {
@@ -38,6 +39,8 @@ export class HubSpotApi {
   private readonly limiter: PortalLimiter;
   private readonly maxRetries: number;
   private readonly margin: number;
+  /** Calls made and the daily limit headers, for the connection's health. */
+  readonly usage = new HubSpotUsage();
 
   constructor(
     private readonly app: HubSpotApp,
@@ -91,6 +94,7 @@ export class HubSpotApi {
         if ((code === 'ECONNRESET' || /socket hang up/.test((err as Error).message)) && attempt < this.maxRetries) continue;
         throw new LeadscoreError('CRM_REQUEST_FAILED', `HubSpot did not answer ${what} (${req.method} ${req.path}): ${networkReason(err)}`);
       }
+      this.usage.note(res.headers);
       const text = await res.text();
       if (res.ok) return text ? (JSON.parse(text) as unknown) : null;
       const error = parseErrorBody(text);

@@ -8,6 +8,7 @@ import { HubSpotSource } from './source.js';
 export * from './options.js';
 export { HubSpotApi, type HubSpotApiOptions, type HubSpotRequest } from './api.js';
 export { HubSpotRequestError } from './errors.js';
+export { HubSpotUsage, type HubSpotDailyLimit } from './usage.js';
 export { PortalLimiter, SlidingWindow, realClock, type Clock, type RateWindow } from './limiter.js';
 export { exchangeCode, HubSpotGrantRevokedError, installUrl, privateAppTokens, refreshTokens, type HubSpotTokens } from './oauth.js';
 export { archivedContactIds, CONTACT_PROPERTIES, employeeCount, readContacts, toLead } from './contacts.js';

@@ -9,6 +9,7 @@ export * from './options.js';
 export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens } from './oauth.js';
 export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
 export { checkLeadscoreFields, type FieldCheck } from './fields.js';
+export { apiUsageOf, type SalesforceApiUsage } from './usage.js';
 export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
 export * from './cdc.js';
 export { longRunningGate, Semaphore, ORG_LONG_RUNNING_LIMIT, DEFAULT_LONG_RUNNING_LIMIT } from './long-running.js';

@@ -1,4 +1,4 @@
-import { Alert, Button, ErrorState, Input, NumberInput, Table, TableCell, TableRow, Text, TextArea } from '@hubspot/ui-extensions';
+import { Alert, Button, ErrorState, Input, NumberInput, Select, Table, TableCell, TableRow, Text, TextArea } from '@hubspot/ui-extensions';
 import { createRenderer, type RenderedElementNode } from '@hubspot/ui-extensions/testing';
 import { describe, expect, it } from 'vitest';
 import type { Preview, SettingsBody, SettingsVersion, Simulation } from '../src/app/settings/leadscore-api';
@@ -36,13 +36,13 @@ const preview = (hotOpen: number): Preview => ({
   ],
 });
 
-async function renderLoaded() {
+async function renderLoaded(inForce: SettingsVersion = version) {
   const renderer = createRenderer('settings');
   const api = fakeFetch();
   renderer.render(<SettingsPage fetcher={api.fetcher} />);
   await eventually(() => expect(api.calls).toHaveLength(1));
   expect(api.calls[0]!.url).toBe('https://leadscore.example.com/hubspot/ui/settings');
-  api.pending('/hubspot/ui/settings').answer(200, version);
+  api.pending('/hubspot/ui/settings').answer(200, inForce);
   // The page previews the settings in force as soon as they arrive.
   await eventually(() => expect(api.calls).toHaveLength(2));
   return { ...renderer, api };
@@ -155,6 +155,8 @@ describe('routing rules', () => {
   async function typeRouting(value: string) {
     const page = await renderLoaded();
     page.api.pending('/hubspot/ui/settings/preview').answer(200, preview(120));
+    page.findByTestId(Button, 'toggle-json').trigger('onClick');
+    await page.waitFor(() => expect(page.findAll(TextArea, { name: 'routing' })).toHaveLength(1));
     page.find(TextArea, { name: 'routing' }).trigger('onChange', arg(value));
     await page.waitFor(() => expect(page.find(TextArea, { name: 'routing' }).props.value).toBe(value));
     return page;
@@ -214,5 +216,94 @@ describe('routing rules', () => {
     expect(api.calls[3]!.options).toMatchObject({ method: 'PUT', body: { routing, expected_version: 3 } });
     api.pending('/hubspot/ui/routing').answer(200, { version: 4, settings: { ...settings, routing }, changed_by: 'hubspot-user:7001', changed_at: '2026-11-25T10:00:00Z' });
     await waitFor(() => expect(findByTestId(Alert, 'routing-saved').props.title).toBe('Routing saved as version 4'));
+  });
+});
+
+describe('routing rules as a form', () => {
+  /** Routing as the server sends it back: parsed, defaults filled in. */
+  const inForce = {
+    score: 'composite',
+    owners: [
+      { id: 'ana', name: 'Ana Ruiz', crmUserId: '501', kind: 'user', away: false, dailyCapacity: 30 },
+      { id: 'ben', name: 'Ben Okafor', crmUserId: '502', kind: 'user', away: false, dailyCapacity: null },
+    ],
+    teams: [],
+    fallbackOwner: 'ana',
+    rules: [
+      { name: 'Hot', when: { tier: { equals: 'Hot' } }, assign: { type: 'owner', owner: 'ben' }, followUpTask: true },
+      { name: 'Everyone', when: {}, assign: { type: 'round_robin', owners: ['ana', 'ben'], returning: 'rejoin' }, followUpTask: true },
+    ],
+  };
+
+  async function loaded() {
+    const page = await renderLoaded({ ...version, settings: { ...settings, routing: inForce } });
+    page.api.pending('/hubspot/ui/settings/preview').answer(200, preview(120));
+    await page.waitFor(() => expect(page.find(Input, { name: 'rule-1-name' }).props.value).toBe('Everyone'));
+    return page;
+  }
+
+  it('shows the rules in force as fields and sends what they say, unchanged, to be checked', async () => {
+    const page = await loaded();
+    expect(page.find(Select, { name: 'rule-0-kind' }).props.value).toBe('owner');
+    expect(page.find(Select, { name: 'rule-0-owner' }).props.value).toBe('ben');
+    expect(page.find(Input, { name: 'rule-0-cond-0-value' }).props.value).toBe('Hot');
+    expect(page.find(NumberInput, { name: 'owner-0-capacity' }).props.value).toBe(30);
+    page.findByTestId(Button, 'check-routing').trigger('onClick');
+    await eventually(() => expect(page.api.calls).toHaveLength(3));
+    expect(page.api.calls[2]!.options).toMatchObject({ method: 'POST', body: { routing: { ...inForce, owners: inForce.owners } } });
+  });
+
+  it('adds a weighted rule, moves it first, and shows the server\'s message on the field it names', async () => {
+    const page = await loaded();
+    page.findByTestId(Button, 'add-rule').trigger('onClick');
+    await page.waitFor(() => expect(page.findAll(Input, { name: 'rule-2-name' })).toHaveLength(1));
+    page.find(Select, { name: 'rule-2-kind' }).trigger('onChange', arg('weighted'));
+    await page.waitFor(() => expect(page.findAll(Button, { testId: 'rule-2-add-owner' })).toHaveLength(1));
+    page.findByTestId(Button, 'rule-2-add-owner').trigger('onClick');
+    page.findByTestId(Button, 'rule-2-add-owner').trigger('onClick');
+    await page.waitFor(() => expect(page.findAll(Select, { name: 'rule-2-owner-1' })).toHaveLength(1));
+    page.find(Select, { name: 'rule-2-owner-0' }).trigger('onChange', arg('ana'));
+    page.find(NumberInput, { name: 'rule-2-owner-0-weight' }).trigger('onChange', arg(70));
+    page.find(Select, { name: 'rule-2-owner-1' }).trigger('onChange', arg('ben'));
+    page.find(NumberInput, { name: 'rule-2-owner-1-weight' }).trigger('onChange', arg(20));
+    page.findByTestId(Button, 'rule-2-up').trigger('onClick');
+    await page.waitFor(() => expect(page.find(Input, { name: 'rule-1-name' }).props.value).toBe('New rule 3'));
+    page.findByTestId(Button, 'rule-0-remove').trigger('onClick');
+    await page.waitFor(() => expect(page.find(Input, { name: 'rule-0-name' }).props.value).toBe('New rule 3'));
+
+    page.findByTestId(Button, 'check-routing').trigger('onClick');
+    await eventually(() => expect(page.api.calls).toHaveLength(3));
+    const sent = page.api.calls[2]!.options!.body as { routing: { rules: Array<{ name: string; assign: unknown }> } };
+    expect(sent.routing.rules.map((r) => r.name)).toEqual(['New rule 3', 'Everyone']);
+    expect(sent.routing.rules[0]!.assign).toEqual({ type: 'weighted', owners: [{ owner: 'ana', weight: 70 }, { owner: 'ben', weight: 20 }] });
+    page.api.pending('/hubspot/ui/routing/validate').answer(400, {
+      error: { code: 'INVALID_REQUEST', message: 'settings.routing.rules[0].assign.owners: weights add up to 90, not 100', issues: [{ field: 'settings.routing.rules[0].assign.owners', message: 'weights add up to 90, not 100' }] },
+    });
+    await page.waitFor(() => expect(page.findByTestId(Text, 'rule-0-owners-message').text).toBe('weights add up to 90, not 100'));
+
+    // A message on one owner goes on that owner's field.
+    page.find(NumberInput, { name: 'rule-0-owner-1-weight' }).trigger('onChange', arg(30));
+    page.find(Select, { name: 'rule-0-owner-1' }).trigger('onChange', arg(''));
+    page.findByTestId(Button, 'check-routing').trigger('onClick');
+    await eventually(() => expect(page.api.calls).toHaveLength(4));
+    page.api.pending('/hubspot/ui/routing/validate', 1).answer(400, {
+      error: { code: 'INVALID_REQUEST', message: 'invalid', issues: [{ field: 'settings.routing.rules[0].assign.owners[1].owner', message: 'is not an id' }] },
+    });
+    await page.waitFor(() => expect(page.find(Select, { name: 'rule-0-owner-1' }).props).toMatchObject({ error: true, validationMessage: 'is not an id' }));
+    expect(page.find(Select, { name: 'rule-0-owner-0' }).props.error).toBe(false);
+  });
+
+  it('carries the rules between the form and the JSON box', async () => {
+    const page = await loaded();
+    page.find(Input, { name: 'rule-1-name' }).trigger('onChange', arg('All the rest'));
+    page.findByTestId(Button, 'toggle-json').trigger('onClick');
+    await page.waitFor(() => expect(JSON.parse(String(page.find(TextArea, { name: 'routing' }).props.value)).rules[1].name).toBe('All the rest'));
+    const edited = JSON.parse(String(page.find(TextArea, { name: 'routing' }).props.value));
+    edited.rules[0].name = 'Hottest';
+    page.find(TextArea, { name: 'routing' }).trigger('onChange', arg(JSON.stringify(edited)));
+    await page.waitFor(() => expect(String(page.find(TextArea, { name: 'routing' }).props.value)).toContain('Hottest'));
+    page.findByTestId(Button, 'toggle-json').trigger('onClick');
+    await page.waitFor(() => expect(page.find(Input, { name: 'rule-0-name' }).props.value).toBe('Hottest'));
+    expect(page.find(Input, { name: 'rule-1-name' }).props.value).toBe('All the rest');
   });
 });

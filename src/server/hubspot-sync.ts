@@ -1,4 +1,4 @@
-import { HubSpotSource, type HubSpotApiOptions, type HubSpotApp } from '../../connectors/hubspot/index.js';
+import { HubSpotSource, type HubSpotApi, type HubSpotApiOptions, type HubSpotApp } from '../../connectors/hubspot/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import { isLeadscoreError, type TenantId } from '../domain/index.js';
@@ -6,6 +6,7 @@ import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { currentSettings } from '../settings/index.js';
 import { clearSyncCursors, getConnection, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
 import { importFromSource, type StreamName } from '../sync/index.js';
+import { recordHubSpotUsage } from './api-usage.js';
 import { hubspotApi } from './hubspot-connect.js';
 import type { SalesforceSyncReport } from './salesforce-sync.js';
 import { sweepDeletedContacts } from './hubspot-deletions.js';
@@ -37,9 +38,10 @@ export async function syncHubspot(
       reports.push({ connectionId: connection.id, status: 'needs_reconnect', error: `the connection is ${connection.status.replace('_', ' ')}` });
       continue;
     }
+    const opened: { api?: HubSpotApi } = {};
     try {
       const result = await withHubspotStatus(db, tenant, connection.id, async () => {
-        const api = await hubspotApi(db, vault, app, tenant, connection.id, options.apiOptions);
+        const api = (opened.api = await hubspotApi(db, vault, app, tenant, connection.id, options.apiOptions));
         if (options.full) await clearSyncCursors(db, tenant, connection.id);
         const cursors = await getSyncCursors(db, tenant, connection.id);
         const mapping = (await currentSettings(db, tenant)).settings.hubspot;
@@ -76,6 +78,8 @@ export async function syncHubspot(
       const status = revoked ? ((await getConnection(db, tenant, connection.id))?.status === 'uninstalled' ? 'uninstalled' : 'needs_reconnect') : 'failed';
       reports.push({ connectionId: connection.id, status, error: err.message });
       if (!revoked) await setConnectionStatus(db, tenant, connection.id, 'active', { lastError: err.message, lastErrorAt: new Date().toISOString() });
+    } finally {
+      await recordHubSpotUsage(db, tenant, connection.id, opened.api ?? null);
     }
   }
   return reports;

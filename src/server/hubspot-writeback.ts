@@ -6,6 +6,7 @@ import { currentSettings } from '../settings/index.js';
 import { leadIdsFromSource, listConnections, setConnectionStatus, type Database } from '../store/index.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { writeOwners } from '../workers/route.js';
+import { recordHubSpotUsage } from './api-usage.js';
 import { hubspotApi } from './hubspot-connect.js';
 import { withHubspotStatus } from './hubspot-lifecycle.js';
 
@@ -52,9 +53,15 @@ export async function writebackHubspot(
     fieldsFor: (payload) => mappedFields(payload, settings.fieldMappings.hubspot),
     rateLimit: options.rateLimit ?? HUBSPOT_RATE_LIMIT,
   };
-  await withHubspotStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'hubspot'), connectionId));
-  const callsBefore = sink.calls;
-  const report = await withHubspotStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options, gate }));
+  let callsBefore = 0;
+  let report: WritebackReport;
+  try {
+    await withHubspotStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'hubspot'), connectionId));
+    callsBefore = sink.calls;
+    report = await withHubspotStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options, gate }));
+  } finally {
+    await recordHubSpotUsage(db, tenant, connectionId, api);
+  }
   report.calls = sink.calls - callsBefore;
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
   await setConnectionStatus(db, tenant, connectionId, 'active', { writebackWarnings: [...warnings].slice(0, 20), lastWritebackAt: new Date().toISOString() });

@@ -1,4 +1,4 @@
-import { SalesforceSource, type SalesforceApp } from '../../connectors/salesforce/index.js';
+import { SalesforceSource, type SalesforceApp, type SalesforceSession } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import { connectionSource, isLeadscoreError, type TenantId } from '../domain/index.js';
@@ -6,6 +6,7 @@ import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { currentSettings } from '../settings/index.js';
 import { clearSyncCursors, deleteLeads, getSyncCursors, listConnections, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
 import { importFromSource, type StreamName } from '../sync/index.js';
+import { recordSalesforceUsage } from './api-usage.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
 
 export interface SalesforceSyncReport {
@@ -38,9 +39,10 @@ export async function syncSalesforce(
       reports.push({ connectionId: connection.id, status: 'needs_reconnect', error: `the connection is ${connection.status}` });
       continue;
     }
+    const opened: { session?: SalesforceSession } = {};
     try {
       const result = await withConnectionStatus(db, tenant, connection.id, async () => {
-        const session = await salesforceSession(db, vault, app, tenant, connection.id);
+        const session = (opened.session = await salesforceSession(db, vault, app, tenant, connection.id));
         if (options.full) await clearSyncCursors(db, tenant, connection.id);
         const cursors = await getSyncCursors(db, tenant, connection.id);
         const mapping = (await currentSettings(db, tenant)).settings.salesforce;
@@ -75,6 +77,8 @@ export async function syncSalesforce(
       const revoked = err.code === 'CRM_AUTH_REVOKED';
       reports.push({ connectionId: connection.id, status: revoked ? 'needs_reconnect' : 'failed', error: err.message });
       if (!revoked) await setConnectionStatus(db, tenant, connection.id, 'active', { lastError: err.message, lastErrorAt: new Date().toISOString() });
+    } finally {
+      await recordSalesforceUsage(db, tenant, connection.id, opened.session ?? null);
     }
   }
   return reports;

@@ -6,6 +6,7 @@ import { currentSettings, type Settings } from '../settings/index.js';
 import { leadIdsFromSource, listConnections, type Database } from '../store/index.js';
 import { writeOwners } from '../workers/route.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
+import { recordSalesforceUsage } from './api-usage.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
 
 /** The CRM-neutral outbox payload as Salesforce fields, through the tenant's field mapping. */
@@ -36,8 +37,9 @@ export async function writebackSalesforce(
   for (const connection of connections) {
     const connectionId = connection.id;
     const source = connectionSource('salesforce', connection.externalAccountId);
+    let session: Awaited<ReturnType<typeof salesforceSession>> | null = null;
     try {
-      const session = await salesforceSession(db, vault, app, tenant, connectionId);
+      session = await salesforceSession(db, vault, app, tenant, connectionId);
       const target: WritebackTarget = {
         connectionId,
         source,
@@ -53,6 +55,8 @@ export async function writebackSalesforce(
       // One org's revoked grant or outage must not hold back the others' writes.
       if (connections.length === 1 || !isLeadscoreError(error) || !error.code.startsWith('CRM_')) throw error;
       failures.push({ connectionId, error });
+    } finally {
+      if (session) await recordSalesforceUsage(db, tenant, connectionId, session);
     }
   }
   if (reports.length === 0) throw failures[0]!.error;

@@ -15,6 +15,7 @@ export * from './scores.js';
 export * from './api-keys.js';
 export * from './jobs.js';
 export * from './connections.js';
+export * from './api-usage.js';
 export * from './cursors.js';
 export * from './outbox.js';
 export * from './audit.js';

@@ -2,15 +2,15 @@ import express, { Router } from 'express';
 import { installUrl } from '../../../connectors/hubspot/index.js';
 import { authorizationUrl, loginHostFor } from '../../../connectors/salesforce/index.js';
 import { signState } from '../salesforce-connect.js';
-import { API_SCOPES, createApiKey, latestImportRun, listApiKeys, listConnections, listWebUsers, revokeApiKey, setWebUserRole, syncCursorTimes, writeCountsBySource, type ApiScope } from '../../store/index.js';
+import { API_SCOPES, apiCallsLastDay, createApiKey, latestImportRun, listApiKeys, listConnections, listWebUsers, revokeApiKey, setWebUserRole, syncCursorTimes, writeCountsBySource, type ApiScope } from '../../store/index.js';
 import { sendPage, tenantOf, isAdmin, type WebDeps } from './context.js';
+import { HEALTH_HEAD, healthRow } from './connection-health.js';
 import { checked, csrfField, list, text } from './forms.js';
 import { formatDate, html } from './html.js';
 import { requireAdmin } from './security.js';
 import { realtimeStatus } from './realtime-status.js';
 import { connectionSource } from '../../domain/index.js';
 
-const show = (v: unknown) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Connections with their health, API keys, and the people who can sign in with their roles. */
 export function accountRouter(deps: WebDeps): Router {
@@ -20,19 +20,24 @@ export function accountRouter(deps: WebDeps): Router {
   router.get('/connections', async (req, res, next) => {
     try {
       const tenant = tenantOf(req);
-      const [connections, cursors, writes, lastImport] = await Promise.all([listConnections(deps.db, tenant), syncCursorTimes(deps.db, tenant), writeCountsBySource(deps.db, tenant), latestImportRun(deps.db, tenant)]);
+      const [connections, cursors, writes, lastImport, calls] = await Promise.all([
+        listConnections(deps.db, tenant),
+        syncCursorTimes(deps.db, tenant),
+        writeCountsBySource(deps.db, tenant),
+        latestImportRun(deps.db, tenant),
+        apiCallsLastDay(deps.db, tenant),
+      ]);
       const admin = isAdmin(req);
       const sfReady = Boolean(deps.salesforce?.redirectUri);
       const hsReady = Boolean(deps.hubspot?.clientId && deps.hubspot.clientSecret && deps.hubspot.publicUrl);
-      const rows = connections.map((c) => {
-        const s = c.settings as Record<string, unknown>;
-        const w = writes.get(connectionSource(c.kind, c.externalAccountId)) ?? writes.get(c.kind);
-        const cursor = cursors.get(c.id);
-        return html`<tr data-connection="${c.id}"><td>${c.kind}</td><td><code>${c.externalAccountId ?? c.id}</code></td><td>${c.status === 'active' ? 'connected' : c.status === 'needs_reconnect' ? html`<strong class="minus">needs reconnecting</strong>` : c.status}${realtimeStatus(c.kind, s.realtime)}</td>
-<td>${formatDate((s.lastSyncAt as string) ?? null)}${cursor ? html`<br><span class="muted">cursor moved ${formatDate(cursor.lastCursorAt)}</span>` : ''}</td>
-<td>${w ? `${w.sentLastDay} writes in 24 h, ${w.pending} waiting, ${w.dead} dead` : '—'}${s.apiUsage ? html`<br><span class="muted">API use ${show(s.apiUsage)}</span>` : ''}</td>
-<td>${s.lastError ? html`<span class="minus">${show(s.lastError)}</span> <span class="muted">${formatDate((s.lastErrorAt as string) ?? null)}</span>` : '—'}${Array.isArray(s.missingFields) && s.missingFields.length ? html`<br>Missing fields: ${(s.missingFields as string[]).join(', ')}` : ''}</td></tr>`;
-      });
+      const rows = connections.map((c) =>
+        healthRow(c, {
+          lastCursorAt: cursors.get(c.id)?.lastCursorAt ?? null,
+          writes: writes.get(connectionSource(c.kind, c.externalAccountId)) ?? writes.get(c.kind) ?? null,
+          callsLastDay: calls.get(c.id) ?? null,
+          realtime: realtimeStatus(c.kind, (c.settings as Record<string, unknown>).realtime),
+        }),
+      );
       sendPage(req, res, deps, {
         title: 'Connections',
         active: '/app/connections',
@@ -45,7 +50,7 @@ ${sfReady && hsReady ? '' : html`<p class="muted">${sfReady ? '' : 'Salesforce n
   : html`<p class="muted">Only admins connect CRMs.</p>`}
 </section>
 <section class="card"><h2>Health</h2>
-${connections.length ? html`<table class="data"><thead><tr><th scope="col">CRM</th><th scope="col">Account</th><th scope="col">Status</th><th scope="col">Last sync</th><th scope="col">Writes</th><th scope="col">Errors</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p class="muted">No CRM is connected.</p>`}
+${connections.length ? html`<table class="data">${HEALTH_HEAD}<tbody>${rows}</tbody></table>` : html`<p class="muted">No CRM is connected.</p>`}
 <p>Last CSV import: ${lastImport ? `${lastImport.status}, ${formatDate(lastImport.startedAt)}` : 'none'}.</p></section>`,
       });
     } catch (err) {

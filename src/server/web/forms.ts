@@ -24,7 +24,7 @@ export function fieldIssues(issues: Issues | null, field: string): Html | '' {
 export function issuesBelow(issues: Issues | null, prefix: string): Html | '' {
   const mine = (issues ?? []).filter((i) => i.field === prefix || i.field.startsWith(`${prefix}.`) || i.field.startsWith(`${prefix}[`));
   return mine.length
-    ? html`<ul class="issues" role="alert">${mine.map((i) => html`<li>${i.field === prefix ? '' : html`<code>${i.field.slice(prefix.length).replace(/^\./, '')}</code>: `}${i.message}</li>`)}</ul>`
+    ? html`<ul class="issues">${mine.map((i) => html`<li>${i.field === prefix ? '' : html`<code>${i.field.slice(prefix.length).replace(/^\./, '')}</code>: `}${i.message}</li>`)}</ul>`
     : '';
 }
 

@@ -21,6 +21,7 @@ export { renderLeadCard, probabilityInWords, sparkline, type LeadCardModel } fro
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'app.css': { type: 'text/css; charset=utf-8', body: fs.readFileSync(new URL('./assets/app.css', import.meta.url)) },
   'preview.js': { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(new URL('./assets/preview.js', import.meta.url)) },
+  'routing.js': { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(new URL('./assets/routing.js', import.meta.url)) },
 };
 
 /**

@@ -1,54 +1,37 @@
 import express, { Router, type Request, type Response } from 'express';
 import { replayRouting, type SimulationReport } from '../../routing/index.js';
-import { currentSettings, routingOf, type Settings } from '../../settings/index.js';
+import { currentSettings, type Settings } from '../../settings/index.js';
 import { leadCreationRange } from '../../store/index.js';
 import { checkSettings, isAdmin, saveAs, sendPage, tenantOf, type Issues, type WebDeps } from './context.js';
-import { csrfField, fieldIssues, issuesBelow, list, num, selected, text } from './forms.js';
+import { csrfField, fieldIssues, num, text } from './forms.js';
+import { applyRuleAction, formStateFromBody, formStateOf, routingOfForm, type RoutingFormState } from './routing-form.js';
+import { routingFormHtml } from './routing-form-html.js';
 import { formatDate, html, type Html } from './html.js';
 import { requireAdmin } from './security.js';
 
-/** What "Add a rule" puts in the new rule's box: a valid shape to edit. */
-const NEW_RULE = { name: 'New rule', when: { tier: { equals: 'Hot' } }, assign: { type: 'owner', owner: 'owner-id' } };
-
 interface Draft {
-  score: string;
-  fallbackOwner: string;
-  owners: string;
-  teams: string;
-  rules: string[];
+  state: RoutingFormState;
+  /** The raw-JSON box as typed, when that was what was applied. */
+  json?: string;
 }
 
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
-
-function draftOf(settings: Settings): Draft {
-  const r = routingOf(settings.routing);
-  return { score: settings.routing.score, fallbackOwner: r.fallbackOwner ?? '', owners: pretty(r.owners), teams: pretty(r.teams), rules: r.rules.map(pretty) };
-}
-
-/** Parse the posted boxes; a box that is not JSON gets its own message instead of a schema issue. */
+/** Check the form's routing with the rest of the settings in force, by the API's schema. */
 function parseDraft(draft: Draft, current: Settings): { settings: Settings | null; issues: Issues } {
-  const issues: Issues = [];
-  const json = (value: string, field: string): unknown => {
-    try {
-      return JSON.parse(value);
-    } catch (err) {
-      issues.push({ field, message: `is not valid JSON: ${(err as Error).message}` });
-      return undefined;
-    }
-  };
-  const owners = json(draft.owners || '[]', 'routing.owners');
-  const teams = json(draft.teams || '[]', 'routing.teams');
-  const rules = draft.rules.map((r, i) => json(r, `routing.rules[${i}]`));
-  if (issues.length) return { settings: null, issues };
-  const checked = checkSettings({ ...current, routing: { score: draft.score, owners, teams, rules, fallbackOwner: draft.fallbackOwner || null } });
+  const checked = checkSettings({ ...current, routing: routingOfForm(draft.state) });
   return checked.issues ? { settings: null, issues: checked.issues } : { settings: checked.settings, issues: [] };
 }
 
-function draftFromForm(body: Record<string, unknown>): Draft {
-  const remove = new Set(list(body.remove).map(Number));
-  const rules = list(body.rule).filter((_r, i) => !remove.has(i));
-  if (text(body.action) === 'add') rules.push(pretty(NEW_RULE));
-  return { score: text(body.score), fallbackOwner: text(body.fallback_owner), owners: text(body.owners), teams: text(body.teams), rules };
+/** "Apply JSON": the routing object typed in the raw box; valid JSON that fails the schema keeps the form and names the fields. */
+function applyJson(typed: string, current: Settings, state: RoutingFormState): { state: RoutingFormState; issues: Issues } {
+  let routing: unknown;
+  try {
+    routing = JSON.parse(typed);
+  } catch (err) {
+    return { state, issues: [{ field: 'routing_json', message: `is not valid JSON: ${(err as Error).message}` }] };
+  }
+  const checked = checkSettings({ ...current, routing });
+  if (checked.issues) return { state, issues: checked.issues.map((i) => ({ field: 'routing_json', message: `${i.field}: ${i.message}` })) };
+  return { state: formStateOf(checked.settings), issues: [] };
 }
 
 const dateInput = (d: Date) => d.toISOString().slice(0, 10);
@@ -77,36 +60,35 @@ export function routingRouter(deps: WebDeps): Router {
     const range = await leadCreationRange(deps.db, tenantOf(req));
     const to = extra.period?.to ?? dateInput(new Date((range?.last ?? new Date()).getTime() + 86_400_000));
     const from = extra.period?.from ?? dateInput(new Date(new Date(to).getTime() - 90 * 86_400_000));
+    const form = routingFormHtml(draft.state, (issues ?? []).filter((i) => i.field !== 'routing_json'));
+    const jsonIssues = fieldIssues(issues, 'routing_json');
     sendPage(req, res, deps, {
       title: 'Routing rules',
       active: '/app/routing',
       status: extra.status ?? 200,
       flash: extra.flash ?? null,
-      body: html`<form method="post" action="/app/routing" id="routing-form">
+      scripts: ['routing.js'],
+      body: html`<form method="post" action="/app/routing" id="routing-form" novalidate>
 ${csrfField(req.web!.csrfToken)}<input type="hidden" name="expected_version" value="${version}">
+<div class="row"><p class="muted">Changes take effect when saved. Check validates the draft; Simulate replays past leads through it.</p><button type="submit" name="action" value="check" class="secondary">Check</button></div>
 <section class="card"><h2>Roster</h2>
-<div class="row"><label>Route by score <select name="score">${['composite', 'fit', 'engagement'].map((s) => html`<option value="${s}"${selected(draft.score, s)}>${s}</option>`)}</select></label>
-<label>Fallback owner <input name="fallback_owner" value="${draft.fallbackOwner}" placeholder="owner id"></label></div>
-${fieldIssues(issues, 'routing.fallbackOwner')}${fieldIssues(issues, 'routing.score')}
-<label for="owners">Owners (JSON: id, name, crmUserId, kind, away, dailyCapacity)</label><textarea id="owners" name="owners" rows="6">${draft.owners}</textarea>${issuesBelow(issues, 'routing.owners')}
-<label for="teams">Teams (JSON: id, name, members)</label><textarea id="teams" name="teams" rows="4">${draft.teams}</textarea>${issuesBelow(issues, 'routing.teams')}
+${form.roster}
 </section>
 <section class="card"><h2>Rules, first match wins</h2>
-${draft.rules.length ? '' : html`<p class="muted">No rules: leads keep the owner the CRM gave them.</p>`}
-${draft.rules.map((rule, i) => {
-  const mine = issuesBelow(issues, `routing.rules[${i}]`);
-  return html`<div class="rule${mine ? ' invalid' : ''}" data-rule="${i}"><label for="rule-${i}">Rule ${i + 1}</label><textarea id="rule-${i}" name="rule" rows="7">${rule}</textarea>${mine}
-<label class="inline-check"><input type="checkbox" name="remove" value="${i}"> remove this rule</label></div>`;
-})}
-${fieldIssues(issues, 'routing.rules')}
+${form.rules}
 <div class="actions"><button type="submit" name="action" value="add" class="secondary">Add a rule</button></div>
 </section>
+${form.leftover ? html`<section class="card"><h2>Other problems</h2>${form.leftover}</section>` : ''}
 <section class="card"><h2>Check and save</h2>
 <div class="row"><label>Simulate leads created from <input type="date" name="from" value="${from}"></label><label>to <input type="date" name="to" value="${to}"></label>
 <button type="submit" name="action" value="simulate" class="secondary">Simulate</button>
-<button type="submit" name="action" value="check" class="secondary">Check</button>
 ${admin ? html`<button type="submit" name="action" value="save">Save</button>` : html`<span class="muted">You are a viewer: you can check and simulate but not save.</span>`}</div>
 </section>
+<details class="card" id="raw-json"${jsonIssues ? ' open' : ''}><summary>Edit as JSON</summary>
+<p class="muted">The routing settings as the API takes them (<code>src/routing/README.md</code>). Apply JSON replaces the form with them.</p>
+<label for="routing-json">Routing JSON</label><textarea id="routing-json" name="routing_json" rows="14">${draft.json ?? JSON.stringify(routingOfForm(draft.state), null, 2)}</textarea>${jsonIssues}
+<div class="actions"><button type="submit" name="action" value="json" class="secondary">Apply JSON</button></div>
+</details>
 </form>
 ${extra.report ?? ''}`,
     });
@@ -116,7 +98,7 @@ ${extra.report ?? ''}`,
     try {
       const current = await currentSettings(deps.db, tenantOf(req));
       const saved = Number(req.query.saved);
-      await render(req, res, draftOf(current.settings), current.version, null, { flash: Number.isInteger(saved) && saved > 0 ? { kind: 'ok', text: `Saved as version ${saved}.` } : null });
+      await render(req, res, { state: formStateOf(current.settings) }, current.version, null, { flash: Number.isInteger(saved) && saved > 0 ? { kind: 'ok', text: `Saved as version ${saved}.` } : null });
     } catch (err) {
       next(err);
     }
@@ -127,11 +109,18 @@ ${extra.report ?? ''}`,
       const body = req.body as Record<string, unknown>;
       const action = text(body.action);
       const current = await currentSettings(deps.db, tenantOf(req));
-      const draft = draftFromForm(body);
       const period = { from: text(body.from), to: text(body.to) };
+      const posted = formStateFromBody(body);
+      if (action === 'json') {
+        const applied = applyJson(text(body.routing_json), current.settings, posted);
+        const flash = applied.issues.length ? { kind: 'error' as const, text: 'The JSON was not applied: see the message under it.' } : { kind: 'info' as const, text: 'The JSON is in the form; save to keep it.' };
+        return await render(req, res, { state: applied.state, ...(applied.issues.length ? { json: text(body.routing_json) } : {}) }, current.version, applied.issues, { flash, period, status: applied.issues.length ? 400 : 200 });
+      }
+      const moved = applyRuleAction(posted, action);
+      if (moved) return await render(req, res, { state: moved }, current.version, null, { period });
+      const draft: Draft = { state: posted };
       const { settings, issues } = parseDraft(draft, current.settings);
       const failed = issues.length ? { kind: 'error' as const, text: `${issues.length} problem${issues.length > 1 ? 's' : ''}: see the messages next to the rules and fields.` } : null;
-      if (action === 'add') return await render(req, res, draft, current.version, null, { period });
       if (action === 'save') {
         if (!isAdmin(req)) return requireAdmin(req, res, next);
         if (!settings) return await render(req, res, draft, current.version, issues, { flash: failed, period, status: 400 });

@@ -1,9 +1,11 @@
 /**
  * Calls to the Leadscore server from the card. HubSpot sends them (hubspot.fetch), appends the
  * portal and user to the query and signs them; the server checks the signature and maps the
- * portal to its account. The origin must be listed in app-hsmeta.json `permittedUrls.fetch`.
+ * portal to its account. The origin comes from app-url.ts, written with the hsmeta files by `npm run hubspot:configure`.
  */
-export const LEADSCORE_BASE_URL = 'https://leadscore.example.com';
+import { LEADSCORE_BASE_URL } from './app-url';
+
+export { LEADSCORE_BASE_URL };
 
 export interface FetchOptions {
   method?: 'GET' | 'POST' | 'PUT';

@@ -2,14 +2,18 @@ import { useRef, useState } from 'react';
 import { Alert, Button, ButtonRow, Flex, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text, TextArea } from '@hubspot/ui-extensions';
 import { callLeadscore, type Fetcher, type SettingsBody, type SettingsVersion, type Simulation } from './leadscore-api';
 import { IssueList, issuesOf, type Issue } from './issues';
+import { draftOf, routingOfDraft, type RoutingDraft } from './routing-draft';
+import { RoutingForm } from './RoutingForm';
 
 type Result = { kind: 'none' } | { kind: 'simulated'; simulation: Simulation } | { kind: 'saved'; version: number };
 
 /**
- * Owners, teams and rules as JSON (the shape src/routing/README.md documents), checked and
- * simulated by the server over the account's leads before they are saved.
+ * Owners, teams and rules as a form (or, for those who prefer, as the JSON src/routing/README.md
+ * documents), checked and simulated by the server over the account's leads before they are saved.
  */
 export function RoutingEditor({ fetcher, settings, version, onSaved }: { fetcher: Fetcher; settings: SettingsBody; version: number; onSaved: (v: SettingsVersion) => void }) {
+  const [draft, setDraft] = useState<RoutingDraft>(() => draftOf(settings.routing));
+  const [asJson, setAsJson] = useState(false);
   const [text, setText] = useState(() => JSON.stringify(settings.routing, null, 2));
   const [issues, setIssues] = useState<Issue[]>([]);
   const [result, setResult] = useState<Result>({ kind: 'none' });
@@ -17,8 +21,9 @@ export function RoutingEditor({ fetcher, settings, version, onSaved }: { fetcher
   // Only the newest check may change what is shown.
   const latest = useRef(0);
 
-  /** The routing as typed, or null with the reason when it is not JSON. */
+  /** The routing as the form holds it or as typed, or null with the reason when the typed text is not JSON. */
   const parsed = (): { routing: unknown } | null => {
+    if (!asJson) return { routing: routingOfDraft(draft) };
     try {
       return { routing: JSON.parse(text) as unknown };
     } catch (err) {
@@ -61,8 +66,31 @@ export function RoutingEditor({ fetcher, settings, version, onSaved }: { fetcher
       });
   };
 
+  const update = (change: (d: RoutingDraft) => RoutingDraft) => {
+    setDraft(change);
+    setResult({ kind: 'none' });
+  };
+  /** Switch between the form and the JSON, carrying the rules across (JSON that does not parse stays in the box). */
+  const toggleJson = () => {
+    if (!asJson) {
+      setText(JSON.stringify(routingOfDraft(draft), null, 2));
+      setAsJson(true);
+      return;
+    }
+    const body = parsed();
+    if (!body) return;
+    setDraft(draftOf(body.routing));
+    setIssues([]);
+    setAsJson(false);
+  };
+
   return (
     <Flex direction="column" gap="sm">
+      <Button variant="transparent" onClick={toggleJson} testId="toggle-json">
+        {asJson ? 'Edit as a form' : 'Edit as JSON'}
+      </Button>
+      {!asJson && <RoutingForm draft={draft} update={update} issues={issues} />}
+      {asJson && (
       <TextArea
         label="Routing rules (JSON)"
         name="routing"
@@ -74,6 +102,7 @@ export function RoutingEditor({ fetcher, settings, version, onSaved }: { fetcher
         }}
         error={issues.length > 0}
       />
+      )}
       <ButtonRow>
         <Button onClick={check} disabled={busy} testId="check-routing">
           Check and simulate

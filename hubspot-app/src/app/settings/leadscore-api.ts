@@ -2,9 +2,11 @@
  * Calls to the Leadscore server from the settings page (the card has the same client: each
  * extension is bundled from its own folder). HubSpot sends them (hubspot.fetch), appends the
  * portal and user to the query and signs them; the server checks the signature and maps the
- * portal to its account. The origin must be listed in app-hsmeta.json `permittedUrls.fetch`.
+ * portal to its account. The origin comes from app-url.ts, written with the hsmeta files by `npm run hubspot:configure`.
  */
-export const LEADSCORE_BASE_URL = 'https://leadscore.example.com';
+import { LEADSCORE_BASE_URL } from './app-url';
+
+export { LEADSCORE_BASE_URL };
 
 export interface FetchOptions {
   method?: 'GET' | 'POST' | 'PUT';
