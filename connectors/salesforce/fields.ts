@@ -4,6 +4,9 @@ export interface FieldCheck {
   object: 'Lead' | 'Contact';
   present: string[];
   missing: string[];
+  /** Every field name and relationship name the object has (lower case), to check read mappings against. */
+  fieldNames?: string[];
+  relationshipNames?: string[];
 }
 
 interface DescribeAnswer {
@@ -26,6 +29,8 @@ export async function checkLeadscoreFields(session: SalesforceSession, fields: r
       object,
       present: fields.filter((f) => names.has(f.toLowerCase())),
       missing: fields.filter((f) => !names.has(f.toLowerCase())),
+      fieldNames: [...names],
+      relationshipNames: described.fields.map((f) => f.relationshipName?.toLowerCase()).filter((r): r is string => Boolean(r)),
     });
   }
   return checks;
@@ -81,7 +86,7 @@ export async function provisionLeadscoreFields(
   session: SalesforceSession,
   mapping: Record<string, string | null | undefined>,
   options: { create: boolean },
-): Promise<FieldProvision[]> {
+): Promise<{ fields: FieldProvision[]; checks: FieldCheck[] }> {
   const wanted = Object.entries(mapping).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '');
   const checks = await checkLeadscoreFields(session, wanted.map(([, f]) => f));
   const results: FieldProvision[] = [];
@@ -126,7 +131,7 @@ export async function provisionLeadscoreFields(
   }
   const created = results.filter((r) => r.status === 'created');
   if (created.length > 0) await grantAccess(session, created);
-  return results;
+  return { fields: results, checks };
 }
 
 /** Read and edit on the created fields through the admin permission set, assigned to the connecting user. */
@@ -156,4 +161,14 @@ async function grantAccess(session: SalesforceSession, fields: FieldProvision[])
   } catch (err) {
     deny(`field-level security not granted: ${(err as Error).message}`);
   }
+}
+
+/** Read mapping fields ("Industry", "Account.Name") an object lacks, by its Describe answer. */
+export function missingReadFields(check: FieldCheck, paths: readonly string[]): string[] {
+  const names = new Set(check.fieldNames ?? []);
+  const relations = new Set(check.relationshipNames ?? []);
+  return paths.filter((path) => {
+    const [head, tail] = path.toLowerCase().split('.');
+    return tail === undefined ? !names.has(head!) : !relations.has(head!);
+  });
 }

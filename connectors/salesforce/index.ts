@@ -8,8 +8,8 @@ import type { SalesforceSession as Session } from './session.js';
 export * from './options.js';
 export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens } from './oauth.js';
 export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
-export { checkLeadscoreFields, type FieldCheck } from './fields.js';
-export { SalesforceSource, type SalesforceSourceOptions } from './source.js';
+export { checkLeadscoreFields, missingReadFields, provisionLeadscoreFields, ADMIN_PERMISSION_SET, FIELD_DEFINITIONS, type FieldCheck, type FieldProvision } from './fields.js';
+export { SalesforceSource, type SalesforceSourceOptions, type SourceFieldMapping } from './source.js';
 export { SalesforceSink, COLLECTION_LIMIT, TASK_KEY_FIELD, type SalesforceSinkOptions } from './sink.js';
 
 const SalesforceConnectorOptions = z.object({

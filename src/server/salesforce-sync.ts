@@ -54,7 +54,7 @@ export async function syncSalesforce(
           taskTypes: mapping.taskTypes,
           campaignTypes: mapping.campaignTypes,
           leadFields: mapping.leadFields,
-          contacts: mapping.contacts.sync ? { fields: mapping.contacts.fields } : null,
+          contacts: mapping.syncContacts ? { fields: mapping.contactFields } : null,
         });
         const imported = await importFromSource(db, tenant, source, {
           cursors,
@@ -64,7 +64,7 @@ export async function syncSalesforce(
         const retracted = await retractReopened(db, tenant, connection.id, [...source.openLeadIds], new Date(started));
         for (const id of retracted) imported.changedLeadIds.add(id);
         let deleted = 0;
-        for (const [object, stream] of [['Lead', 'deletions'], ...(mapping.contacts.sync ? [['Contact', 'contactDeletions']] : [])] as Array<['Lead' | 'Contact', string]>) {
+        for (const [object, stream] of [['Lead', 'deletions'], ...(mapping.syncContacts ? [['Contact', 'contactDeletions']] : [])] as Array<['Lead' | 'Contact', string]>) {
           const deletions = await source.readDeletions(cursors[stream] ?? null, new Date(), object);
           deleted += await deleteLeads(db, tenant, deletions.leadIds, 'salesforce');
           await saveSyncCursor(db, tenant, connection.id, stream, deletions.cursor);

@@ -38,7 +38,11 @@ export const MAPPED_LEAD_FIELDS = ['email', 'firstName', 'lastName', 'title', 'c
 /** Salesforce field per domain lead field (null: not read), and custom attributes kept under their own name. */
 const sourceFieldMapping = z
   .object({
-    fields: z.partialRecord(z.enum(MAPPED_LEAD_FIELDS), salesforceReadField.nullable()),
+    fields: z.record(z.string(), salesforceReadField.nullable()).superRefine((fields, ctx) => {
+      for (const key of Object.keys(fields)) {
+        if (!(MAPPED_LEAD_FIELDS as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `is not a lead field (one of ${MAPPED_LEAD_FIELDS.join(', ')})` });
+      }
+    }) as unknown as z.ZodType<Partial<Record<(typeof MAPPED_LEAD_FIELDS)[number], string | null>>>,
     attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'is not an attribute name (lower case letters, digits and "_")'), salesforceReadField),
   })
   .strict();
@@ -151,10 +155,9 @@ export const SettingsSchema = z
         /** Lead fields read into the domain lead (settings saved before this existed: the standard fields). */
         leadFields: sourceFieldMapping.default(() => clone(DEFAULT_LEAD_FIELDS)),
         /** Contacts synced like leads (their tasks, events and campaign responses too) and written back to. */
-        contacts: z
-          .object({ sync: z.boolean(), fields: sourceFieldMapping })
-          .strict()
-          .default(() => ({ sync: false, fields: clone(DEFAULT_CONTACT_FIELDS) })),
+        syncContacts: z.boolean().default(false),
+        /** Contact fields read into the domain lead (company and size through the Account by default). */
+        contactFields: sourceFieldMapping.default(() => clone(DEFAULT_CONTACT_FIELDS)),
         /** On connect, create the Leadscore fields an org lacks with the Metadata API (false for orgs with the package). */
         createMissingFields: z.boolean().default(true),
         /** A writeback run with more records than this goes through a Bulk API 2.0 ingest job instead of collections of 200. */
@@ -330,7 +333,8 @@ export const DEFAULT_SETTINGS: Settings = {
     taskTypes: { Call: 'call', Email: 'email_sent', ListEmail: 'email_sent', '*': 'task' },
     campaignTypes: { Webinar: 'webinar_attended', Content: 'content_download', 'Trade Show': 'event_attended', '*': 'form_submit' },
     leadFields: clone(DEFAULT_LEAD_FIELDS),
-    contacts: { sync: false, fields: clone(DEFAULT_CONTACT_FIELDS) },
+    syncContacts: false,
+    contactFields: clone(DEFAULT_CONTACT_FIELDS),
     createMissingFields: true,
     bulkWriteThreshold: 10_000,
   },
