@@ -1,4 +1,5 @@
 import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, TaskResult, TaskToCreate, WriteResult } from '../../src/domain/index.js';
+import { LeadscoreError } from '../../src/domain/index.js';
 import type { SalesforceSession } from './session.js';
 
 /** sObject Collections take at most 200 records a call. */
@@ -126,6 +127,12 @@ export class SalesforceSink implements LeadSink {
     let pending = records;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const answer = await this.session.send<CollectionResult[]>('PATCH', '/composite/sobjects', { allOrNone: false, records: pending });
+      if (!Array.isArray(answer)) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce answered the collection update of ${pending.length} records without a result list`);
+      // A partial answer: the records it says nothing about are not known to be written; they go again later.
+      for (const record of pending.slice(answer.length)) {
+        const id = String(record.id);
+        results.set(id, { leadId: id, ok: false, error: { code: 'NO_RESULT', message: `${id}: Salesforce's answer had no result for this record; it is sent again later`, retryable: true } });
+      }
       const retry: Array<Record<string, unknown>> = [];
       answer.forEach((r, i) => {
         const id = String(pending[i]!.id);

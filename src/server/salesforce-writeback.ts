@@ -3,7 +3,7 @@ import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import type { FieldValue, TenantId } from '../domain/index.js';
 import { currentSettings, type Settings } from '../settings/index.js';
-import { leadIdsFromSource, listConnections, type Database } from '../store/index.js';
+import { leadIdsFromSource, listConnections, setConnectionStatus, type Database } from '../store/index.js';
 import { writeOwners } from '../workers/route.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
@@ -42,5 +42,11 @@ export async function writebackSalesforce(
   await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'salesforce'), connectionId));
   const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
+  // The connection's status says how the last run went and names the first refused records (the rest were written).
+  if (report.sent + report.failed + report.retryLater > 0) {
+    await setConnectionStatus(db, tenant, connectionId, 'active', {
+      lastWriteback: { at: new Date().toISOString(), sent: report.sent, failed: report.failed, retryLater: report.retryLater, errors: report.errors.slice(0, 10) },
+    });
+  }
   return report;
 }
