@@ -10,6 +10,7 @@ export { authorizationUrl, exchangeCode, jwtBearerTokens, type SalesforceTokens 
 export { openSession, translate, type SalesforceSession, type SessionOptions } from './session.js';
 export { checkLeadscoreFields, missingReadFields, provisionLeadscoreFields, ADMIN_PERMISSION_SET, FIELD_DEFINITIONS, type FieldCheck, type FieldProvision } from './fields.js';
 export { SalesforceSource, type SalesforceSourceOptions, type SourceFieldMapping } from './source.js';
+export { SalesforceBulkSink, toCsv, type BulkJobRegistry, type SalesforceBulkSinkOptions } from './bulk-ingest.js';
 export { SalesforceSink, COLLECTION_LIMIT, TASK_KEY_FIELD, type SalesforceSinkOptions } from './sink.js';
 
 const SalesforceConnectorOptions = z.object({

@@ -53,6 +53,19 @@ export class SalesforceSink implements LeadSink {
   }
 
   async writeFieldUpdates(updates: FieldUpdate[]): Promise<WriteResult[]> {
+    const { records, results } = await this.prepare(updates);
+    for (let i = 0; i < records.length; i += COLLECTION_LIMIT) {
+      await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
+    }
+    return updates.map((u) => results.get(u.leadId)!);
+  }
+
+  /**
+   * Each update as a record of its object with only the fields the org has and may be written
+   * (text cut to the field's length), and a result per lead carrying the warnings: ok until the
+   * CRM says otherwise. Shared with the Bulk API writer.
+   */
+  async prepare(updates: FieldUpdate[]): Promise<{ records: Array<Record<string, unknown>>; results: Map<string, WriteResult> }> {
     const results = new Map<string, WriteResult>();
     const records: Array<Record<string, unknown>> = [];
     for (const update of updates) {
@@ -71,10 +84,7 @@ export class SalesforceSink implements LeadSink {
       results.set(update.leadId, { leadId: update.leadId, ok: true, ...(warnings.length ? { warnings } : {}) });
       records.push(record);
     }
-    for (let i = 0; i < records.length; i += COLLECTION_LIMIT) {
-      await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
-    }
-    return updates.map((u) => results.get(u.leadId)!);
+    return { records, results };
   }
 
   async changeOwners(changes: OwnerChange[]): Promise<WriteResult[]> {

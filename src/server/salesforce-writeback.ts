@@ -1,9 +1,9 @@
-import { SalesforceSink, type SalesforceApp } from '../../connectors/salesforce/index.js';
+import { SalesforceBulkSink, SalesforceSink, type SalesforceApp } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import type { FieldValue, TenantId } from '../domain/index.js';
 import { currentSettings, type Settings } from '../settings/index.js';
-import { leadIdsFromSource, listConnections, setConnectionStatus, type Database } from '../store/index.js';
+import { countDueWrites, findBulkJob, forgetBulkJob, leadIdsFromSource, listConnections, saveBulkJob, setConnectionStatus, type Database } from '../store/index.js';
 import { writeOwners } from '../workers/route.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
@@ -24,7 +24,7 @@ export async function writebackSalesforce(
   vault: Vault,
   app: SalesforceApp,
   tenant: TenantId,
-  options: Partial<DrainOptions> & { rateLimit?: RateLimit } = {},
+  options: Partial<DrainOptions> & { rateLimit?: RateLimit; bulk?: { batchSize?: number; pollInterval?: number; pollTimeout?: number } } = {},
 ): Promise<WritebackReport | null> {
   const connections = (await listConnections(db, tenant, 'salesforce')).filter((c) => c.status === 'active');
   if (connections.length === 0) return null;
@@ -32,15 +32,37 @@ export async function writebackSalesforce(
   const connectionId = connections[0]!.id;
   const session = await salesforceSession(db, vault, app, tenant, connectionId);
   const { settings } = await currentSettings(db, tenant);
+  const rest = new SalesforceSink(session);
+  // A large run (a first backfill, a new model) goes through Bulk API 2.0 ingest jobs: a few calls per 10,000 records.
+  const bulk = (await countDueWrites(db, tenant, 'salesforce')) > settings.salesforce.bulkWriteThreshold;
+  const sink = bulk
+    ? new SalesforceBulkSink(
+        session,
+        {
+          ...options.bulk,
+          jobs: {
+            find: (key) => findBulkJob(db, tenant, connectionId, key),
+            save: (key, job) => saveBulkJob(db, tenant, connectionId, key, job),
+            forget: (key) => forgetBulkJob(db, tenant, connectionId, key),
+          },
+        },
+        rest,
+      )
+    : rest;
   const target: WritebackTarget = {
     connectionId,
     source: 'salesforce',
-    sink: new SalesforceSink(session),
+    sink,
     fieldsFor: (payload) => salesforceFields(payload, settings.fieldMappings.salesforce),
-    rateLimit: options.rateLimit ?? SALESFORCE_RATE_LIMIT,
+    // One ingest job at a time per org (each is processed in parallel by Salesforce already).
+    rateLimit: options.rateLimit ?? (bulk ? { ...SALESFORCE_RATE_LIMIT, concurrency: 1 } : SALESFORCE_RATE_LIMIT),
   };
   await withConnectionStatus(db, tenant, connectionId, () => writeOwners(db, tenant, target.sink, (ids) => leadIdsFromSource(db, tenant, ids, 'salesforce'), connectionId));
-  const report = await withConnectionStatus(db, tenant, connectionId, () => drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options }));
+  // A job can take minutes: the lease must outlive it, or another worker would send the same rows.
+  const leaseMs = options.leaseMs ?? (bulk ? 45 * 60_000 : undefined);
+  const report = await withConnectionStatus(db, tenant, connectionId, () =>
+    drainOutbox(db, tenant, target, { holder: options.holder ?? `pid-${process.pid}`, ...options, ...(leaseMs ? { leaseMs } : {}) }),
+  );
   crmCalls.inc({ tenant, connection: connectionId, operation: 'writeback', outcome: report.failed + report.retryLater ? 'error' : 'ok' }, report.calls);
   // The connection's status says how the last run went and names the first refused records (the rest were written).
   if (report.sent + report.failed + report.retryLater > 0) {

@@ -28,3 +28,4 @@ export * from './web-queries.js';
 export * from './feedback.js';
 export * from './model-versions.js';
 export * from './monitoring.js';
+export * from './bulk-jobs.js';
