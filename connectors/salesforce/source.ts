@@ -79,6 +79,8 @@ export class SalesforceSource implements LeadSource {
    * in Salesforce (an admin un-converted it, or its status was reopened) and must be retracted.
    */
   readonly openLeadIds = new Set<string>();
+  /** The Lead backfill was large enough for Bulk API 2.0: so are the first reads of activities and outcomes. */
+  private bulkBackfill = false;
 
   constructor(
     private readonly session: SalesforceSession,
@@ -115,6 +117,7 @@ export class SalesforceSource implements LeadSource {
     if (cursor === null) {
       const { totalSize } = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent(`SELECT COUNT() FROM ${object}`)}`);
       if (totalSize > (this.options.bulkThreshold ?? 10_000)) {
+        if (object === 'Lead') this.bulkBackfill = true;
         yield* this.bulkRead(object, select(), map);
         return;
       }
@@ -231,13 +234,13 @@ export class SalesforceSource implements LeadSource {
       return checked(ActivitySchema, { leadId: r.WhoId, type, occurredAt: new Date(String(r.CreatedDate)), channel: 'salesforce_task', detail: text(r.Subject) }, r);
     };
     const event = (r: SfRecord): Activity | Rejection | null =>
-      person(r.WhoId) ? checked(ActivitySchema, { leadId: r.WhoId, type: 'meeting', occurredAt: new Date(String(r.StartDateTime ?? r.CreatedDate)), channel: 'salesforce_event', detail: text(r.Subject) }, r) : null;
+      person(r.WhoId) ? checked(ActivitySchema, { leadId: r.WhoId, type: 'meeting', occurredAt: new Date(String(text(r.StartDateTime) ?? r.CreatedDate)), channel: 'salesforce_event', detail: text(r.Subject) }, r) : null;
     const member = (r: SfRecord): Activity | Rejection | null => {
       const who = isLeadId(r.LeadId) ? r.LeadId : contacts && isContactId(r.ContactId) ? r.ContactId : null;
-      if (!who || r.HasResponded !== true) return null;
-      const type = campaignType(String((r.Campaign as { Type?: string } | null)?.Type ?? ''));
+      if (!who || !truthy(r.HasResponded)) return null;
+      const type = campaignType(String(valueAt(r, 'Campaign.Type') ?? ''));
       if (!type) return null;
-      return checked(ActivitySchema, { leadId: who, type, occurredAt: new Date(String(r.FirstRespondedDate ?? r.CreatedDate)), channel: 'salesforce_campaign', detail: text((r.Campaign as { Name?: string } | null)?.Name) }, r);
+      return checked(ActivitySchema, { leadId: who, type, occurredAt: new Date(String(text(r.FirstRespondedDate) ?? r.CreatedDate)), channel: 'salesforce_campaign', detail: text(valueAt(r, 'Campaign.Name')) }, r);
     };
     const streams = [
       { key: 'Task', soql: 'SELECT Id, WhoId, Subject, TaskSubtype, CreatedDate, SystemModstamp FROM Task', where: ['WhoId != null'], map: task },
@@ -247,7 +250,9 @@ export class SalesforceSource implements LeadSource {
         : { key: 'CampaignMember', soql: 'SELECT Id, LeadId, HasResponded, FirstRespondedDate, CreatedDate, Campaign.Type, Campaign.Name, SystemModstamp FROM CampaignMember', where: ['LeadId != null'], map: member },
     ];
     for (const s of streams) {
-      for await (const batch of this.read(s.key, s.soql, s.where, positions[s.key] ?? null, s.map)) {
+      const position = positions[s.key] ?? null;
+      const batches = position === null && this.bulkBackfill ? this.bulkRead(s.key, `${s.soql} WHERE ${s.where.join(' AND ')}`, s.map) : this.read(s.key, s.soql, s.where, position, s.map);
+      for await (const batch of batches) {
         if (batch.cursor) positions[s.key] = batch.cursor;
         yield { ...batch, cursor: JSON.stringify(positions) };
       }
@@ -256,21 +261,21 @@ export class SalesforceSource implements LeadSource {
 
   readOutcomes(cursor: string | null): AsyncIterable<ReadBatch<Outcome>> {
     const statuses = this.disqualified.map((s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ');
-    return this.read(
-      'LeadOutcome',
-      'SELECT Id, IsConverted, ConvertedDate, Status, LastModifiedDate, CreatedDate, ConvertedOpportunity.IsWon, ConvertedOpportunity.Amount, SystemModstamp FROM Lead',
-      [`(IsConverted = true OR Status IN (${statuses}))`],
-      cursor,
-      (r): Outcome | Rejection => {
-        const opportunity = r.ConvertedOpportunity as { IsWon?: boolean; Amount?: number | null } | null;
-        if (r.IsConverted === true) {
-          // Conversion is the outcome scores predict; the won opportunity's amount is kept for value.
-          const at = r.ConvertedDate ? new Date(`${String(r.ConvertedDate)}T00:00:00Z`) : new Date(String(r.LastModifiedDate));
-          return { leadId: r.Id, converted: true, outcomeAt: at, amount: opportunity?.IsWon && typeof opportunity.Amount === 'number' ? opportunity.Amount : null };
-        }
-        return { leadId: r.Id, converted: false, outcomeAt: new Date(String(r.LastModifiedDate)), amount: null };
-      },
-    );
+    const select = 'SELECT Id, IsConverted, ConvertedDate, Status, LastModifiedDate, CreatedDate, ConvertedOpportunity.IsWon, ConvertedOpportunity.Amount, SystemModstamp FROM Lead';
+    const where = `(IsConverted = true OR Status IN (${statuses}))`;
+    const map = (r: SfRecord): Outcome | Rejection => {
+      // REST nests the opportunity; a Bulk API row has "ConvertedOpportunity.IsWon" columns, all text.
+      const won = truthy(valueAt(r, 'ConvertedOpportunity.IsWon'));
+      const rawAmount = valueAt(r, 'ConvertedOpportunity.Amount');
+      const amount = typeof rawAmount === 'number' ? rawAmount : typeof rawAmount === 'string' && rawAmount !== '' ? Number(rawAmount) : null;
+      if (truthy(r.IsConverted)) {
+        // Conversion is the outcome scores predict; the won opportunity's amount is kept for value.
+        const at = r.ConvertedDate ? new Date(`${String(r.ConvertedDate).slice(0, 10)}T00:00:00Z`) : new Date(String(r.LastModifiedDate));
+        return { leadId: r.Id, converted: true, outcomeAt: at, amount: won && amount !== null && Number.isFinite(amount) ? amount : null };
+      }
+      return { leadId: r.Id, converted: false, outcomeAt: new Date(String(r.LastModifiedDate)), amount: null };
+    };
+    return cursor === null && this.bulkBackfill ? this.bulkRead('LeadOutcome', `${select} WHERE ${where}`, map) : this.read('LeadOutcome', select, [where], cursor, map);
   }
 
   /**
