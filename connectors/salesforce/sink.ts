@@ -136,7 +136,14 @@ export class SalesforceSink implements LeadSink {
   private async patch(records: Array<Record<string, unknown>>, results: Map<string, WriteResult>): Promise<void> {
     let pending = records;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const answer = await this.session.send<CollectionResult[]>('PATCH', '/composite/sobjects', { allOrNone: false, records: pending });
+      let answer: CollectionResult[];
+      try {
+        answer = await this.session.send<CollectionResult[]>('PATCH', '/composite/sobjects', { allOrNone: false, records: pending });
+      } catch (err) {
+        // A field deleted by an admin since it was described fails the whole call: describe again on the next try.
+        if (/INVALID_FIELD|No such column/.test((err as Error).message)) this.described.clear();
+        throw err;
+      }
       if (!Array.isArray(answer)) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce answered the collection update of ${pending.length} records without a result list`);
       // A partial answer: the records it says nothing about are not known to be written; they go again later.
       for (const record of pending.slice(answer.length)) {

@@ -123,6 +123,9 @@ export async function runSync(config: Config, args: { tenant: TenantId; full: bo
             `${r.connectionId}: leads +${s.leads.inserted} ~${s.leads.updated}, activities +${s.activities.inserted}, outcomes +${s.outcomes.inserted} ~${s.outcomes.updated}; ` +
               `${r.rejections} rejected; rescored ${r.rescored!.leads} (${r.rescored!.changed} changed, ${r.rescored!.writes} write jobs)\n`,
           );
+          const extra = r as { retractedOutcomes?: number; warnings?: string[] };
+          if (extra.retractedOutcomes) out(`  ${extra.retractedOutcomes} outcomes retracted: the CRM shows those leads open again (un-converted or reopened); see the audit log\n`);
+          for (const w of extra.warnings ?? []) out(`  warning: ${w}\n`);
         }
       }
     }
