@@ -101,7 +101,7 @@ export async function benchSalesforce(leads: number): Promise<Record<string, unk
     return (body as { records: Array<{ id: string }> }).records.map((r) => ({ id: r.id, success: true, errors: [] }));
   });
   try {
-    let t = performance.now();
+    const t = performance.now();
     const [sync] = await syncSalesforce(db, vault, app, models, tenant);
     const syncSeconds = (performance.now() - t) / 1000;
     const syncCalls = Object.values(calls).reduce((a, b) => a + b, 0);
