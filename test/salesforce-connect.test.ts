@@ -89,11 +89,20 @@ describe('Salesforce OAuth web server flow', () => {
       .reply(200, describeAnswer('Lead', ['Leadscore_Score__c', 'Leadscore_Fit__c', 'Leadscore_Engagement__c', 'Leadscore_Grade__c', 'Leadscore_Tier__c', 'Leadscore_Reasons__c', 'Leadscore_Next_Action__c', 'Leadscore_Scored_At__c', 'Leadscore_Model_Version__c']))
       .get('/services/data/v62.0/sobjects/Contact/describe')
       .reply(200, describeAnswer('Contact', ['Leadscore_Score__c', 'Leadscore_Tier__c']));
+    // The connecting user may not change metadata: the Metadata API faults the whole createMetadata call.
+    // (The SOAP API carries the token in its SessionHeader, not in an Authorization header.)
+    nock(INSTANCE)
+      .post('/services/Soap/m/62.0', (body: string) => body.includes('<sessionId>00D5e000000AbCd!AQ4AQ.first</sessionId>') && (body.match(/<fullName>Contact\.Leadscore_/g) ?? []).length === 7)
+      .reply(
+        500,
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="http://soap.sforce.com/2006/04/metadata"><soapenv:Body><soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode><faultstring>INSUFFICIENT_ACCESS: insufficient access rights on cross-reference id</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>',
+        { 'content-type': 'text/xml;charset=UTF-8' },
+      );
     const res = await local(`/oauth/salesforce/callback?code=aPrx4sgoM2Nd&state=${encodeURIComponent(state)}`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toMatch(/Salesforce connected/);
-    expect(html).toMatch(/Contact\.Leadscore_Fit__c/);
+    expect(html).toMatch(/Contact\.Leadscore_Fit__c<\/code>: .*INSUFFICIENT_ACCESS/);
     expect(html).not.toMatch(/Lead\.Leadscore_Fit__c/);
 
     const stored = (await getConnection(server.db, tenantId('acme'), `salesforce-${ORG}`))!;

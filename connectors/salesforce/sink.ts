@@ -1,4 +1,5 @@
 import type { FieldUpdate, FieldValue, LeadSink, OwnerChange, TaskResult, TaskToCreate, WriteResult } from '../../src/domain/index.js';
+import { LeadscoreError } from '../../src/domain/index.js';
 import type { SalesforceSession } from './session.js';
 
 /** sObject Collections take at most 200 records a call. */
@@ -52,6 +53,19 @@ export class SalesforceSink implements LeadSink {
   }
 
   async writeFieldUpdates(updates: FieldUpdate[]): Promise<WriteResult[]> {
+    const { records, results } = await this.prepare(updates);
+    for (let i = 0; i < records.length; i += COLLECTION_LIMIT) {
+      await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
+    }
+    return updates.map((u) => results.get(u.leadId)!);
+  }
+
+  /**
+   * Each update as a record of its object with only the fields the org has and may be written
+   * (text cut to the field's length), and a result per lead carrying the warnings: ok until the
+   * CRM says otherwise. Shared with the Bulk API writer.
+   */
+  async prepare(updates: FieldUpdate[]): Promise<{ records: Array<Record<string, unknown>>; results: Map<string, WriteResult> }> {
     const results = new Map<string, WriteResult>();
     const records: Array<Record<string, unknown>> = [];
     for (const update of updates) {
@@ -70,10 +84,7 @@ export class SalesforceSink implements LeadSink {
       results.set(update.leadId, { leadId: update.leadId, ok: true, ...(warnings.length ? { warnings } : {}) });
       records.push(record);
     }
-    for (let i = 0; i < records.length; i += COLLECTION_LIMIT) {
-      await this.patch(records.slice(i, i + COLLECTION_LIMIT), results);
-    }
-    return updates.map((u) => results.get(u.leadId)!);
+    return { records, results };
   }
 
   async changeOwners(changes: OwnerChange[]): Promise<WriteResult[]> {
@@ -125,7 +136,20 @@ export class SalesforceSink implements LeadSink {
   private async patch(records: Array<Record<string, unknown>>, results: Map<string, WriteResult>): Promise<void> {
     let pending = records;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const answer = await this.session.send<CollectionResult[]>('PATCH', '/composite/sobjects', { allOrNone: false, records: pending });
+      let answer: CollectionResult[];
+      try {
+        answer = await this.session.send<CollectionResult[]>('PATCH', '/composite/sobjects', { allOrNone: false, records: pending });
+      } catch (err) {
+        // A field deleted by an admin since it was described fails the whole call: describe again on the next try.
+        if (/INVALID_FIELD|No such column/.test((err as Error).message)) this.described.clear();
+        throw err;
+      }
+      if (!Array.isArray(answer)) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce answered the collection update of ${pending.length} records without a result list`);
+      // A partial answer: the records it says nothing about are not known to be written; they go again later.
+      for (const record of pending.slice(answer.length)) {
+        const id = String(record.id);
+        results.set(id, { leadId: id, ok: false, error: { code: 'NO_RESULT', message: `${id}: Salesforce's answer had no result for this record; it is sent again later`, retryable: true } });
+      }
       const retry: Array<Record<string, unknown>> = [];
       answer.forEach((r, i) => {
         const id = String(pending[i]!.id);

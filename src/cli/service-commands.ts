@@ -87,7 +87,10 @@ export async function runConnectSalesforce(config: Config, args: { tenant: Tenan
     if (args.json) out(JSON.stringify(result, null, 2) + '\n');
     else {
       out(`Connected Salesforce org ${result.orgId} (${result.instanceUrl}) to tenant "${args.tenant}" as ${result.connectionId}.\n`);
-      out(result.missingFields.length ? `Missing fields (install the Leadscore package or create them):\n${result.missingFields.map((f) => `  ${f}`).join('\n')}\n` : 'Every Leadscore field exists on Lead and Contact.\n');
+      for (const p of result.provisioning.filter((p) => p.status === 'created')) out(`Created ${p.field} (access: ${p.access ?? 'not granted'})\n`);
+      const missing = result.provisioning.filter((p) => p.status === 'failed' || p.status === 'skipped');
+      out(missing.length ? `Missing fields (install the Leadscore package or create them):\n${missing.map((p) => `  ${p.field}: ${p.reason ?? ''}`).join('\n')}\n` : 'Every Leadscore field exists on Lead and Contact.\n');
+      if (result.unmappedFields.length) out(`The field mapping names fields this org lacks (not read):\n${result.unmappedFields.map((f) => `  ${f}`).join('\n')}\n`);
     }
     return EXIT.ok;
   } finally {
@@ -120,6 +123,9 @@ export async function runSync(config: Config, args: { tenant: TenantId; full: bo
             `${r.connectionId}: leads +${s.leads.inserted} ~${s.leads.updated}, activities +${s.activities.inserted}, outcomes +${s.outcomes.inserted} ~${s.outcomes.updated}; ` +
               `${r.rejections} rejected; rescored ${r.rescored!.leads} (${r.rescored!.changed} changed, ${r.rescored!.writes} write jobs)\n`,
           );
+          const extra = r as { retractedOutcomes?: number; warnings?: string[] };
+          if (extra.retractedOutcomes) out(`  ${extra.retractedOutcomes} outcomes retracted: the CRM shows those leads open again (un-converted or reopened); see the audit log\n`);
+          for (const w of extra.warnings ?? []) out(`  warning: ${w}\n`);
         }
       }
     }

@@ -49,9 +49,16 @@ export function salesforceOAuthRouter(deps: { db: Database; vault: Vault; app: S
       const tokens = await exchangeCode(deps.app, loginUrl, q.code);
       const result = await connectSalesforce(deps.db, deps.vault, deps.app, tenant, tokens);
       req.log.info('salesforce connected', { tenant, orgId: result.orgId, missingFields: result.missingFields.length });
-      const missing = result.missingFields.length
-        ? `<p>These fields are missing; install the Leadscore package or create them, then check again:</p><ul>${result.missingFields.map((f) => `<li><code>${escape(f)}</code></li>`).join('')}</ul>`
-        : '<p>Every Leadscore field exists on Lead and Contact.</p>';
+      const created = result.provisioning.filter((p) => p.status === 'created');
+      const missing =
+        (created.length ? `<p>Created with the Metadata API:</p><ul>${created.map((p) => `<li><code>${escape(p.field)}</code> (access: ${escape(p.access ?? 'not granted')})</li>`).join('')}</ul>` : '') +
+        (result.missingFields.length
+          ? `<p>These fields are missing; install the Leadscore package or create them, then check again:</p><ul>${result.provisioning
+              .filter((p) => p.status === 'failed' || p.status === 'skipped')
+              .map((p) => `<li><code>${escape(p.field)}</code>: ${escape(p.reason ?? '')}</li>`)
+              .join('')}</ul>`
+          : '<p>Every Leadscore field exists on Lead and Contact.</p>') +
+        (result.unmappedFields.length ? `<p>The field mapping names fields this org lacks (they are not read):</p><ul>${result.unmappedFields.map((f) => `<li><code>${escape(f)}</code></li>`).join('')}</ul>` : '');
       res.type('html').send(page('Salesforce connected', `<p>Org <code>${escape(result.orgId)}</code> at ${escape(result.instanceUrl)} is connected to tenant <code>${escape(tenant)}</code>.</p>${missing}`));
     } catch (err) {
       const status = err instanceof ApiError ? err.status : isLeadscoreError(err, 'INPUT_INVALID') ? 400 : isLeadscoreError(err) && err.code.startsWith('CRM_') ? 502 : 500;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { checkLeadscoreFields, openSession, type FieldCheck, type SalesforceApp, type SalesforceTokens } from '../../connectors/salesforce/index.js';
+import { missingReadFields, openSession, provisionLeadscoreFields, type FieldCheck, type FieldProvision, type SalesforceApp, type SalesforceTokens } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import { LeadscoreError, isLeadscoreError, type TenantId } from '../domain/index.js';
 import { currentSettings } from '../settings/index.js';
@@ -10,8 +10,12 @@ export interface SalesforceConnectResult {
   orgId: string;
   instanceUrl: string;
   fields: FieldCheck[];
-  /** Fields Leadscore writes that the org lacks, as "Lead.Leadscore_Score__c". */
+  /** Fields Leadscore writes that the org still lacks (not created), as "Lead.Leadscore_Score__c". */
   missingFields: string[];
+  /** Per written field: present, created (and its field-level security), failed or skipped, with why. */
+  provisioning: FieldProvision[];
+  /** Fields the read mapping (settings.salesforce.leadFields, contactFields) names that the org lacks. */
+  unmappedFields: string[];
 }
 
 /**
@@ -31,11 +35,19 @@ export async function connectSalesforce(db: Database, vault: Vault, app: Salesfo
   });
   const session = await salesforceSession(db, vault, app, tenant, connectionId);
   const { settings } = await currentSettings(db, tenant);
-  const wanted = Object.values(settings.fieldMappings.salesforce).filter((f): f is string => typeof f === 'string');
-  const fields = await withConnectionStatus(db, tenant, connectionId, () => checkLeadscoreFields(session, wanted));
-  const missingFields = fields.flatMap((f) => f.missing.map((m) => `${f.object}.${m}`));
-  await setConnectionStatus(db, tenant, connectionId, 'active', { missingFields, fieldsCheckedAt: new Date().toISOString() });
-  return { connectionId, orgId: tokens.orgId, instanceUrl: tokens.instanceUrl, fields, missingFields };
+  const sf = settings.salesforce;
+  const { fields: provisioning, checks } = await withConnectionStatus(db, tenant, connectionId, () =>
+    provisionLeadscoreFields(session, settings.fieldMappings.salesforce, { create: sf.createMissingFields }),
+  );
+  const missingFields = provisioning.filter((p) => p.status === 'failed' || p.status === 'skipped').map((p) => p.field);
+  const fields = checks.map(({ object, present, missing }) => ({ object, present, missing }));
+  const readPaths = (m: typeof sf.leadFields) => [...Object.values(m.fields), ...Object.values(m.attributes)].filter((p): p is string => typeof p === 'string');
+  const unmappedFields = checks.flatMap((check) => {
+    if (check.object === 'Contact' && !sf.syncContacts) return [];
+    return missingReadFields(check, readPaths(check.object === 'Lead' ? sf.leadFields : sf.contactFields)).map((p) => `${check.object}.${p}`);
+  });
+  await setConnectionStatus(db, tenant, connectionId, 'active', { missingFields, fieldProvisioning: provisioning, unmappedFields, fieldsCheckedAt: new Date().toISOString() });
+  return { connectionId, orgId: tokens.orgId, instanceUrl: tokens.instanceUrl, fields, missingFields, provisioning, unmappedFields };
 }
 
 /** An API session for a stored connection; renewed tokens are sealed and stored again. */

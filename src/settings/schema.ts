@@ -29,6 +29,45 @@ const cron = z
   .refine((v) => validCron(v), { message: 'is not a cron expression (five fields: minute hour day month weekday, e.g. "0 3 * * *")' });
 
 const salesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}__c$/, 'is not a Salesforce custom field API name (e.g. "Leadscore_Composite__c")');
+/** A Salesforce field to read, standard or custom, or one through a lookup ("Account.Name", "Parent__r.Tier__c"). */
+const salesforceReadField = z
+  .string()
+  .regex(/^([A-Za-z][A-Za-z0-9_]{0,79}\.)?[A-Za-z][A-Za-z0-9_]{0,79}$/, 'is not a Salesforce field API name (e.g. "Industry", "Segment__c", or "Account.Name" through a lookup)');
+/** The domain lead's fields a Salesforce field can fill. */
+export const MAPPED_LEAD_FIELDS = ['email', 'firstName', 'lastName', 'title', 'company', 'industry', 'employees', 'annualRevenue', 'country', 'leadSource'] as const;
+/** Salesforce field per domain lead field (null: not read), and custom attributes kept under their own name. */
+const sourceFieldMapping = z
+  .object({
+    fields: z.record(z.string(), salesforceReadField.nullable()).superRefine((fields, ctx) => {
+      for (const key of Object.keys(fields)) {
+        if (!(MAPPED_LEAD_FIELDS as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `is not a lead field (one of ${MAPPED_LEAD_FIELDS.join(', ')})` });
+      }
+    }) as unknown as z.ZodType<Partial<Record<(typeof MAPPED_LEAD_FIELDS)[number], string | null>>>,
+    attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'is not an attribute name (lower case letters, digits and "_")'), salesforceReadField),
+  })
+  .strict();
+export type SourceFieldMapping = z.infer<typeof sourceFieldMapping>;
+export const DEFAULT_LEAD_FIELDS: SourceFieldMapping = {
+  fields: { email: 'Email', firstName: 'FirstName', lastName: 'LastName', title: 'Title', company: 'Company', industry: 'Industry', employees: 'NumberOfEmployees', annualRevenue: 'AnnualRevenue', country: 'Country', leadSource: 'LeadSource' },
+  attributes: {},
+};
+export const DEFAULT_CONTACT_FIELDS: SourceFieldMapping = {
+  fields: {
+    email: 'Email',
+    firstName: 'FirstName',
+    lastName: 'LastName',
+    title: 'Title',
+    company: 'Account.Name',
+    industry: 'Account.Industry',
+    employees: 'Account.NumberOfEmployees',
+    annualRevenue: 'Account.AnnualRevenue',
+    country: 'MailingCountry',
+    leadSource: 'LeadSource',
+  },
+  attributes: {},
+};
+const clone = <T>(v: T): T => structuredClone(v);
+
 const hubspotProperty = z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'is not a HubSpot property name (lower case letters, digits and "_")');
 
 function mappingSchema(field: z.ZodString) {
@@ -134,6 +173,16 @@ export const SettingsSchema = z
         taskTypes: z.record(z.string().min(1).max(80), activityType),
         /** Campaign type of a responded campaign member to activity type; "*" for any other. */
         campaignTypes: z.record(z.string().min(1).max(80), activityType),
+        /** Lead fields read into the domain lead (settings saved before this existed: the standard fields). */
+        leadFields: sourceFieldMapping.default(() => clone(DEFAULT_LEAD_FIELDS)),
+        /** Contacts synced like leads (their tasks, events and campaign responses too) and written back to. */
+        syncContacts: z.boolean().default(false),
+        /** Contact fields read into the domain lead (company and size through the Account by default). */
+        contactFields: sourceFieldMapping.default(() => clone(DEFAULT_CONTACT_FIELDS)),
+        /** On connect, create the Leadscore fields an org lacks with the Metadata API (false for orgs with the package). */
+        createMissingFields: z.boolean().default(true),
+        /** A writeback run with more records than this goes through a Bulk API 2.0 ingest job instead of collections of 200. */
+        bulkWriteThreshold: z.number().int().min(200).max(100_000_000).default(10_000),
       })
       .strict(),
     /** How HubSpot records become activities and outcomes. */
@@ -310,6 +359,11 @@ export const DEFAULT_SETTINGS: Settings = {
     disqualifiedStatuses: ['Unqualified', 'Disqualified'],
     taskTypes: { Call: 'call', Email: 'email_sent', ListEmail: 'email_sent', '*': 'task' },
     campaignTypes: { Webinar: 'webinar_attended', Content: 'content_download', 'Trade Show': 'event_attended', '*': 'form_submit' },
+    leadFields: clone(DEFAULT_LEAD_FIELDS),
+    syncContacts: false,
+    contactFields: clone(DEFAULT_CONTACT_FIELDS),
+    createMissingFields: true,
+    bulkWriteThreshold: 10_000,
   },
 };
 

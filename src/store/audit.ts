@@ -2,7 +2,7 @@ import type { TenantId } from '../domain/index.js';
 import type { Queryable } from './db.js';
 
 /** What an audit entry records; the API filters by these. */
-export const AUDIT_ACTIONS = ['field_write', 'assignment', 'follow_up_task', 'dead_letter_retry', 'privacy_deletion', 'model_promotion', 'model_rollback', 'connection_uninstalled', 'portal_data_deletion'] as const;
+export const AUDIT_ACTIONS = ['field_write', 'assignment', 'follow_up_task', 'dead_letter_retry', 'privacy_deletion', 'model_promotion', 'model_rollback', 'connection_uninstalled', 'portal_data_deletion', 'outcome_retracted'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {

@@ -31,3 +31,4 @@ export * from './model-versions.js';
 export * from './monitoring.js';
 export * from './ab-test.js';
 export * from './realtime.js';
+export * from './bulk-jobs.js';

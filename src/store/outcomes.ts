@@ -42,3 +42,21 @@ export async function getOutcome(db: Queryable, tenant: TenantId, leadId: string
   const row = rows[0];
   return row ? { leadId, converted: row.converted, outcomeAt: row.outcome_at, amount: row.amount } : null;
 }
+
+/**
+ * Remove the stored outcomes of leads their CRM says are open again (a conversion undone by an
+ * admin, a disqualified status reopened), only for leads from `source`; the removed outcomes are
+ * answered so the caller can audit them. The lead is then open and scored again. Only outcomes
+ * stored before `storedBefore` (the sync's start): one the same sync read is newer than the lead row.
+ */
+export async function retractOutcomes(db: Queryable, tenant: TenantId, leadIds: readonly string[], source: string, storedBefore: Date): Promise<Outcome[]> {
+  if (leadIds.length === 0) return [];
+  const rows = await db.query<{ lead_id: string; converted: boolean; outcome_at: Date; amount: number | null }>(
+    `DELETE FROM outcomes o USING leads l
+     WHERE o.tenant_id = $1 AND l.tenant_id = o.tenant_id AND l.lead_id = o.lead_id AND l.source = $2
+       AND o.lead_id IN (SELECT jsonb_array_elements_text($3::jsonb)) AND o.updated_at < $4
+     RETURNING o.lead_id, o.converted, o.outcome_at, o.amount`,
+    [tenant, source, JSON.stringify(leadIds), storedBefore.toISOString()],
+  );
+  return rows.map((r) => ({ leadId: r.lead_id, converted: r.converted, outcomeAt: new Date(r.outcome_at), amount: r.amount }));
+}

@@ -87,7 +87,7 @@ export async function applyChangeEvents(
     const mapping = (await currentSettings(db, tenant)).settings.salesforce;
     for (let i = 0; i < toRead.length; i += IDS_PER_QUERY) {
       const onlyIds = toRead.slice(i, i + IDS_PER_QUERY);
-      const reader = new SalesforceSource(session, { disqualifiedStatuses: mapping.disqualifiedStatuses, taskTypes: mapping.taskTypes, campaignTypes: mapping.campaignTypes, onlyIds });
+      const reader = new SalesforceSource(session, { disqualifiedStatuses: mapping.disqualifiedStatuses, taskTypes: mapping.taskTypes, campaignTypes: mapping.campaignTypes, leadFields: mapping.leadFields, onlyIds });
       const imported = await importFromSource(db, tenant, reader, { sourceKind: source });
       report.reread += imported.streams.leads.inserted + imported.streams.leads.updated + imported.streams.leads.unchanged;
       report.rejected += imported.streams.leads.rejected + imported.streams.outcomes.rejected;

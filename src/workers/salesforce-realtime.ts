@@ -62,8 +62,8 @@ export interface RealtimeOptions {
 
 /** The channels of a tenant: Lead always, Contact when the tenant syncs contacts. */
 export async function channelsFor(db: Database, tenant: TenantId): Promise<string[]> {
-  const salesforce = (await currentSettings(db, tenant)).settings.salesforce as Record<string, unknown>;
-  return salesforce.syncContacts === true || salesforce.contacts === true ? [CHANGE_CHANNELS.Lead, CHANGE_CHANNELS.Contact] : [CHANGE_CHANNELS.Lead];
+  const { salesforce } = (await currentSettings(db, tenant)).settings;
+  return salesforce.syncContacts ? [CHANGE_CHANNELS.Lead, CHANGE_CHANNELS.Contact] : [CHANGE_CHANNELS.Lead];
 }
 
 const defaultSleep = (ms: number, signal: AbortSignal) =>

@@ -44,6 +44,7 @@ export interface WritebackReport {
   errors: string[];
 }
 
+const SETTLE_SLICE = 500;
 const CONNECTION_LOST = new Set(['CRM_AUTH_REVOKED', 'CRM_AUTH_FAILED', 'CRM_NOT_CONFIGURED']);
 
 /**
@@ -103,7 +104,12 @@ export async function drainOutbox(db: Database, tenant: TenantId, target: Writeb
     }
     if (!results) callsFailed++;
     const outcomes: WriteOutcome[] = batch.map((entry, i) => (results ? outcomeOf(entry, results[i]!, retry) : callFailed(entry, lastError, retry)));
-    const before = await lastWrittenPayloads(db, tenant, batch.map((e) => e.leadId));
+    // Large batches (a Bulk API job of thousands) are settled in slices: the set-based statements
+    // below join a JSON list, and without table statistics their cost grows with its square.
+    const before = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < batch.length; i += SETTLE_SLICE) {
+      for (const [k, v] of await lastWrittenPayloads(db, tenant, batch.slice(i, i + SETTLE_SLICE).map((e) => e.leadId))) before.set(k, v);
+    }
     const audit: AuditEntry[] = outcomes.map((o, i) => ({
       action: 'field_write',
       recordId: o.leadId,
@@ -115,8 +121,13 @@ export async function drainOutbox(db: Database, tenant: TenantId, target: Writeb
       note: o.result === 'sent' ? (o.note ?? null) : o.result === 'superseded' ? null : o.note,
     }));
     const settled = await db.transaction(async (tx) => {
-      const counts = await settleWrites(tx, tenant, options.holder, outcomes);
-      await recordAudit(tx, tenant, audit);
+      const counts = { settled: 0, superseded: 0 };
+      for (let i = 0; i < outcomes.length; i += SETTLE_SLICE) {
+        const c = await settleWrites(tx, tenant, options.holder, outcomes.slice(i, i + SETTLE_SLICE));
+        counts.settled += c.settled;
+        counts.superseded += c.superseded;
+        await recordAudit(tx, tenant, audit.slice(i, i + SETTLE_SLICE));
+      }
       return counts;
     });
     report.superseded += settled.superseded;
