@@ -67,12 +67,12 @@ describe('API usage on the connection', () => {
       .reply(200, { totalSize: 0, done: true, records: [] }, { 'Sforce-Limit-Info': 'api-usage=18/15000' })
       .get(`${V}/query`)
       .query(true)
-      .reply(400, [{ message: "No such column 'Leadscore_Region__c' on entity 'Lead'.", errorCode: 'INVALID_FIELD' }], { 'Sforce-Limit-Info': 'api-usage=19/15000' });
+      .reply(400, [{ message: 'Your query request was running for too long.', errorCode: 'QUERY_TIMEOUT' }], { 'Sforce-Limit-Info': 'api-usage=19/15000' });
     const [report] = await syncSalesforce(db, vault, sfApp, models, acme);
-    expect(report).toMatchObject({ connectionId: SF, status: 'failed', error: expect.stringContaining('INVALID_FIELD') });
+    expect(report).toMatchObject({ connectionId: SF, status: 'failed', error: expect.stringContaining('QUERY_TIMEOUT') });
     const settings = (await getConnection(db, acme, SF))!.settings;
     expect(settings.apiUsage).toEqual({ source: 'Sforce-Limit-Info', used: 19, limit: 15000, at: expect.any(String) });
-    expect(settings.lastError).toMatch(/INVALID_FIELD/);
+    expect(settings.lastError).toMatch(/QUERY_TIMEOUT/);
   });
 
   it('keeps the daily limit headers a HubSpot private app gets, and counts the calls', async () => {
@@ -112,7 +112,7 @@ describe('API usage on the connection', () => {
     const row = healthRow({ ...connection, settings: { ...connection.settings, lastSyncAt: '2026-11-25T14:00:00.000Z' } }, { lastCursorAt: null, writes: null, callsLastDay: null }).text;
     expect(row).toContain('19 of 15,000 daily API calls used (0%)');
     expect(row).toContain('2026-11-25 14:00 UTC');
-    expect(row).toContain('INVALID_FIELD');
+    expect(row).toContain('QUERY_TIMEOUT');
     expect(usageText({ source: 'X-HubSpot-RateLimit-Daily', limit: 500000, remaining: 125000, at: '2026-11-25T14:00:00Z' }, 40).text).toMatch(/375,000 of 500,000 daily API calls used \(75%\).*40 calls by Leadscore/s);
     expect(usageText(undefined, null).text).toContain('not reported yet');
   });

@@ -49,7 +49,7 @@ beforeAll(async () => {
   settings.salesforce.bulkWriteThreshold = 200;
   await saveSettings(db, bulkco, SettingsSchema.parse(settings), 'test');
   await saveConnection(db, bulkco, { id: ID, kind: 'salesforce', externalAccountId: ORG, status: 'active', settings: {}, credentials: vault.seal({ ...tokens, refreshToken: 'refresh' }) });
-  await upsertLeads(db, bulkco, [...LEADS, CONTACT].map(person), 'salesforce');
+  await upsertLeads(db, bulkco, [...LEADS, CONTACT].map(person), `salesforce:${ORG}`);
   await db.query(
     `INSERT INTO outbox (tenant_id, lead_id, kind, payload)
      SELECT $1, id, 'score', jsonb_build_object('status', 'scored', 'composite', 70, 'fit', 60, 'engagement', 50, 'grade', 'B2', 'tier', 'Warm',
@@ -146,7 +146,7 @@ describe('Salesforce writeback through Bulk API 2.0 ingest', () => {
     expect(errors).toMatch(new RegExp(`${refused}: FIELD_CUSTOM_VALIDATION_EXCEPTION: ${refused}: Owner must be set first \\(fields: Leadscore_Tier__c\\)`));
     expect(errors).toMatch(new RegExp(`${locked}: UNABLE_TO_LOCK_ROW`));
     expect(errors).toMatch(new RegExp(`${unprocessed}: NO_RESULT: .*gave no result`));
-    expect((await pendingOutbox(db, bulkco, 1000, 'salesforce')).map((e) => e.leadId).sort()).toEqual([locked, unprocessed].sort());
+    expect((await pendingOutbox(db, bulkco, 1000, `salesforce:${ORG}`)).map((e) => e.leadId).sort()).toEqual([locked, unprocessed].sort());
     expect((await getConnection(db, bulkco, ID))!.settings.lastWriteback).toMatchObject({ sent: 248, failed: 1, retryLater: 2 });
   });
 

@@ -168,13 +168,13 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
     expect(audit).toEqual([expect.objectContaining({ recordId: L1, connectionId: ID, outcome: 'retracted', before: { converted: true, outcomeAt: '2026-11-20T00:00:00.000Z', amount: null }, note: expect.stringMatching(/un-converted/) })]);
     expect((await getConnection(db, globex, ID))!.settings.lastRetractedOutcomes).toMatchObject({ count: 1, newest: [{ leadId: L1, was: 'converted' }] });
     // The reopened lead is open again and has a write queued like any other changed score.
-    expect((await pendingOutbox(db, globex, 100, 'salesforce')).map((e) => e.leadId)).toContain(L1);
+    expect((await pendingOutbox(db, globex, 100, `salesforce:${ORG}`)).map((e) => e.leadId)).toContain(L1);
   });
 
   it('writes back to Contact fields beside Lead fields; a refused picklist value and a partial answer leave the rest written', async () => {
     const names = ['Leadscore_Score__c', 'Leadscore_Fit__c', 'Leadscore_Engagement__c', 'Leadscore_Grade__c', 'Leadscore_Reasons__c', 'Leadscore_Next_Action__c', 'Leadscore_Scored_At__c', 'Leadscore_Model_Version__c'];
     const describeFor = (object: string) => ({ name: object, fields: [field('Id', { type: 'id', updateable: false }), ...names.map((n) => field(n)), field('Leadscore_Tier__c', { type: 'picklist', length: 40 })] });
-    const pending = (await pendingOutbox(db, globex, 100, 'salesforce')).map((e) => e.leadId).sort();
+    const pending = (await pendingOutbox(db, globex, 100, `salesforce:${ORG}`)).map((e) => e.leadId).sort();
     expect(pending).toEqual([L1, L2, C1].sort());
     let sent: Array<Record<string, unknown>> = [];
     nock(INSTANCE)
