@@ -23,6 +23,20 @@ for (const f of BASE_FEATURES) {
   }
 }
 const EVENTS = WINDOWS.map((d) => at(`events_${d}d`));
+// Columns written once per activity, looked up once here rather than by name per activity.
+const OTHER_90D = at('other_events_90d');
+const DECAYED_ACTIVITY = at('decayed_activity');
+const DECAYED_HIGH_INTENT = at('decayed_high_intent');
+const EVER: Record<string, number> = {
+  demo_request: at('demo_requests_ever'),
+  trial_signup: at('trial_signups_ever'),
+  webinar_attended: at('webinars_ever'),
+  meeting: at('meetings_ever'),
+  call: at('calls_ever'),
+  pricing_page_view: at('pricing_views_ever'),
+};
+const DOWNLOAD_THEN_PRICING = at('download_then_pricing_48h');
+const ZEROED = ['other_events_90d', 'demo_requests_ever', 'trial_signups_ever', 'webinars_ever', 'email_clicks_60d', 'pricing_views_ever', 'meetings_ever', 'calls_ever', 'decayed_activity', 'decayed_high_intent', 'download_then_pricing_48h'].map(at);
 
 const code = (def: FeatureDef, value: string | null): number => {
   if (value === null) return NaN;
@@ -37,10 +51,19 @@ const code = (def: FeatureDef, value: string | null): number => {
  * `activities` must be the lead's own, in time order.
  */
 export function featurize(spec: FeatureSpec, lead: Lead, activities: readonly Activity[], asOf: Date): Float64Array {
+  checkSpec(spec);
+  return featurizeInto(spec, lead, activities, asOf, new Float64Array(spec.features.length));
+}
+
+function checkSpec(spec: FeatureSpec): void {
   if (spec.version.split('+')[0] !== BASE_VERSION) {
     throw new Error(`feature spec ${spec.version} was made by another featurizer (this one is ${BASE_VERSION}); retrain the model`);
   }
-  const out = new Float64Array(spec.features.length).fill(NaN);
+}
+
+/** featurize, written into `out` (one row of a matrix). */
+function featurizeInto(spec: FeatureSpec, lead: Lead, activities: readonly Activity[], asOf: Date, out: Float64Array): Float64Array {
+  out.fill(NaN);
   writeFit(spec, lead, out);
   writeEngagement(spec, lead, activities, asOf.getTime(), out);
   for (let i = BASE_FEATURES.length; i < spec.features.length; i++) out[i] = attributeValue(spec.features[i]!, lead);
@@ -65,8 +88,7 @@ function writeFit(spec: FeatureSpec, lead: Lead, out: Float64Array): void {
 function writeEngagement(spec: FeatureSpec, lead: Lead, activities: readonly Activity[], asOf: number, out: Float64Array): void {
   for (const columns of COUNT_COLUMNS.values()) for (const c of columns) out[c] = 0;
   for (const c of EVENTS) out[c] = 0;
-  const zero = ['other_events_90d', 'demo_requests_ever', 'trial_signups_ever', 'webinars_ever', 'email_clicks_60d', 'pricing_views_ever', 'meetings_ever', 'calls_ever', 'decayed_activity', 'decayed_high_intent', 'download_then_pricing_48h'];
-  for (const name of zero) out[at(name)] = 0;
+  for (const c of ZEROED) out[c] = 0;
 
   const decay = Math.LN2 / (spec.halfLifeDays * DAY);
   const channels = new Set<string>();
@@ -93,7 +115,7 @@ function writeEngagement(spec: FeatureSpec, lead: Lead, activities: readonly Act
         if (columns) out[columns[w]!]!++;
       }
     }
-    if (!columns && age <= 90 * DAY) out[at('other_events_90d')]!++;
+    if (!columns && age <= 90 * DAY) out[OTHER_90D]!++;
     if (age <= 90 * DAY) {
       if (a.channel) channels.add(a.channel.toLowerCase());
       types.add(a.type);
@@ -101,33 +123,19 @@ function writeEngagement(spec: FeatureSpec, lead: Lead, activities: readonly Act
     if (age <= 14 * DAY) recent14++;
     else if (age <= 56 * DAY) prior42++;
     const weight = Math.exp(-decay * age);
-    out[at('decayed_activity')]! += weight;
+    out[DECAYED_ACTIVITY]! += weight;
     if (HIGH_INTENT.has(a.type)) {
-      out[at('decayed_high_intent')]! += weight;
+      out[DECAYED_HIGH_INTENT]! += weight;
       lastHighIntent = t;
     }
+    const ever = EVER[a.type];
+    if (ever !== undefined) out[ever]!++;
     switch (a.type) {
-      case 'demo_request':
-        out[at('demo_requests_ever')]!++;
-        break;
-      case 'trial_signup':
-        out[at('trial_signups_ever')]!++;
-        break;
-      case 'webinar_attended':
-        out[at('webinars_ever')]!++;
-        break;
-      case 'meeting':
-        out[at('meetings_ever')]!++;
-        break;
-      case 'call':
-        out[at('calls_ever')]!++;
-        break;
       case 'content_download':
         lastDownload = t;
         break;
       case 'pricing_page_view':
-        out[at('pricing_views_ever')]!++;
-        if (t - lastDownload <= 2 * DAY) out[at('download_then_pricing_48h')]!++;
+        if (t - lastDownload <= 2 * DAY) out[DOWNLOAD_THEN_PRICING]!++;
         break;
       case 'email_open':
         if (age <= 60 * DAY) opens60++;
@@ -186,7 +194,8 @@ export interface FeaturizeItem {
 
 export function featurizeMany(spec: FeatureSpec, items: readonly FeaturizeItem[]): FeatureMatrix {
   const cols = spec.features.length;
+  checkSpec(spec);
   const values = new Float64Array(items.length * cols);
-  items.forEach((item, row) => values.set(featurize(spec, item.lead, item.activities, item.asOf), row * cols));
+  items.forEach((item, row) => featurizeInto(spec, item.lead, item.activities, item.asOf, values.subarray(row * cols, (row + 1) * cols)));
   return { rows: items.length, cols, values };
 }

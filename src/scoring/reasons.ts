@@ -270,6 +270,15 @@ function layoutOf(spec: FeatureSpec): SpecLayout {
 }
 
 /**
+ * Where each feature's contribution goes when reasons are made: its topic's slot. Explainers that
+ * can add contributions up themselves (FastTreeShap's slotOf) give reasonsFromSums these sums.
+ */
+export function reasonSlots(spec: FeatureSpec): { slotOf: Int32Array; count: number } {
+  const { slotOf, slots } = layoutOf(spec);
+  return { slotOf, count: slots.length };
+}
+
+/**
  * The strongest reasons for and against, as sentences: at most `perSide` of each, largest first.
  * Contributions below `minimum` (log-odds) are noise and left out.
  */
@@ -279,15 +288,26 @@ export function reasonsFor(
   contributions: ArrayLike<number>,
   options: { perSide?: number; minimum?: number } = {},
 ): ScoreReason[] {
+  const { slotOf, slots } = layoutOf(spec);
+  const sums = new Float64Array(slots.length);
+  for (let i = 0; i < slotOf.length; i++) sums[slotOf[i]!]! += contributions[i]!;
+  return reasonsFromSums(spec, vector, sums, options);
+}
+
+/** reasonsFor with the contributions already added up by topic (slots of reasonSlots). */
+export function reasonsFromSums(
+  spec: FeatureSpec,
+  vector: ArrayLike<number>,
+  sums: ArrayLike<number>,
+  options: { perSide?: number; minimum?: number } = {},
+): ScoreReason[] {
   const perSide = options.perSide ?? 3;
   const minimum = options.minimum ?? 0.02;
-  const { index, slotOf, slots } = layoutOf(spec);
+  const { index, slots } = layoutOf(spec);
   const v: Values = (name) => {
     const i = index.get(name);
     return i === undefined ? NaN : vector[i]!;
   };
-  const sums = new Float64Array(slots.length);
-  for (let i = 0; i < slotOf.length; i++) sums[slotOf[i]!]! += contributions[i]!;
   const sentence = (entry: { topic: Topic | null; feature: string }, direction: 'positive' | 'negative') => {
     if (entry.topic) return entry.topic.sentence(v, spec, direction);
     const def = spec.features.find((f) => f.name === entry.feature)!;

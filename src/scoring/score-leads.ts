@@ -7,7 +7,7 @@ import type { TreeEnsemble } from '../model/tree.js';
 import { selectColumns } from '../model/training-set.js';
 import type { LeadHistory } from '../sync/index.js';
 import { occlusionContributions } from './occlusion.js';
-import { reasonsFor } from './reasons.js';
+import { reasonSlots, reasonsFromSums } from './reasons.js';
 
 export interface ScoredLead {
   leadId: string;
@@ -50,29 +50,33 @@ export async function scoreHistories(
   const probabilityOf = async (name: 'fit' | 'engagement' | 'composite'): Promise<Float64Array | null> => {
     const model = models.models[name];
     if (!model) return null;
-    return (await model.scorer.score(selectColumns(matrix, model.columns))).probability;
+    return (await model.scorer.score(inputOf(matrix, model.columns))).probability;
   };
   // Each lead's composite model: its company-size band's own where it has one.
   const groups = compositeGroups(models, matrix);
   const composite = new Float64Array(matrix.rows);
-  const contributions = options.reasons === false ? null : new Float64Array(matrix.rows * matrix.cols);
+  // Contributions added up by reason topic (what the sentences need), a row of slots per lead.
+  const slots = reasonSlots(models.spec);
+  const sums = options.reasons === false ? null : new Float64Array(matrix.rows * slots.count);
   for (const { model, rows } of groups) {
-    const part = rowsOf(matrix, rows);
-    const p = (await model.scorer.score(selectColumns(part, model.columns))).probability;
-    rows.forEach((r, i) => (composite[r] = p[i]!));
-    if (contributions) {
-      const c = await explain(models, model, part);
-      rows.forEach((r, i) => contributions.set(c.subarray(i * matrix.cols, (i + 1) * matrix.cols), r * matrix.cols));
+    const whole = rows.length === matrix.rows; // one group holds every row, in order
+    const part = whole ? matrix : rowsOf(matrix, rows);
+    const p = (await model.scorer.score(inputOf(part, model.columns))).probability;
+    if (whole) composite.set(p);
+    else rows.forEach((r, i) => (composite[r] = p[i]!));
+    if (sums) {
+      const c = await explain(models, model, part, slots);
+      if (whole) sums.set(c);
+      else rows.forEach((r, i) => sums.set(c.subarray(i * slots.count, (i + 1) * slots.count), r * slots.count));
     }
   }
   const fit = await probabilityOf('fit');
   const engagement = await probabilityOf('engagement');
   const width = matrix.cols;
-  const reasons = contributions
+  const perSide = options.reasonsPerSide ?? 3;
+  const reasons = sums
     ? (row: number) =>
-        reasonsFor(models.spec, matrix.values.subarray(row * width, (row + 1) * width), contributions.subarray(row * width, (row + 1) * width), {
-          perSide: options.reasonsPerSide ?? 3,
-        })
+        reasonsFromSums(models.spec, matrix.values.subarray(row * width, (row + 1) * width), sums.subarray(row * slots.count, (row + 1) * slots.count), { perSide })
     : null;
   const t = models.manifest.thresholds;
   return histories.map((h, i) => {
@@ -94,10 +98,20 @@ export async function scoreHistories(
 
 /** The explainer's tables take a moment to build: once per loaded model. */
 const explainers = new WeakMap<TreeEnsemble, FastTreeShap>();
-function explainerFor(ensemble: TreeEnsemble): FastTreeShap {
+function explainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots: ReturnType<typeof reasonSlots>): FastTreeShap {
   let explainer = explainers.get(ensemble);
-  if (!explainer) explainers.set(ensemble, (explainer = new FastTreeShap(ensemble)));
+  if (!explainer) {
+    // The trees add contributions up by reason topic themselves: narrower tables, less work a lead.
+    explainer = new FastTreeShap(ensemble, { slotOf: columns.map((c) => slots.slotOf[c]!), slots: slots.count });
+    explainers.set(ensemble, explainer);
+  }
   return explainer;
+}
+
+/** The model's input columns of a matrix; the matrix itself when the model reads all of them in order. */
+function inputOf(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatrix {
+  const all = columns.length === matrix.cols && columns.every((c, i) => c === i);
+  return all ? matrix : selectColumns(matrix, columns);
 }
 
 /** Rows grouped by the composite model that scores them. */
@@ -120,15 +134,13 @@ function rowsOf(matrix: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
   return { rows: rows.length, cols: matrix.cols, values };
 }
 
-/** Per-feature contributions (rows x spec width) of a composite model: TreeSHAP, or occlusion without trees. */
-async function explain(models: LoadedModelSet, model: LoadedModel, matrix: FeatureMatrix): Promise<Float64Array> {
-  if (!model.ensemble) return occlusionContributions(models.spec, model, matrix);
-  const width = matrix.cols;
-  const input = selectColumns(matrix, model.columns);
-  const { values } = explainerFor(model.ensemble).values(input);
-  // Contributions in spec order (the model may read a subset of the spec).
-  const out = new Float64Array(matrix.rows * width);
-  const columns = model.columns;
-  for (let r = 0; r < matrix.rows; r++) for (let k = 0; k < columns.length; k++) out[r * width + columns[k]!] = values[r * input.cols + k]!;
+/** Contributions of a composite model added up by reason topic (rows x slots): TreeSHAP, or occlusion without trees. */
+async function explain(models: LoadedModelSet, model: LoadedModel, matrix: FeatureMatrix, slots: ReturnType<typeof reasonSlots>): Promise<Float64Array> {
+  if (model.ensemble) return explainerFor(model.ensemble, model.columns, slots).values(inputOf(matrix, model.columns)).values;
+  const byFeature = await occlusionContributions(models.spec, model, matrix);
+  const out = new Float64Array(matrix.rows * slots.count);
+  for (let r = 0; r < matrix.rows; r++) {
+    for (let c = 0; c < matrix.cols; c++) out[r * slots.count + slots.slotOf[c]!]! += byFeature[r * matrix.cols + c]!;
+  }
   return out;
 }

@@ -35,7 +35,7 @@ interface GroupTable {
   pathBits: number;
   /** The splits below the root; bit i of the index's low part is "went left at splits[i]". */
   splits: Int32Array;
-  /** The feature of each slot of a table row. */
+  /** The output slot (a feature, or features added up; see FastTreeShapOptions) of each entry of a table row. */
   slots: Int32Array;
   /** table[index * slots.length + slot], index = (path agreement mask << splits.length) | directions */
   table: Float64Array;
@@ -138,9 +138,14 @@ function groupRoots(tree: Tree, splits: Int32Array): Map<number, number[]> {
   return roots;
 }
 
-function groupTable(tree: Tree, root: number, pathFeatures: number[], leaves: Map<number, LeafTable>): GroupTable | null {
+function groupTable(tree: Tree, root: number, pathFeatures: number[], leaves: Map<number, LeafTable>, slotOf: ArrayLike<number>): GroupTable | null {
   const splits: number[] = [];
-  const slots = [...pathFeatures];
+  // Output slots the group adds to: its path features' and those of the splits below.
+  const slots: number[] = [];
+  const addSlot = (feature: number) => {
+    if (!slots.includes(slotOf[feature]!)) slots.push(slotOf[feature]!);
+  };
+  pathFeatures.forEach(addSlot);
   // Each leaf below with its steps from the root: (index in splits, went left).
   const below: Array<{ leaf: LeafTable; steps: Array<{ split: number; left: boolean; bit: number }> }> = [];
   const walk = (node: number, steps: Array<{ split: number; node: number; left: boolean }>) => {
@@ -152,7 +157,7 @@ function groupTable(tree: Tree, root: number, pathFeatures: number[], leaves: Ma
     }
     const split = splits.length;
     splits.push(node);
-    if (!slots.includes(tree.feature[node]!)) slots.push(tree.feature[node]!);
+    addSlot(tree.feature[node]!);
     walk(tree.left[node]!, [...steps, { split, node, left: true }]);
     walk(tree.right[node]!, [...steps, { split, node, left: false }]);
   };
@@ -164,13 +169,13 @@ function groupTable(tree: Tree, root: number, pathFeatures: number[], leaves: Ma
   const table = new Float64Array((1 << (p + s)) * width);
   for (const { leaf, steps } of below) {
     const k = leaf.features.length;
-    const slotOf = Array.from(leaf.features, (f) => slots.indexOf(f));
+    const slotOfLeaf = Array.from(leaf.features, (f) => slots.indexOf(slotOf[f]!));
     const newBits = ((1 << k) - 1) & ~((1 << p) - 1);
     for (let index = 0; index < 1 << (p + s); index++) {
       const directions = index & ((1 << s) - 1);
       let mask = (index >> s) | newBits;
       for (const step of steps) if (((directions >> step.split) & 1) !== (step.left ? 1 : 0)) mask &= ~(1 << step.bit);
-      for (let j = 0; j < k; j++) table[index * width + slotOf[j]!]! += leaf.contributions[mask * k + j]!;
+      for (let j = 0; j < k; j++) table[index * width + slotOfLeaf[j]!]! += leaf.contributions[mask * k + j]!;
     }
   }
   return { root, pathBits: p, splits: Int32Array.from(splits), slots: Int32Array.from(slots), table };
@@ -208,22 +213,61 @@ function popcount(x: number): number {
   return n;
 }
 
+export interface FastTreeShapOptions {
+  /**
+   * The output slot of each input column: columns that share a slot have their contributions
+   * added up (exactly: Shapley values are additive), e.g. all the features of one reason. The
+   * tables are then narrower and explaining a row costs less. Default: every column its own slot.
+   */
+  slotOf?: ArrayLike<number>;
+  /** How many output slots a row has (at least the largest of slotOf plus one). */
+  slots?: number;
+}
+
+/** Per-block working memory, kept between calls (one set for single rows, one for blocks). */
+interface Scratch {
+  block: number;
+  /** Per split node and row: went left (1) or right (0). */
+  agrees: Uint8Array;
+  /** Per node and row: the mask bits of the path features the row disagrees with, built parent to child. */
+  cleared: Int32Array;
+  /** The block's values column by column, as float32 (the precision thresholds are compared at). */
+  column32: Float32Array;
+  /** Category codes column by column: the code, or categoryCounts[c] for missing and unseen. */
+  codes: Int32Array;
+  /** Contributions slot by slot, so each group adds into contiguous memory. */
+  sums: Float64Array;
+  index: Int32Array;
+}
+
+/** Rows per block: a group's table stays in cache while it serves the whole block. */
+const BLOCK = 256;
+
 /** Tables for a whole ensemble; build once per loaded model, then explain any number of rows. */
 export class FastTreeShap {
   private readonly trees: TreeTables[];
-  /** Per-node directions and masks for one row, reused across calls. */
-  private readonly goesLeft: Uint8Array;
-  private readonly cleared: Int32Array;
-  private readonly categorical: number[];
+  private readonly categorical: Int32Array;
+  private readonly maxNodes: number;
+  private readonly single: Scratch;
+  private blocked: Scratch | null = null;
   readonly base: number;
+  /** Output slots per row (columns, unless options.slotOf merges some). */
+  readonly width: number;
 
-  constructor(private readonly ensemble: TreeEnsemble) {
+  constructor(
+    private readonly ensemble: TreeEnsemble,
+    options: FastTreeShapOptions = {},
+  ) {
+    const cols = ensemble.featureKinds.length;
+    const slotOf = options.slotOf ?? Int32Array.from({ length: cols }, (_, c) => c);
+    if (slotOf.length !== cols) throw new Error(`slotOf has ${slotOf.length} entries; the model takes ${cols} features`);
+    this.width = Math.max(options.slots ?? 0, ...Array.from(slotOf, (slot) => slot + 1));
     this.trees = ensemble.trees.map((tree) => {
       let expected = 0;
       for (let i = 0; i < tree.feature.length; i++) if (tree.feature[i]! < 0) expected += (tree.value[i]! * tree.cover[i]!) / tree.cover[0]!;
       const leaves = leafTables(tree);
       const roots = groupRoots(tree, splitCounts(tree));
-      const groups = [...roots].map(([root, path]) => groupTable(tree, root, path, leaves)).filter((g) => g !== null);
+      const groups = [...roots].map(([root, path]) => groupTable(tree, root, path, leaves, slotOf)).filter((g) => g !== null);
       const categories = categoryTables(tree);
       const categoryLookups = categories.map((table, i) => {
         if (!table) return null;
@@ -236,152 +280,109 @@ export class FastTreeShap {
       const splitNodes = Int32Array.from(Array.from(tree.feature).flatMap((f, i) => (f >= 0 ? [i] : [])));
       return { tree, categoryLookups, splitNodes, groups, expected, ...maskOrder(tree, roots) };
     });
-    this.categorical = ensemble.featureKinds.flatMap((kind, c) => (kind === 'categorical' ? [c] : []));
+    this.categorical = Int32Array.from(ensemble.featureKinds.flatMap((kind, c) => (kind === 'categorical' ? [c] : [])));
     this.base = this.trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
-    const maxNodes = Math.max(1, ...ensemble.trees.map((t) => t.feature.length));
-    this.goesLeft = new Uint8Array(maxNodes);
-    this.cleared = new Int32Array(maxNodes);
+    this.maxNodes = Math.max(1, ...ensemble.trees.map((t) => t.feature.length));
+    this.single = this.scratch(1);
+  }
+
+  private scratch(block: number): Scratch {
+    const cols = this.ensemble.featureKinds.length;
+    return {
+      block,
+      agrees: new Uint8Array(this.maxNodes * block),
+      cleared: new Int32Array(this.maxNodes * block),
+      column32: new Float32Array(cols * block),
+      codes: new Int32Array(cols * block),
+      sums: new Float64Array(this.width * block),
+      index: new Int32Array(block),
+    };
   }
 
   /**
-   * Rows are processed in blocks, tree by tree and group by group, with tight loops over the rows
-   * of the block: the group's table stays in cache and the loops have no branches worth predicting.
+   * Contributions of every row (rows x width). Rows go in blocks, tree by tree and group by group,
+   * with tight loops over the rows of the block: the group's table stays in cache and the loops
+   * have no branches worth predicting. One row (real-time scoring) is a block of one.
    */
   values(matrix: FeatureMatrix): ShapResult {
-    if (matrix.rows === 1) return { base: this.base, values: this.valuesOfOneRow(matrix.values, matrix.cols) };
-    const cols = matrix.cols;
-    const out = new Float64Array(matrix.rows * cols);
-    // Blocks of up to 256 rows, no larger than the input.
-    const block = Math.max(1, Math.min(256, matrix.rows));
-    const maxNodes = Math.max(1, ...this.trees.map((t) => t.tree.feature.length));
-    const agrees = new Uint8Array(maxNodes * block);
-    // Per node, the mask bits of the path features the row disagrees with, built parent to child.
-    const cleared = new Int32Array(maxNodes * block);
-    // The block's values column by column (each split reads one feature for every row), as float32,
-    // the precision thresholds are compared at, and as given for the category codes.
-    const column32 = new Float32Array(cols * block);
-    const column64 = new Float64Array(cols * block);
-    const codes = new Int32Array(cols * block);
-    const counts = this.ensemble.categoryCounts;
-    // A block's contributions column by column, so each group adds into contiguous memory.
-    const sums = new Float64Array(cols * block);
-    const index = new Int32Array(block);
-    for (let start = 0; start < matrix.rows; start += block) {
-      const n = Math.min(block, matrix.rows - start);
-      sums.fill(0);
-      for (let r = 0; r < n; r++) {
-        const row = (start + r) * cols;
-        for (let c = 0; c < cols; c++) column64[c * block + r] = matrix.values[row + c]!;
-      }
-      column32.set(column64);
-      for (const c of this.categorical) {
-        const known = counts[c]!;
-        for (let r = c * block, end = r + n; r < end; r++) {
-          const v = column64[r]!;
-          codes[r] = Number.isInteger(v) && v >= 0 && v < known ? v : known;
-        }
-      }
-      for (const t of this.trees) {
-        const tree = t.tree;
-        for (let i = 0; i < tree.feature.length; i++) {
-          const f = tree.feature[i]!;
-          if (f < 0) continue;
-          const base = i * block;
-          const table = t.categoryLookups[i];
-          const missingLeft = tree.missingLeft[i]!;
-          if (table) {
-            const from = f * block;
-            // codes holds counts[f] for missing and unseen codes: the table's last entry, missingLeft.
-            const lookup = t.categoryLookups[i]!;
-            for (let r = 0; r < n; r++) agrees[base + r] = lookup[codes[from + r]!]!;
-          } else {
-            const threshold = tree.threshold[i]!;
-            const from = f * block;
-            // Without branches (the data decides them at random): a comparison with NaN is false,
-            // so "not above" sends missing values left and "at most" sends them right.
-            if (missingLeft) for (let r = 0; r < n; r++) agrees[base + r] = 1 - +(column32[from + r]! > threshold);
-            else for (let r = 0; r < n; r++) agrees[base + r] = +(column32[from + r]! <= threshold);
-          }
-        }
-        cleared.fill(0, 0, n);
-        const { order, parent, bit, isLeft } = t;
-        for (let o = 0; o < order.length; o++) {
-          const node = order[o]! * block;
-          const from = parent[o]! * block;
-          const want = isLeft[o]!;
-          // flag where the row went the other way: (went left XOR is left) is 1 then.
-          const shift = bit[o]!;
-          for (let r = 0; r < n; r++) cleared[node + r] = cleared[from + r]! | ((agrees[from + r]! ^ want) << shift);
-        }
-        for (const group of t.groups) {
-          const full = (1 << group.pathBits) - 1;
-          const s = group.splits.length;
-          const rootBase = group.root * block;
-          for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
-          for (let i = 0; i < s; i++) {
-            const splitBase = group.splits[i]! * block;
-            for (let r = 0; r < n; r++) index[r]! |= agrees[splitBase + r]! << i;
-          }
-          const width = group.slots.length;
-          for (let r = 0; r < n; r++) index[r]! *= width;
-          const table = group.table;
-          for (let u = 0; u < width; u++) {
-            const column = group.slots[u]! * block;
-            for (let r = 0; r < n; r++) sums[column + r]! += table[index[r]! + u]!;
-          }
-        }
-      }
-      for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) out[(start + r) * cols + c] = sums[c * block + r]!;
-    }
+    const out = new Float64Array(matrix.rows * this.width);
+    const scratch = matrix.rows === 1 ? this.single : (this.blocked ??= this.scratch(BLOCK));
+    for (let start = 0; start < matrix.rows; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, matrix.rows - start), scratch, out);
     return { base: this.base, values: out };
   }
 
-  /**
-   * The same sums for one row without the block machinery (real-time scoring explains one lead at
-   * a time): the row's float32 values and category codes are worked out once, and each split is
-   * decided without branches, as in the block path.
-   */
-  private valuesOfOneRow(values: Float64Array, cols: number): Float64Array {
-    const out = new Float64Array(cols);
-    const { goesLeft, cleared } = this;
-    const row32 = new Float32Array(values);
-    const codes = new Int32Array(cols);
+  /** Rows [start, start + n) of the matrix into out (row-major, width slots a row). */
+  private explainBlock(matrix: FeatureMatrix, start: number, n: number, s: Scratch, out: Float64Array): void {
+    const { block, agrees, cleared, column32, codes, sums, index } = s;
+    const cols = matrix.cols;
+    const width = this.width;
+    const values = matrix.values;
+    sums.fill(0);
+    for (let r = 0; r < n; r++) {
+      const row = (start + r) * cols;
+      for (let c = 0; c < cols; c++) column32[c * block + r] = values[row + c]!;
+    }
     const counts = this.ensemble.categoryCounts;
-    for (const c of this.categorical) {
-      const v = values[c]!;
-      codes[c] = Number.isInteger(v) && v >= 0 && v < counts[c]! ? v : counts[c]!;
+    for (let k = 0; k < this.categorical.length; k++) {
+      const c = this.categorical[k]!;
+      const known = counts[c]!;
+      for (let r = 0; r < n; r++) {
+        const v = values[(start + r) * cols + c]!;
+        codes[c * block + r] = Number.isInteger(v) && v >= 0 && v < known ? v : known;
+      }
     }
     for (const t of this.trees) {
       const tree = t.tree;
       const { splitNodes, categoryLookups } = t;
       const feature = tree.feature;
-      const threshold = tree.threshold;
-      const missingLeft = tree.missingLeft;
       for (let k = 0; k < splitNodes.length; k++) {
         const i = splitNodes[k]!;
-        const f = feature[i]!;
+        const base = i * block;
+        const from = feature[i]! * block;
         const lookup = categoryLookups[i];
-        if (lookup) goesLeft[i] = lookup[codes[f]!]!;
-        else goesLeft[i] = missingLeft[i] ? 1 - +(row32[f]! > threshold[i]!) : +(row32[f]! <= threshold[i]!);
+        // codes holds counts[f] for missing and unseen codes: the lookup's last entry, missingLeft.
+        if (lookup) for (let r = 0; r < n; r++) agrees[base + r] = lookup[codes[from + r]!]!;
+        else {
+          // Without branches (the data decides them at random): a comparison with NaN is false,
+          // so "not above" sends missing values left and "at most" sends them right.
+          const threshold = tree.threshold[i]!;
+          if (tree.missingLeft[i]) for (let r = 0; r < n; r++) agrees[base + r] = 1 - +(column32[from + r]! > threshold);
+          else for (let r = 0; r < n; r++) agrees[base + r] = +(column32[from + r]! <= threshold);
+        }
       }
+      for (let r = 0; r < n; r++) cleared[r] = 0;
       const { order, parent, bit, isLeft } = t;
-      cleared[0] = 0;
       for (let o = 0; o < order.length; o++) {
-        const from = parent[o]!;
-        cleared[order[o]!] = cleared[from]! | ((goesLeft[from]! ^ isLeft[o]!) << bit[o]!);
+        const node = order[o]! * block;
+        const from = parent[o]! * block;
+        const want = isLeft[o]!;
+        // flag where the row went the other way: (went left XOR is left) is 1 then.
+        const shift = bit[o]!;
+        for (let r = 0; r < n; r++) cleared[node + r] = cleared[from + r]! | ((agrees[from + r]! ^ want) << shift);
       }
       for (const group of t.groups) {
-        const s = group.splits.length;
-        let index = (((1 << group.pathBits) - 1) & ~cleared[group.root]!) << s;
+        const full = (1 << group.pathBits) - 1;
         const splits = group.splits;
-        for (let i = 0; i < s; i++) index |= goesLeft[splits[i]!]! << i;
-        const width = group.slots.length;
-        const at = index * width;
-        const table = group.table;
+        const s = splits.length;
+        const rootBase = group.root * block;
+        for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
+        for (let i = 0; i < s; i++) {
+          const splitBase = splits[i]! * block;
+          for (let r = 0; r < n; r++) index[r]! |= agrees[splitBase + r]! << i;
+        }
         const slots = group.slots;
-        for (let u = 0; u < width; u++) out[slots[u]!]! += table[at + u]!;
+        const groupWidth = slots.length;
+        for (let r = 0; r < n; r++) index[r]! *= groupWidth;
+        const table = group.table;
+        for (let u = 0; u < groupWidth; u++) {
+          const column = slots[u]! * block;
+          for (let r = 0; r < n; r++) sums[column + r]! += table[index[r]! + u]!;
+        }
       }
     }
-    return out;
+    for (let r = 0; r < n; r++) {
+      const row = (start + r) * width;
+      for (let c = 0; c < width; c++) out[row + c] = sums[c * block + r]!;
+    }
   }
 }

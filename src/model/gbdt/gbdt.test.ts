@@ -226,5 +226,19 @@ describe('FastTreeShap', () => {
       for (let c = 0; c < cols; c++) worstSingle = Math.max(worstSingle, Math.abs(one[c]! - slow.values[r * cols + c]!));
     }
     expect(worstSingle).toBeLessThan(1e-9);
+    // Columns merged into output slots (as reasons merge features into topics): each slot holds
+    // the sum of its columns' values, for blocks and single rows alike.
+    const slotOf = Array.from({ length: cols }, (_, c) => (c < 2 ? 0 : c % 3 === 0 ? 1 : 2));
+    const merged = new FastTreeShap(ensemble, { slotOf, slots: 4 });
+    expect(merged.width).toBe(4);
+    const blockSums = merged.values(input).values;
+    let worstMerged = 0;
+    for (let r = 0; r < 300; r++) {
+      const single = merged.values({ rows: 1, cols, values: values.slice(r * cols, (r + 1) * cols) }).values;
+      const expected = [0, 0, 0, 0];
+      for (let c = 0; c < cols; c++) expected[slotOf[c]!]! += slow.values[r * cols + c]!;
+      for (let k = 0; k < 4; k++) worstMerged = Math.max(worstMerged, Math.abs(blockSums[r * 4 + k]! - expected[k]!), Math.abs(single[k]! - expected[k]!));
+    }
+    expect(worstMerged).toBeLessThan(1e-9);
   });
 });

@@ -11,6 +11,7 @@ import {
   LEFT_H,
   MIN_GAIN,
   MISSING_LEFT,
+  needsCounts,
   NODE_INTS,
   OP,
   OP_BUILD,
@@ -134,6 +135,7 @@ export class TreeGrower {
       l2: params.l2,
       minChildWeight: params.minChildWeight,
       minSamplesLeaf: params.minSamplesLeaf,
+      counted: needsCounts(params.minSamplesLeaf, params.minChildWeight) ? 1 : 0,
     };
     this.histSize = data.cols * COLUMN_SIZE;
     let total = 0;

@@ -77,6 +77,19 @@ export interface WorkTable {
   l2: number;
   minChildWeight: number;
   minSamplesLeaf: number;
+  /** 1 when every bin's rows are counted; 0 when only categorical features' are (see needsCounts). */
+  counted: number;
+}
+
+/**
+ * Whether histograms must count the rows of every bin. Counts serve minSamplesLeaf and tell an
+ * empty bin from a full one. With minSamplesLeaf 1 and a positive minChildWeight, the hessian does
+ * both for numeric features (a row's hessian is never 0, and a side must hold minChildWeight of
+ * it), so their count updates, a third of the histogram work, are skipped. Categorical features
+ * keep theirs: which categories a node has decides the split's sets.
+ */
+export function needsCounts(minSamplesLeaf: number, minChildWeight: number): boolean {
+  return minSamplesLeaf > 1 || !(minChildWeight >= 1e-6);
 }
 
 /** Per-thread scratch space for sorting categories. */
@@ -115,6 +128,16 @@ export function workLevel(t: WorkTable, nodeCount: number, featureCount: number,
 
 function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number): void {
   hist.fill(0, from * COLUMN_SIZE, to * COLUMN_SIZE);
+  if (t.counted) {
+    addRows(t, hist, start, end, width, from, to, true);
+    return;
+  }
+  addRows(t, hist, start, end, width, from, to, false);
+  for (let k = from; k < to; k++) if (t.categorical[t.features[k]!] === 1) countRows(t, hist, start, end, width, k);
+}
+
+/** Gradient and hessian (and with `count`, the row count) of rows [start, end) into features [from, to). */
+function addRows(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number, count: boolean): void {
   const packed = t.packed;
   const rows = t.order;
   const gh = t.gh;
@@ -125,31 +148,61 @@ function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: nu
     const h = gh[2 * r + 1]!;
     const at = r * width;
     let k = from;
-    for (; k + 4 <= to; k += 4) {
-      let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[o + 2]!++;
-      o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[o + 2]!++;
-      o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[o + 2]!++;
-      o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[o + 2]!++;
-    }
-    for (; k < to; k++) {
-      const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[o + 2]!++;
+    if (count) {
+      for (; k + 4 <= to; k += 4) {
+        let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        hist[o + 2]!++;
+        o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        hist[o + 2]!++;
+        o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        hist[o + 2]!++;
+        o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        hist[o + 2]!++;
+      }
+      for (; k < to; k++) {
+        const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        hist[o + 2]!++;
+      }
+    } else {
+      for (; k + 4 <= to; k += 4) {
+        let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+        o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+      }
+      for (; k < to; k++) {
+        const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+        hist[o]! += g;
+        hist[o + 1]! += h;
+      }
     }
   }
+}
+
+/** Row counts of rows [start, end) for feature position k. */
+function countRows(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, k: number): void {
+  const packed = t.packed;
+  const rows = t.order;
+  const base = k * COLUMN_SIZE + 2;
+  for (let i = start; i < end; i++) hist[base + packed[rows[i]! * width + k]! * STRIDE]!++;
 }
 
 function subtract(a: Float64Array, b: Float64Array, from: number, to: number): void {
@@ -169,8 +222,17 @@ export function categoryOrder(hist: Float64Array, position: number, categories: 
     s.order[k++] = b;
     s.ratio[b] = hist[o]! / (hist[o + 1]! + l2);
   }
+  // Insertion sort: a node has a few dozen categories at most, and this runs per node and feature.
+  // Stable, like the sort it replaced, so ties keep the codes' order and the trees stay the same.
   const ratio = s.ratio;
-  s.order.set(Array.from(s.order.subarray(0, k)).sort((a, b) => ratio[a]! - ratio[b]!));
+  const order = s.order;
+  for (let i = 1; i < k; i++) {
+    const b = order[i]!;
+    const key = ratio[b]!;
+    let j = i - 1;
+    for (; j >= 0 && ratio[order[j]!]! > key; j--) order[j + 1] = order[j]!;
+    order[j + 1] = b;
+  }
   return k;
 }
 
@@ -199,8 +261,12 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
     const m = base + MISSING_BIN * STRIDE;
     const gm = hist[m]!;
     const hm = hist[m + 1]!;
-    const nm = hist[m + 2]!;
     const categorical = t.categorical[c] === 1;
+    // Without counts (see needsCounts), a bin is empty when it has no hessian; the missing bin of a
+    // histogram made by subtraction may keep a rounding residue, hence the relative tolerance.
+    const counts = categorical || t.counted === 1;
+    const nm = counts ? hist[m + 2]! : hm > 1e-12 * H ? 1 : 0;
+    const minRows = counts ? minN : 0;
     let candidates: Int32Array;
     let count: number;
     if (categorical) {
@@ -221,14 +287,14 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
     for (let i = 0; i < count - 1; i++) {
       const o = base + candidates[i]! * STRIDE;
       const n = hist[o + 2]!;
-      if (n === 0) continue;
+      if (counts ? n === 0 : hist[o + 1] === 0) continue;
       gl += hist[o]!;
       hl += hist[o + 1]!;
       nl += n;
       // Missing values right: gain of (gl, hl, nl) left and the rest right.
       let hr = H - hl;
       let nr = N - nl;
-      if (hl >= minH && hr >= minH && nl >= minN && nr >= minN) {
+      if (hl >= minH && hr >= minH && nl >= minRows && nr >= minRows) {
         const gr = G - gl;
         const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
         if (gain > bestGain) {
@@ -246,7 +312,7 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
         const nL = nl + nm;
         hr = H - hL;
         nr = N - nL;
-        if (hL >= minH && hr >= minH && nL >= minN && nr >= minN) {
+        if (hL >= minH && hr >= minH && nL >= minRows && nr >= minRows) {
           const gr = G - gL;
           const gain = (gL * gL) / (hL + l2) + (gr * gr) / (hr + l2) - parentScore;
           if (gain > bestGain) {

@@ -60,6 +60,17 @@ describe('training on two threads', () => {
     expect(train(trainGbdt, 2).ensemble.trees).toEqual(one.ensemble.trees);
   });
 
+  it('grows the same trees on one and two threads when only categorical bins are counted (minSamplesLeaf 1)', () => {
+    const countFree = { ...params, minSamplesLeaf: 1, minChildWeight: 1 };
+    const train = (threads: number) => compiledTrain.trainGbdt(matrix, labels, { kinds, categoryCounts, params: { ...countFree, threads } });
+    const one = train(1);
+    expect(train(2).ensemble.trees).toEqual(one.ensemble.trees);
+    // Every side of every split holds rows: the hessian stood in for the counts.
+    const leafValues = one.ensemble.trees.flatMap((t) => Array.from(t.value).filter((_, i) => t.feature[i]! < 0));
+    expect(leafValues.every((v) => Number.isFinite(v))).toBe(true);
+    expect(one.ensemble.trees.every((t) => Array.from(t.cover).every((c) => c >= 1))).toBe(true);
+  });
+
   it('takes from 1 to 16 threads', () => {
     expect(() => resolveParams({ threads: 0 })).toThrow('threads must be an integer from 1 to 16, got 0');
     expect(() => resolveParams({ threads: 1.5 })).toThrow(/threads must be an integer/);
