@@ -6,9 +6,10 @@ import { connectionSource, sourceMatches, tenantId } from '../src/domain/index.j
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
 import { syncSalesforce } from '../src/server/salesforce-sync.js';
 import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
-import { ensureTenant, getConnection, getLeadSource, loadMigrations, migrate, pendingOutbox, pgliteDatabase, saveConnection, upsertLeads, type Database } from '../src/store/index.js';
+import { ensureTenant, getConnection, getLead, getLeadSource, loadMigrations, migrate, pendingOutbox, pgliteDatabase, saveConnection, upsertLeads, type Database } from '../src/store/index.js';
 import { PGlite } from '@electric-sql/pglite';
 import { openTestDatabase } from './helpers/db.js';
+import { currentSettings, DEFAULT_SETTINGS, describeIssues, saveSettings, SettingsSchema } from '../src/settings/index.js';
 import { emptyQuery, leadRecord, LOGIN, soql, tokens, V } from './helpers/salesforce.js';
 
 /** One tenant, two Salesforce orgs: each org's leads are kept apart and written back to their own org. */
@@ -89,6 +90,58 @@ describe('several Salesforce orgs in one tenant', () => {
       [`salesforce-${orgs[1]!.orgId}`, 'synced', 1],
     ]);
     for (const org of orgs) for (const id of org.leads) expect(await getLeadSource(db, acme, id)).toBe(`salesforce:${org.orgId}`);
+  });
+
+  it("reads an org through its own field mapping where settings.salesforce.orgs names one, the others through the tenant's", async () => {
+    const { settings } = await currentSettings(db, acme);
+    const own = { fields: { ...settings.salesforce.leadFields.fields, industry: 'Sector__c' }, attributes: { region: 'Sales_Region__c' } };
+    await saveSettings(db, acme, { ...settings, salesforce: { ...settings.salesforce, orgs: { [orgs[1]!.orgId]: { leadFields: own } } } }, 'test');
+    const [emea, amer] = orgs as [(typeof orgs)[number], (typeof orgs)[number]];
+    const selects: string[] = [];
+    const lead = (org: typeof emea, fields: Record<string, unknown>) =>
+      nock(org.instance)
+        .get(`${V}/query`)
+        .query((q) => {
+          const text = String(q.q);
+          if (!/ FROM Lead WHERE SystemModstamp >= /.test(text)) return false;
+          selects.push(`${org.orgId} ${text}`);
+          return true;
+        })
+        .reply(200, { totalSize: 1, done: true, records: [leadRecord(org.leads[0]!, { CreatedDate: recent, ...fields })] });
+    lead(emea, {});
+    // The org with its own mapping is described first: Leadscore reads only the fields it has.
+    nock(amer.instance)
+      .get(`${V}/sobjects/Lead/describe`)
+      .reply(200, { name: 'Lead', fields: ['Id', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'NumberOfEmployees', 'AnnualRevenue', 'Country', 'LeadSource', 'Sector__c', 'Sales_Region__c'].map((name) => ({ name, relationshipName: null })) });
+    lead(amer, { Industry: 'Ignored', Sector__c: 'Aerospace', Sales_Region__c: 'West' });
+    for (const org of orgs) {
+      nock(org.instance)
+        .get(`${V}/query`)
+        .query(soql(/FROM (Task|Event) WHERE WhoId != null/))
+        .times(2)
+        .reply(200, emptyQuery)
+        .get(`${V}/query`)
+        .query(soql(/FROM CampaignMember WHERE LeadId != null/))
+        .reply(200, emptyQuery)
+        .get(`${V}/query`)
+        .query(soql(/FROM Lead WHERE \(IsConverted = true/))
+        .reply(200, emptyQuery);
+      // getDeleted is not asked again within a minute of the last sync's window.
+    }
+    const reports = await syncSalesforce(db, vault, app, models, acme);
+    expect(reports.map((r) => [r.status, r.error])).toEqual([['synced', undefined], ['synced', undefined]]);
+    expect(selects.find((q) => q.startsWith(emea.orgId))).toMatch(/SELECT Id, CreatedDate, Email, .*Industry.* FROM Lead/);
+    expect(selects.find((q) => q.startsWith(emea.orgId))).not.toContain('Sector__c');
+    expect(selects.find((q) => q.startsWith(amer.orgId))).toMatch(/Sector__c.*Sales_Region__c/);
+    expect(await getLead(db, acme, amer.leads[0]!)).toMatchObject({ industry: 'Aerospace', attributes: { region: 'West' } });
+    expect((await getLead(db, acme, emea.leads[0]!))?.industry).toBe('Manufacturing');
+    await saveSettings(db, acme, settings, 'test');
+  });
+
+  it('refuses a per-org mapping under something that is not an org id, naming it', () => {
+    const parsed = SettingsSchema.safeParse({ ...DEFAULT_SETTINGS, salesforce: { ...DEFAULT_SETTINGS.salesforce, orgs: { 'acme-emea': { leadFields: DEFAULT_SETTINGS.salesforce.leadFields } } } });
+    expect(parsed.success).toBe(false);
+    expect(describeIssues(parsed.error!)).toEqual([{ field: 'salesforce.orgs.acme-emea', message: expect.stringContaining('must be a Salesforce org id') }]);
   });
 
   it('writes each lead back to its own org', async () => {

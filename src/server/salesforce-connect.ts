@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { missingReadFields, openSession, provisionLeadscoreFields, type FieldCheck, type FieldProvision, type SalesforceApp, type SalesforceTokens } from '../../connectors/salesforce/index.js';
 import type { Vault } from '../config/secrets.js';
 import { LeadscoreError, isLeadscoreError, type TenantId } from '../domain/index.js';
-import { currentSettings } from '../settings/index.js';
+import { currentSettings, salesforceReadMapping } from '../settings/index.js';
 import { ensureTenant, getConnection, saveConnection, setConnectionStatus, updateCredentials, type Database } from '../store/index.js';
 
 export interface SalesforceConnectResult {
@@ -36,6 +36,7 @@ export async function connectSalesforce(db: Database, vault: Vault, app: Salesfo
   const session = await salesforceSession(db, vault, app, tenant, connectionId);
   const { settings } = await currentSettings(db, tenant);
   const sf = settings.salesforce;
+  const read = salesforceReadMapping(settings, tokens.orgId);
   const { fields: provisioning, checks } = await withConnectionStatus(db, tenant, connectionId, () =>
     provisionLeadscoreFields(session, settings.fieldMappings.salesforce, { create: sf.createMissingFields }),
   );
@@ -44,7 +45,7 @@ export async function connectSalesforce(db: Database, vault: Vault, app: Salesfo
   const readPaths = (m: typeof sf.leadFields) => [...Object.values(m.fields), ...Object.values(m.attributes)].filter((p): p is string => typeof p === 'string');
   const unmappedFields = checks.flatMap((check) => {
     if (check.object === 'Contact' && !sf.syncContacts) return [];
-    return missingReadFields(check, readPaths(check.object === 'Lead' ? sf.leadFields : sf.contactFields)).map((p) => `${check.object}.${p}`);
+    return missingReadFields(check, readPaths(check.object === 'Lead' ? read.leadFields : read.contactFields)).map((p) => `${check.object}.${p}`);
   });
   await setConnectionStatus(db, tenant, connectionId, 'active', { missingFields, fieldProvisioning: provisioning, unmappedFields, fieldsCheckedAt: new Date().toISOString() });
   return { connectionId, orgId: tokens.orgId, instanceUrl: tokens.instanceUrl, fields, missingFields, provisioning, unmappedFields };

@@ -3,7 +3,7 @@ import type { Vault } from '../config/secrets.js';
 import { crmCalls } from '../config/metrics.js';
 import { connectionSource, isLeadscoreError, type TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
-import { currentSettings } from '../settings/index.js';
+import { currentSettings, salesforceReadMapping } from '../settings/index.js';
 import { clearSyncCursors, deleteLeads, getSyncCursors, listConnections, recordAudit, retractOutcomes, saveSyncCursor, setConnectionStatus, type Database } from '../store/index.js';
 import { importFromSource, type StreamName } from '../sync/index.js';
 import { recordSalesforceUsage } from './api-usage.js';
@@ -50,13 +50,15 @@ export async function syncSalesforce(
         if (options.full) await clearSyncCursors(db, tenant, connection.id);
         const cursors = await getSyncCursors(db, tenant, connection.id);
         const [{ started }] = (await db.query<{ started: Date }>('SELECT now() AS started')) as [{ started: Date }];
-        const mapping = (await currentSettings(db, tenant)).settings.salesforce;
+        const { settings } = await currentSettings(db, tenant);
+        const mapping = settings.salesforce;
+        const readMapping = salesforceReadMapping(settings, connection.externalAccountId);
         const source = new SalesforceSource(session, {
           disqualifiedStatuses: mapping.disqualifiedStatuses,
           taskTypes: mapping.taskTypes,
           campaignTypes: mapping.campaignTypes,
-          leadFields: mapping.leadFields,
-          contacts: mapping.syncContacts ? { fields: mapping.contactFields } : null,
+          leadFields: readMapping.leadFields,
+          contacts: mapping.syncContacts ? { fields: readMapping.contactFields } : null,
         });
         // Each org's leads carry its org id, so a tenant's orgs stay apart and writes go back to the right one.
         const leadSource = connectionSource('salesforce', connection.externalAccountId);

@@ -179,6 +179,18 @@ export const SettingsSchema = z
         syncContacts: z.boolean().default(false),
         /** Contact fields read into the domain lead (company and size through the Account by default). */
         contactFields: sourceFieldMapping.default(() => clone(DEFAULT_CONTACT_FIELDS)),
+        /**
+         * Per-org read mappings, by Salesforce org id, for a tenant with several orgs whose fields differ:
+         * a mapping named here replaces leadFields / contactFields for that org only.
+         */
+        orgs: z
+          .record(z.string(), z.object({ leadFields: sourceFieldMapping.optional(), contactFields: sourceFieldMapping.optional() }).strict())
+          .superRefine((orgs, ctx) => {
+            for (const id of Object.keys(orgs)) {
+              if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: `"${id}" must be a Salesforce org id (15 or 18 characters starting with 00D)` });
+            }
+          })
+          .default({}),
         /** On connect, create the Leadscore fields an org lacks with the Metadata API (false for orgs with the package). */
         createMissingFields: z.boolean().default(true),
         /** A writeback run with more records than this goes through a Bulk API 2.0 ingest job instead of collections of 200. */
@@ -362,10 +374,19 @@ export const DEFAULT_SETTINGS: Settings = {
     leadFields: clone(DEFAULT_LEAD_FIELDS),
     syncContacts: false,
     contactFields: clone(DEFAULT_CONTACT_FIELDS),
+    orgs: {},
     createMissingFields: true,
     bulkWriteThreshold: 10_000,
   },
 };
+
+/** The read mappings one Salesforce org uses: its own entry under salesforce.orgs where there is one, else the tenant's. */
+export function salesforceReadMapping(settings: Settings, orgId: string | null): { leadFields: SourceFieldMapping; contactFields: SourceFieldMapping } {
+  const sf = settings.salesforce;
+  // Org ids come 15 or 18 characters long; the first 15 name the org either way.
+  const own = orgId ? Object.entries(sf.orgs).find(([id]) => id.slice(0, 15) === orgId.slice(0, 15))?.[1] : undefined;
+  return { leadFields: own?.leadFields ?? sf.leadFields, contactFields: own?.contactFields ?? sf.contactFields };
+}
 
 /** A readable message per problem: "tiers.levels[1].min: ...". */
 export function describeIssues(error: z.ZodError): Array<{ field: string; message: string }> {

@@ -1,7 +1,7 @@
 import { SalesforceSource, type ChangeEvent, type SalesforceSession } from '../../connectors/salesforce/index.js';
 import type { TenantId } from '../domain/index.js';
 import { rescore, type ModelSource } from '../scoring/rescore.js';
-import { currentSettings } from '../settings/index.js';
+import { currentSettings, salesforceReadMapping } from '../settings/index.js';
 import { deleteLeads, getReplayId, saveReplayId, type Database } from '../store/index.js';
 import { importFromSource } from '../sync/index.js';
 
@@ -84,10 +84,13 @@ export async function applyChangeEvents(
 
   const changed = new Set<string>();
   if (toRead.length) {
-    const mapping = (await currentSettings(db, tenant)).settings.salesforce;
+    const { settings } = await currentSettings(db, tenant);
+    const mapping = settings.salesforce;
+    // The org's own read mapping where it has one (source is 'salesforce:<org id>').
+    const { leadFields } = salesforceReadMapping(settings, source.split(':')[1] ?? null);
     for (let i = 0; i < toRead.length; i += IDS_PER_QUERY) {
       const onlyIds = toRead.slice(i, i + IDS_PER_QUERY);
-      const reader = new SalesforceSource(session, { disqualifiedStatuses: mapping.disqualifiedStatuses, taskTypes: mapping.taskTypes, campaignTypes: mapping.campaignTypes, leadFields: mapping.leadFields, onlyIds });
+      const reader = new SalesforceSource(session, { disqualifiedStatuses: mapping.disqualifiedStatuses, taskTypes: mapping.taskTypes, campaignTypes: mapping.campaignTypes, leadFields, onlyIds });
       const imported = await importFromSource(db, tenant, reader, { sourceKind: source });
       report.reread += imported.streams.leads.inserted + imported.streams.leads.updated + imported.streams.leads.unchanged;
       report.rejected += imported.streams.leads.rejected + imported.streams.outcomes.rejected;
