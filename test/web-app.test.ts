@@ -257,6 +257,19 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     await checkScreen(page, '09-connections');
     await page.goto('/app/mappings');
     expect(await page.getByLabel('Composite score Salesforce field').inputValue()).toBe('Leadscore_Score__c');
+    expect(await page.getByLabel('Company Contact field').inputValue()).toBe('Account.Name');
+    // How Salesforce is read: a bad attribute line is refused with its message, the fixed one saved.
+    await page.getByLabel('Industry Lead field').fill('Sector__c');
+    await page.getByLabel(/Lead custom attributes/).fill('Region = Sales_Region__c');
+    await page.getByLabel(/Sync Contacts too/).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await textOf(page.locator('.issues'))).toContain('is not an attribute name');
+    expect(await page.getByLabel('Industry Lead field').inputValue()).toBe('Sector__c');
+    await page.getByLabel(/Lead custom attributes/).fill('region = Sales_Region__c');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await textOf(page.locator('.flash, [role=status]').first())).toMatch(/Saved as version \d+/);
+    const saved = (await (await fetch(`${base}/api/v1/settings`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { settings: { salesforce: { leadFields: { fields: Record<string, string>; attributes: Record<string, string> }; syncContacts: boolean } } };
+    expect(saved.settings.salesforce).toMatchObject({ leadFields: { fields: { industry: 'Sector__c' }, attributes: { region: 'Sales_Region__c' } }, syncContacts: true });
     await checkScreen(page, '10-mappings');
     await page.goto('/app/schedules');
     await page.getByLabel('Rescore every open lead').fill('every hour');

@@ -43,7 +43,12 @@ const sourceFieldMapping = z
         if (!(MAPPED_LEAD_FIELDS as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `is not a lead field (one of ${MAPPED_LEAD_FIELDS.join(', ')})` });
       }
     }) as unknown as z.ZodType<Partial<Record<(typeof MAPPED_LEAD_FIELDS)[number], string | null>>>,
-    attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'is not an attribute name (lower case letters, digits and "_")'), salesforceReadField),
+    // Keys are checked here rather than by the record's key schema, whose message would not name the key.
+    attributes: z.record(z.string(), salesforceReadField).superRefine((attributes, ctx) => {
+      for (const name of Object.keys(attributes)) {
+        if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not an attribute name (lower case letters, digits and "_")` });
+      }
+    }),
   })
   .strict();
 export type SourceFieldMapping = z.infer<typeof sourceFieldMapping>;

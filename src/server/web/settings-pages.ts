@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
-import { currentSettings, WRITTEN_FIELDS, type Settings } from '../../settings/index.js';
+import { currentSettings, MAPPED_LEAD_FIELDS, WRITTEN_FIELDS, type Settings, type SourceFieldMapping } from '../../settings/index.js';
 import { checkSettings, isAdmin, saveAs, sendPage, tenantOf, type Issues, type WebDeps } from './context.js';
-import { csrfField, fieldIssues, num, text } from './forms.js';
+import { checked, csrfField, fieldIssues, issuesBelow, num, text } from './forms.js';
 import { html, type Html } from './html.js';
 import { requireAdmin } from './security.js';
 
@@ -16,6 +16,54 @@ const LABELS: Record<(typeof WRITTEN_FIELDS)[number], string> = {
   scoredAt: 'Scored at',
   modelVersion: 'Model version',
 };
+
+const READ_LABELS: Record<(typeof MAPPED_LEAD_FIELDS)[number], string> = {
+  email: 'Email',
+  firstName: 'First name',
+  lastName: 'Last name',
+  title: 'Title',
+  company: 'Company',
+  industry: 'Industry',
+  employees: 'Employees',
+  annualRevenue: 'Annual revenue',
+  country: 'Country',
+  leadSource: 'Lead source',
+};
+
+/** Custom attributes as "name = Field" lines, one a line. */
+const attributeLines = (m: SourceFieldMapping) => Object.entries(m.attributes).map(([name, field]) => `${name} = ${field}`).join('\n');
+function parseAttributes(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text(value).split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const at = line.indexOf('=');
+    // A line without "=" keeps its text as the name, so the schema's message names it.
+    if (at < 0) out[line.trim()] = '';
+    else out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/** How Salesforce records are read into leads: one field per lead value for Leads and for Contacts. */
+function salesforceReading(s: Settings, issues: Issues | null): Html {
+  const sf = s.salesforce;
+  return html`<h2>Reading from Salesforce</h2>
+<p class="muted">Which Salesforce field fills each lead value (standard, custom, or through the Account such as <code>Account.Name</code>). Leave one blank to not read it. Fields an org lacks are skipped and named on the connections page.${Object.keys(sf.orgs).length ? html` Orgs with their own mapping (set through the API): ${Object.keys(sf.orgs).join(', ')}.` : ''}</p>
+<table class="data edit"><thead><tr><th scope="col">Lead value</th><th scope="col">Lead field</th><th scope="col">Contact field</th></tr></thead><tbody>
+${MAPPED_LEAD_FIELDS.map(
+  (f) => html`<tr><th scope="row">${READ_LABELS[f]}</th><td><input name="lead_${f}" aria-label="${READ_LABELS[f]} Lead field" value="${sf.leadFields.fields[f] ?? ''}">${fieldIssues(issues, `salesforce.leadFields.fields.${f}`)}</td>
+<td><input name="contact_${f}" aria-label="${READ_LABELS[f]} Contact field" value="${sf.contactFields.fields[f] ?? ''}">${fieldIssues(issues, `salesforce.contactFields.fields.${f}`)}</td></tr>`,
+)}</tbody></table>
+<div class="row"><label>Lead custom attributes, one <code>name = Field__c</code> a line <textarea name="lead_attributes" rows="3">${attributeLines(sf.leadFields)}</textarea></label>${issuesBelow(issues, 'salesforce.leadFields.attributes')}</div>
+<div class="row"><label>Contact custom attributes <textarea name="contact_attributes" rows="3">${attributeLines(sf.contactFields)}</textarea></label>${issuesBelow(issues, 'salesforce.contactFields.attributes')}</div>
+<div class="row"><label><input type="checkbox" name="sync_contacts" value="on"${checked(sf.syncContacts)}> Sync Contacts too (their activities, deletions and score fields)</label></div>
+<div class="row"><label><input type="checkbox" name="create_missing_fields" value="on"${checked(sf.createMissingFields)}> On connect, create the Leadscore fields an org lacks (turn off for orgs with the package)</label></div>`;
+}
+
+const readMapping = (body: Record<string, unknown>, prefix: 'lead' | 'contact'): SourceFieldMapping => ({
+  fields: Object.fromEntries(MAPPED_LEAD_FIELDS.map((f) => [f, text(body[`${prefix}_${f}`]) || null])),
+  attributes: parseAttributes(body[`${prefix}_attributes`]),
+});
 
 interface SettingsSection {
   path: string;
@@ -35,12 +83,20 @@ const SECTIONS: SettingsSection[] = [
 ${WRITTEN_FIELDS.map(
   (f) => html`<tr><th scope="row">${LABELS[f]}</th><td><input name="sf_${f}" aria-label="${LABELS[f]} Salesforce field" value="${s.fieldMappings.salesforce[f] ?? ''}">${fieldIssues(issues, `fieldMappings.salesforce.${f}`)}</td>
 <td><input name="hs_${f}" aria-label="${LABELS[f]} HubSpot property" value="${s.fieldMappings.hubspot[f] ?? ''}">${fieldIssues(issues, `fieldMappings.hubspot.${f}`)}</td></tr>`,
-)}</tbody></table>`,
+)}</tbody></table>
+${salesforceReading(s, issues)}`,
     apply: (current, body) => ({
       ...current,
       fieldMappings: {
         salesforce: Object.fromEntries(WRITTEN_FIELDS.map((f) => [f, text(body[`sf_${f}`]) || null])),
         hubspot: Object.fromEntries(WRITTEN_FIELDS.map((f) => [f, text(body[`hs_${f}`]) || null])),
+      },
+      salesforce: {
+        ...current.salesforce,
+        leadFields: readMapping(body, 'lead'),
+        contactFields: readMapping(body, 'contact'),
+        syncContacts: body.sync_contacts === 'on',
+        createMissingFields: body.create_missing_fields === 'on',
       },
     }),
   },
