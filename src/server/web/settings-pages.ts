@@ -54,10 +54,10 @@ ${MAPPED_LEAD_FIELDS.map(
   (f) => html`<tr><th scope="row">${READ_LABELS[f]}</th><td><input name="lead_${f}" aria-label="${READ_LABELS[f]} Lead field" value="${sf.leadFields.fields[f] ?? ''}">${fieldIssues(issues, `salesforce.leadFields.fields.${f}`)}</td>
 <td><input name="contact_${f}" aria-label="${READ_LABELS[f]} Contact field" value="${sf.contactFields.fields[f] ?? ''}">${fieldIssues(issues, `salesforce.contactFields.fields.${f}`)}</td></tr>`,
 )}</tbody></table>
-<div class="row"><label>Lead custom attributes, one <code>name = Field__c</code> a line <textarea name="lead_attributes" rows="3">${attributeLines(sf.leadFields)}</textarea></label>${issuesBelow(issues, 'salesforce.leadFields.attributes')}</div>
+<div class="row"><label><span>Lead custom attributes (one <code>name = Field__c</code> a line)</span> <textarea name="lead_attributes" rows="3">${attributeLines(sf.leadFields)}</textarea></label>${issuesBelow(issues, 'salesforce.leadFields.attributes')}</div>
 <div class="row"><label>Contact custom attributes <textarea name="contact_attributes" rows="3">${attributeLines(sf.contactFields)}</textarea></label>${issuesBelow(issues, 'salesforce.contactFields.attributes')}</div>
-<div class="row"><label><input type="checkbox" name="sync_contacts" value="on"${checked(sf.syncContacts)}> Sync Contacts too (their activities, deletions and score fields)</label></div>
-<div class="row"><label><input type="checkbox" name="create_missing_fields" value="on"${checked(sf.createMissingFields)}> On connect, create the Leadscore fields an org lacks (turn off for orgs with the package)</label></div>`;
+<div class="row"><label class="inline-check"><input type="checkbox" name="sync_contacts" value="on"${checked(sf.syncContacts)}> Sync Contacts too (their activities, deletions and score fields)</label></div>
+<div class="row"><label class="inline-check"><input type="checkbox" name="create_missing_fields" value="on"${checked(sf.createMissingFields)}> On connect, create the Leadscore fields an org lacks (turn off for orgs with the package)</label></div>`;
 }
 
 const readMapping = (body: Record<string, unknown>, prefix: 'lead' | 'contact'): SourceFieldMapping => ({
