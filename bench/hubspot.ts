@@ -13,8 +13,8 @@ import { DEFAULT_RATE, DEFAULT_SEARCH_RATE, PortalLimiter, type Clock, type HubS
 import { createVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
-import { syncHubspot } from '../src/server/hubspot-sync.js';
-import { writebackHubspot } from '../src/server/hubspot-writeback.js';
+import { syncHubspot } from '../src/crm/hubspot-sync.js';
+import { writebackHubspot } from '../src/crm/hubspot-writeback.js';
 import { ensureTenant, migrate, pgliteDatabase, saveConnection, saveSyncCursor } from '../src/store/index.js';
 
 const API = 'https://api.hubapi.com';

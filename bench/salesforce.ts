@@ -11,8 +11,8 @@ import nock from 'nock';
 import { createVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
-import { syncSalesforce } from '../src/server/salesforce-sync.js';
-import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
+import { syncSalesforce } from '../src/crm/salesforce-sync.js';
+import { writebackSalesforce } from '../src/crm/salesforce-writeback.js';
 import { currentSettings, saveSettings } from '../src/settings/index.js';
 import { ensureTenant, migrate, pgliteDatabase, saveConnection } from '../src/store/index.js';
 

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { createVault } from '../src/config/secrets.js';
 import type { TenantId } from '../src/domain/index.js';
 import { hubspotAppFromEnv } from '../connectors/hubspot/index.js';
-import { writebackHubspot } from '../src/server/hubspot-writeback.js';
-import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
+import { writebackHubspot } from '../src/crm/hubspot-writeback.js';
+import { writebackSalesforce } from '../src/crm/salesforce-writeback.js';
 import { ensureTenant, migrate, openPostgres, saveConnection } from '../src/store/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -6,7 +6,7 @@ import { tenantId } from '../src/domain/index.js';
 import { saveSettings } from '../src/settings/index.js';
 import { ensureTenant, markTasksAttempted, pendingTasks, queryAudit, storeScoreChanges, unwrittenAssignments, upsertLeads, type Database } from '../src/store/index.js';
 import { writebackFiles } from '../src/workers/file-writeback.js';
-import { routeTenant } from '../src/workers/route.js';
+import { routeTenant } from '../src/crm/route.js';
 import { openTestDatabase } from './helpers/db.js';
 import { routingLead, scoreOf, withRouting } from './helpers/routing.js';
 

@@ -3,7 +3,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVault } from '../src/config/secrets.js';
 import { tenantId, type Lead } from '../src/domain/index.js';
-import { writebackSalesforce } from '../src/server/salesforce-writeback.js';
+import { writebackSalesforce } from '../src/crm/salesforce-writeback.js';
 import { currentSettings, saveSettings, SettingsSchema } from '../src/settings/index.js';
 import { ensureTenant, getConnection, pendingOutbox, saveConnection, upsertLeads, type Database } from '../src/store/index.js';
 import { DEFAULT_RETRY } from '../src/writeback/retry.js';

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/config/log.js';
 import { loadVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
-import { salesforceSession, withConnectionStatus } from '../src/server/salesforce-connect.js';
+import { salesforceSession, withConnectionStatus } from '../src/crm/salesforce-connect.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { getConnection } from '../src/store/index.js';
 

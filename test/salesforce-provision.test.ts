@@ -3,7 +3,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
-import { connectSalesforce } from '../src/server/salesforce-connect.js';
+import { connectSalesforce } from '../src/crm/salesforce-connect.js';
 import { currentSettings, DEFAULT_SETTINGS, saveSettings, SettingsSchema } from '../src/settings/index.js';
 import { ensureTenant, getConnection, type Database } from '../src/store/index.js';
 import { openTestDatabase } from './helpers/db.js';

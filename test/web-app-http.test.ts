@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/config/log.js';
 import { loadVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
-import { verifyState } from '../src/server/salesforce-connect.js';
+import { verifyState } from '../src/crm/salesforce-connect.js';
 import { setCookie } from '../src/server/web/security.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { createApiKey, createWebSession, ensureTenant, noteConnection, saveConnection, upsertWebUser } from '../src/store/index.js';

@@ -2,7 +2,7 @@ import { hubspotAppFromEnv, privateAppTokens } from '../../connectors/hubspot/in
 import type { Config } from '../config/config.js';
 import { loadVault } from '../config/secrets.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
-import { connectHubspot } from '../server/hubspot-connect.js';
+import { connectHubspot } from '../crm/hubspot-connect.js';
 import { migrate, openDatabase } from '../store/index.js';
 import { EXIT } from './exit.js';
 

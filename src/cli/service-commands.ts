@@ -1,10 +1,10 @@
 import { jwtBearerTokens, salesforceAppFromEnv } from '../../connectors/salesforce/index.js';
 import { hubspotAppFromEnv } from '../../connectors/hubspot/index.js';
-import { syncHubspot } from '../server/hubspot-sync.js';
+import { syncHubspot } from '../crm/hubspot-sync.js';
 import { loadVault } from '../config/secrets.js';
-import { connectSalesforce } from '../server/salesforce-connect.js';
-import { syncSalesforce } from '../server/salesforce-sync.js';
-import { writebackSalesforce } from '../server/salesforce-writeback.js';
+import { connectSalesforce } from '../crm/salesforce-connect.js';
+import { syncSalesforce } from '../crm/salesforce-sync.js';
+import { writebackSalesforce } from '../crm/salesforce-writeback.js';
 import type { Config } from '../config/config.js';
 import { LeadscoreError, type TenantId } from '../domain/index.js';
 import { SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';

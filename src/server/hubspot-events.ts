@@ -16,9 +16,9 @@ import {
   type Database,
   type StoredWebhookEvent,
 } from '../store/index.js';
-import { hubspotApi } from './hubspot-connect.js';
-import { markHubspotUninstalled } from './hubspot-lifecycle.js';
-import { withHubspotStatus } from './hubspot-lifecycle.js';
+import { hubspotApi } from '../crm/hubspot-connect.js';
+import { markHubspotUninstalled } from '../crm/hubspot-lifecycle.js';
+import { withHubspotStatus } from '../crm/hubspot-lifecycle.js';
 
 type Settled = { accountId: string; eventId: string; outcome: string };
 

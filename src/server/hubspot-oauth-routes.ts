@@ -5,8 +5,8 @@ import { isLeadscoreError, type TenantId } from '../domain/index.js';
 import type { Database } from '../store/index.js';
 import { apiKeyAuth } from './api/auth.js';
 import { ApiError } from './api/errors.js';
-import { connectHubspot } from './hubspot-connect.js';
-import { signState, verifyState } from './salesforce-connect.js';
+import { connectHubspot } from '../crm/hubspot-connect.js';
+import { signState, verifyState } from '../crm/salesforce-connect.js';
 
 /** Marks OAuth states issued for HubSpot, so a Salesforce state cannot complete a HubSpot install. */
 const STATE_MARK = 'hubspot';

@@ -6,7 +6,7 @@ import { isLeadscoreError } from '../domain/index.js';
 import type { Database } from '../store/index.js';
 import { apiKeyAuth } from './api/auth.js';
 import { ApiError, parseBody } from './api/errors.js';
-import { connectSalesforce, signState, verifyState } from './salesforce-connect.js';
+import { connectSalesforce, signState, verifyState } from '../crm/salesforce-connect.js';
 
 const StartQuery = z.object({ environment: z.enum(['production', 'sandbox', 'mydomain']).default('production'), domain: z.string().max(255).optional() }).strict();
 

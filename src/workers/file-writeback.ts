@@ -2,7 +2,7 @@ import path from 'node:path';
 import { FileBundleSink } from '../../connectors/file/index.js';
 import type { TenantId } from '../domain/index.js';
 import { leadIdsFromSource, type Database } from '../store/index.js';
-import { writeOwners } from './route.js';
+import { writeOwners } from '../crm/route.js';
 import { drainOutbox, FILE_FIELDS, mappedFields, type DrainOptions, type WritebackReport } from '../writeback/index.js';
 
 /**

@@ -15,7 +15,7 @@ import type { Logger } from '../config/log.js';
 import type { Vault } from '../config/secrets.js';
 import { connectionSource, isLeadscoreError, type TenantId } from '../domain/index.js';
 import type { ModelSource } from '../scoring/rescore.js';
-import { salesforceSession, withConnectionStatus } from '../server/salesforce-connect.js';
+import { salesforceSession, withConnectionStatus } from '../crm/salesforce-connect.js';
 import { currentSettings } from '../settings/index.js';
 import { activeConnectionsOfKind, claimRealtimeLease, clearReplayId, getReplayId, noteConnection, releaseRealtimeLease, type Database } from '../store/index.js';
 import type { QueueName } from './queues.js';

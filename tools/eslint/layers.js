@@ -21,8 +21,11 @@ export const STEPS = [
   'src/learning',
   'src/monitoring',
 ];
-/** Wiring: may import anything; imported by nothing else. */
-export const WIRING = ['src/server', 'src/workers', 'src/cli', 'connectors/index'];
+/**
+ * Wiring: may import anything; imported by nothing else. src/crm holds the per-CRM jobs (connect,
+ * sync, writeback, owner routing) that the server, the workers and the CLI all run.
+ */
+export const WIRING = ['src/server', 'src/workers', 'src/crm', 'src/cli', 'connectors/index'];
 /** Sources of data: import only src/domain (and, for connectors, connectors/shared). */
 export const SOURCES = ['src/synthetic'];
 /** Exceptions, each with its reason. */

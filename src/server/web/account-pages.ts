@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { installUrl } from '../../../connectors/hubspot/index.js';
 import { authorizationUrl, loginHostFor } from '../../../connectors/salesforce/index.js';
-import { signState } from '../salesforce-connect.js';
+import { signState } from '../../crm/salesforce-connect.js';
 import { API_SCOPES, apiCallsLastDay, createApiKey, latestImportRun, listApiKeys, listConnections, listWebUsers, revokeApiKey, setWebUserRole, syncCursorTimes, writeCountsBySource, type ApiScope } from '../../store/index.js';
 import { sendPage, tenantOf, isAdmin, type WebDeps } from './context.js';
 import { HEALTH_HEAD, healthRow } from './connection-health.js';

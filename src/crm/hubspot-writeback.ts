@@ -5,7 +5,7 @@ import type { TenantId } from '../domain/index.js';
 import { currentSettings } from '../settings/index.js';
 import { leadIdsFromSource, listConnections, setConnectionStatus, type Database } from '../store/index.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
-import { writeOwners } from '../workers/route.js';
+import { writeOwners } from './route.js';
 import { recordHubSpotUsage } from './api-usage.js';
 import { hubspotApi } from './hubspot-connect.js';
 import { withHubspotStatus } from './hubspot-lifecycle.js';

@@ -4,7 +4,7 @@ import { crmCalls } from '../config/metrics.js';
 import { connectionSource, isLeadscoreError, type FieldValue, type TenantId } from '../domain/index.js';
 import { currentSettings, type Settings } from '../settings/index.js';
 import { countDueWrites, findBulkJob, forgetBulkJob, leadIdsFromSource, listConnections, saveBulkJob, setConnectionStatus, type Database } from '../store/index.js';
-import { writeOwners } from '../workers/route.js';
+import { writeOwners } from './route.js';
 import { drainOutbox, mappedFields, type DrainOptions, type RateLimit, type WritebackReport, type WritebackTarget } from '../writeback/index.js';
 import { recordSalesforceUsage } from './api-usage.js';
 import { salesforceSession, withConnectionStatus } from './salesforce-connect.js';
