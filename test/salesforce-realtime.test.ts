@@ -6,7 +6,7 @@ import { createLogger } from '../src/config/log.js';
 import { createVault } from '../src/config/secrets.js';
 import { tenantId } from '../src/domain/index.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../src/scoring/model-source.js';
-import { ensureTenant, getConnection, getLeadSource, getReplayId, pendingOutbox, saveConnection, saveReplayId, setConnectionStatus, type Database } from '../src/store/index.js';
+import { ensureTenant, getConnection, getLeadSource, getOutcome, getReplayId, pendingOutbox, queryAudit, saveConnection, saveReplayId, setConnectionStatus, upsertOutcomes, type Database } from '../src/store/index.js';
 import { applyChangeEvents } from '../src/workers/salesforce-changes.js';
 import { SalesforceRealtime, type RealtimeDeps, type RealtimeStatus } from '../src/workers/salesforce-realtime.js';
 import { openTestDatabase } from './helpers/db.js';
@@ -118,6 +118,19 @@ describe('applyChangeEvents (against the store)', () => {
     rereadOnce([A], [lead(A, { Title: 'Chief Operating Officer' })]);
     const edited = await applyChangeEvents(db, models, testSession(), ours, [withFields(12, { Leadscore_Score__c: 88, Title: 'Chief Operating Officer', LastModifiedDate: '2026-11-25T09:05:00.000Z' })]);
     expect(edited).toMatchObject({ ignored: 0, reread: 1, replayId: 12 });
+  });
+
+  it('retracts the stored outcome of a lead an UPDATE event shows un-converted, audits it, and scores the lead again', async () => {
+    rereadOnce([A], [lead(A)]);
+    await applyChangeEvents(db, models, testSession(), target, [event(5, 'CREATE', [A])]);
+    await upsertOutcomes(db, acme, [{ leadId: A, converted: true, outcomeAt: new Date(Date.now() - 86_400_000), amount: 12_000 }]);
+    rereadOnce([A], [lead(A, { IsConverted: false, Status: 'Working - Contacted' })]);
+    const report = await applyChangeEvents(db, models, testSession(), target, [event(6, 'UPDATE', [A])]);
+    expect(report).toMatchObject({ reread: 1, retracted: 1 });
+    expect(await getOutcome(db, acme, A)).toBeNull();
+    const audit = await queryAudit(db, acme, { action: 'outcome_retracted' });
+    expect(audit.map((e) => [e.recordId, e.connectionId])).toEqual([[A, ID]]);
+    expect((await pendingOutbox(db, acme)).some((w) => w.leadId === A)).toBe(true);
   });
 
   it('leaves another org’s lead of the same tenant alone on DELETE', async () => {

@@ -110,7 +110,7 @@ export async function syncSalesforce(
  * loses its stored outcome, in chunks, each with an audit entry holding the outcome it had; the
  * connection's status names the newest ones. Answers the ids whose outcome was removed.
  */
-async function retractReopened(db: Database, tenant: TenantId, connectionId: string, leadSource: string, openIds: string[], storedBefore: Date): Promise<string[]> {
+export async function retractReopened(db: Database, tenant: TenantId, connectionId: string, leadSource: string, openIds: string[], storedBefore: Date): Promise<string[]> {
   const removed: string[] = [];
   const notes: Array<{ leadId: string; was: string; outcomeAt: string }> = [];
   for (let i = 0; i < openIds.length; i += 5000) {

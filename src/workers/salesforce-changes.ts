@@ -4,6 +4,7 @@ import { rescore, type ModelSource } from '../scoring/rescore.js';
 import { currentSettings, salesforceReadMapping } from '../settings/index.js';
 import { deleteLeads, getReplayId, saveReplayId, type Database } from '../store/index.js';
 import { importFromSource } from '../sync/index.js';
+import { retractReopened } from '../crm/salesforce-sync.js';
 
 /** Ids per re-read query: 18-character ids keep the SOQL text far below its 100,000-character limit. */
 const IDS_PER_QUERY = 300;
@@ -20,6 +21,8 @@ export interface ChangeBatchReport {
   /** Rescored leads whose score changed, and the CRM writes that queued. */
   changed: number;
   writes: number;
+  /** Stored outcomes of leads Salesforce now shows open again (un-converted or reopened): removed, audited, rescored. */
+  retracted: number;
   /** An overflow event (no record ids) or a change to an object the sync reads (Contact): run the incremental sync. */
   needsSync: boolean;
   /** The replay id stored after this batch. */
@@ -58,7 +61,7 @@ export async function applyChangeEvents(
   const { tenant, connectionId, source, channel } = target;
   const stored = await getReplayId(db, tenant, connectionId, channel);
   const fresh = stored === null ? [...events] : events.filter((e) => e.replayId > stored);
-  const report: ChangeBatchReport = { skipped: events.length - fresh.length, ignored: 0, reread: 0, deleted: 0, rejected: 0, changed: 0, writes: 0, needsSync: false, replayId: stored };
+  const report: ChangeBatchReport = { skipped: events.length - fresh.length, ignored: 0, reread: 0, deleted: 0, rejected: 0, retracted: 0, changed: 0, writes: 0, needsSync: false, replayId: stored };
   if (fresh.length === 0) return report;
 
   // The last event about a record decides: deleted then undeleted is read again, and so on.
@@ -84,6 +87,7 @@ export async function applyChangeEvents(
 
   const changed = new Set<string>();
   if (toRead.length) {
+    const [{ started }] = (await db.query<{ started: Date }>('SELECT now() AS started')) as [{ started: Date }];
     const { settings } = await currentSettings(db, tenant);
     const mapping = settings.salesforce;
     // The org's own read mapping where it has one (source is 'salesforce:<org id>').
@@ -95,6 +99,10 @@ export async function applyChangeEvents(
       report.reread += imported.streams.leads.inserted + imported.streams.leads.updated + imported.streams.leads.unchanged;
       report.rejected += imported.streams.leads.rejected + imported.streams.outcomes.rejected;
       for (const id of imported.changedLeadIds) changed.add(id);
+      // An admin un-converted or reopened a lead: its stored outcome goes, as in the sync.
+      const retracted = await retractReopened(db, tenant, connectionId, source, [...reader.openLeadIds], new Date(started));
+      report.retracted += retracted.length;
+      for (const id of retracted) changed.add(id);
     }
   }
   if (toDelete.length) report.deleted = await deleteLeads(db, tenant, toDelete, source);
