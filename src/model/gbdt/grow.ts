@@ -4,6 +4,7 @@ import {
   BIN,
   categoryOrder,
   COLUMN_SIZE,
+  histogramLength,
   END,
   FEATURE,
   GAIN,
@@ -136,8 +137,9 @@ export class TreeGrower {
       minChildWeight: params.minChildWeight,
       minSamplesLeaf: params.minSamplesLeaf,
       counted: needsCounts(params.minSamplesLeaf, params.minChildWeight) ? 1 : 0,
+      countBase: data.cols * COLUMN_SIZE,
     };
-    this.histSize = data.cols * COLUMN_SIZE;
+    this.histSize = histogramLength(data.cols);
     let total = 0;
     for (let i = 0; i < n; i++) total += weights[i]!;
     this.totalWeight = total;
@@ -304,7 +306,7 @@ export class TreeGrower {
     const hl = splits[best + LEFT_H]!;
     if (this.columns[feature]!.kind !== 'categorical') return { feature, bin: splits[best + BIN]!, leftBins: null, missingLeft, gl, hl };
     // The threads hand back how many categories go left; which ones is the same sort again.
-    categoryOrder(this.table.hists[slot]!, splits[best + POSITION]!, this.table.binCount[feature]!, this.params.l2, this.scratch);
+    categoryOrder(this.table.hists[slot]!, this.table.countBase, splits[best + POSITION]!, this.table.binCount[feature]!, this.params.l2, this.scratch);
     const leftBins = new Uint8Array(HIST_BINS);
     for (let i = 0; i < splits[best + BIN]!; i++) leftBins[this.scratch.order[i]!] = 1;
     return { feature, bin: 0, leftBins, missingLeft, gl, hl };

@@ -8,9 +8,18 @@ import { HIST_BINS, MISSING_BIN } from './binning.js';
  * them the trees, do not depend on how many threads share the work.
  */
 
-/** Gradient, hessian and row count per (column, bin). */
-export const STRIDE = 3;
+/**
+ * A histogram holds gradient and hessian per (column, bin), interleaved, for every column, and
+ * then a row count per (column, bin): counts are often not needed (see needsCounts), and apart
+ * they are neither added up, zeroed nor subtracted then.
+ */
+export const STRIDE = 2;
 export const COLUMN_SIZE = HIST_BINS * STRIDE;
+
+/** Length of a histogram of `columns` columns. */
+export function histogramLength(columns: number): number {
+  return columns * (COLUMN_SIZE + HIST_BINS);
+}
 
 /** Fields of a level node in `WorkTable.nodes`. */
 export const START = 0;
@@ -79,6 +88,8 @@ export interface WorkTable {
   minSamplesLeaf: number;
   /** 1 when every bin's rows are counted; 0 when only categorical features' are (see needsCounts). */
   counted: number;
+  /** Where the row counts start in every histogram: counts[countBase + position * HIST_BINS + bin]. */
+  countBase: number;
 }
 
 /**
@@ -92,10 +103,14 @@ export function needsCounts(minSamplesLeaf: number, minChildWeight: number): boo
   return minSamplesLeaf > 1 || !(minChildWeight >= 1e-6);
 }
 
-/** Per-thread scratch space for sorting categories. */
+/** Per-thread scratch space. */
 export class Scratch {
+  /** Feature positions whose bins are counted in the histogram being built. */
+  readonly counted = new Int32Array(HIST_BINS);
   readonly order = new Int32Array(HIST_BINS);
   readonly ratio = new Float64Array(HIST_BINS);
+  /** What scanNumeric found: gain, left gradient, left hessian, missing left (1 or 0). */
+  readonly found = new Float64Array(4);
 }
 
 /** Fills t.packed for the first `featureCount` features of t.features, from column-major bins. */
@@ -113,12 +128,12 @@ export function workLevel(t: WorkTable, nodeCount: number, featureCount: number,
   const nodes = t.nodes;
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
-    if (nodes[at + OP] === OP_BUILD) buildHistogram(t, t.hists[nodes[at + SLOT]!]!, nodes[at + START]!, nodes[at + END]!, featureCount, from, to);
+    if (nodes[at + OP] === OP_BUILD) buildHistogram(t, t.hists[nodes[at + SLOT]!]!, nodes[at + START]!, nodes[at + END]!, featureCount, from, to, scratch);
   }
   // After every build: a subtraction needs its sibling's histogram complete.
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
-    if (nodes[at + OP] === OP_SUBTRACT) subtract(t.hists[nodes[at + SLOT]!]!, t.hists[nodes[at + OTHER]!]!, from, to);
+    if (nodes[at + OP] === OP_SUBTRACT) subtract(t, t.hists[nodes[at + SLOT]!]!, t.hists[nodes[at + OTHER]!]!, from, to);
   }
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
@@ -126,99 +141,118 @@ export function workLevel(t: WorkTable, nodeCount: number, featureCount: number,
   }
 }
 
-function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number): void {
+function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number, s: Scratch): void {
   hist.fill(0, from * COLUMN_SIZE, to * COLUMN_SIZE);
   if (t.counted) {
-    addRows(t, hist, start, end, width, from, to, true);
+    hist.fill(0, t.countBase + from * HIST_BINS, t.countBase + to * HIST_BINS);
+    addCountedRows(t, hist, start, end, width, from, to);
     return;
   }
-  addRows(t, hist, start, end, width, from, to, false);
-  for (let k = from; k < to; k++) if (t.categorical[t.features[k]!] === 1) countRows(t, hist, start, end, width, k);
+  let counted = 0;
+  for (let k = from; k < to; k++) {
+    if (t.categorical[t.features[k]!] !== 1) continue;
+    s.counted[counted++] = k;
+    hist.fill(0, t.countBase + k * HIST_BINS, t.countBase + (k + 1) * HIST_BINS);
+  }
+  addRows(t, hist, start, end, width, from, to, s.counted, counted);
 }
 
-/** Gradient and hessian (and with `count`, the row count) of rows [start, end) into features [from, to). */
-function addRows(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number, count: boolean): void {
+/**
+ * Gradient and hessian of rows [start, end) into features [from, to), and row counts into the
+ * `countedLength` positions of `counted`: each row's bins are adjacent bytes, read once.
+ */
+function addRows(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number, counted: Int32Array, countedLength: number): void {
   const packed = t.packed;
   const rows = t.order;
   const gh = t.gh;
-  // Row by row, each row's bins adjacent; four features per step with their offsets known to the compiler.
+  const countBase = t.countBase;
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const g = gh[2 * r]!;
     const h = gh[2 * r + 1]!;
     const at = r * width;
     let k = from;
-    if (count) {
-      for (; k + 4 <= to; k += 4) {
-        let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        hist[o + 2]!++;
-        o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        hist[o + 2]!++;
-        o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        hist[o + 2]!++;
-        o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        hist[o + 2]!++;
-      }
-      for (; k < to; k++) {
-        const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        hist[o + 2]!++;
-      }
-    } else {
-      for (; k + 4 <= to; k += 4) {
-        let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-      }
-      for (; k < to; k++) {
-        const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-      }
+    // four features per step with their offsets known to the compiler
+    for (; k + 4 <= to; k += 4) {
+      let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+    }
+    for (; k < to; k++) {
+      const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+    }
+    for (let q = 0; q < countedLength; q++) {
+      const c = counted[q]!;
+      hist[countBase + c * HIST_BINS + packed[at + c]!]!++;
     }
   }
 }
 
-/** Row counts of rows [start, end) for feature position k. */
-function countRows(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, k: number): void {
+/** addRows with every feature's bins counted. */
+function addCountedRows(t: WorkTable, hist: Float64Array, start: number, end: number, width: number, from: number, to: number): void {
   const packed = t.packed;
   const rows = t.order;
-  const base = k * COLUMN_SIZE + 2;
-  for (let i = start; i < end; i++) hist[base + packed[rows[i]! * width + k]! * STRIDE]!++;
+  const gh = t.gh;
+  const countBase = t.countBase;
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const g = gh[2 * r]!;
+    const h = gh[2 * r + 1]!;
+    const at = r * width;
+    let k = from;
+    for (; k + 2 <= to; k += 2) {
+      let b = packed[at + k]!;
+      let o = k * COLUMN_SIZE + b * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[countBase + k * HIST_BINS + b]!++;
+      b = packed[at + k + 1]!;
+      o = (k + 1) * COLUMN_SIZE + b * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[countBase + (k + 1) * HIST_BINS + b]!++;
+    }
+    for (; k < to; k++) {
+      const b = packed[at + k]!;
+      const o = k * COLUMN_SIZE + b * STRIDE;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[countBase + k * HIST_BINS + b]!++;
+    }
+  }
 }
 
-function subtract(a: Float64Array, b: Float64Array, from: number, to: number): void {
+/** a -= b for features [from, to): gradients and hessians, and the counts that were made. */
+function subtract(t: WorkTable, a: Float64Array, b: Float64Array, from: number, to: number): void {
   for (let i = from * COLUMN_SIZE; i < to * COLUMN_SIZE; i++) a[i]! -= b[i]!;
+  for (let k = from; k < to; k++) {
+    if (t.counted === 0 && t.categorical[t.features[k]!] !== 1) continue;
+    for (let i = t.countBase + k * HIST_BINS, end = i + HIST_BINS; i < end; i++) a[i]! -= b[i]!;
+  }
 }
 
 /**
  * Categories present in the node, sorted by mean gradient: the best set going left is a prefix
  * of that order. Returns how many there are; the order is in `s.order`.
  */
-export function categoryOrder(hist: Float64Array, position: number, categories: number, l2: number, s: Scratch): number {
+export function categoryOrder(hist: Float64Array, countBase: number, position: number, categories: number, l2: number, s: Scratch): number {
   const base = position * COLUMN_SIZE;
+  const countAt = countBase + position * HIST_BINS;
   let k = 0;
   for (let b = 0; b < categories; b++) {
     const o = base + b * STRIDE;
-    if (hist[o + 2] === 0) continue;
+    if (hist[countAt + b] === 0) continue;
     s.order[k++] = b;
     s.ratio[b] = hist[o]! / (hist[o + 1]! + l2);
   }
@@ -235,6 +269,83 @@ export function categoryOrder(hist: Float64Array, position: number, categories: 
   }
   return k;
 }
+
+/**
+ * bestSplit's search over one numeric feature whose bins are not counted: bins [0, count - 1) as
+ * the last bin going left, missing values right, then left. Returns the best bin, or -1 when none
+ * beats `bestGain`; the winner's gain, left sums and missing direction go to `found`.
+ */
+function scanNumeric(
+  hist: Float64Array,
+  base: number,
+  count: number,
+  G: number,
+  H: number,
+  gm: number,
+  hm: number,
+  hasMissing: boolean,
+  minH: number,
+  l2: number,
+  parentScore: number,
+  bestGain: number,
+  bar: number,
+  found: Float64Array,
+): number {
+  let gl = 0;
+  let hl = 0;
+  let best = -1;
+  const end = base + (count - 1) * STRIDE;
+  for (let o = base, i = 0; o < end; o += STRIDE, i++) {
+    const h = hist[o + 1]!;
+    if (h === 0) continue;
+    gl += hist[o]!;
+    hl += h;
+    let hr = H - hl;
+    if (hl >= minH && hr >= minH) {
+      const gr = G - gl;
+      const dl = hl + l2;
+      const dr = hr + l2;
+      if (gl * gl * dr + gr * gr * dl > bar * dl * dr) {
+        const gain = (gl * gl) / dl + (gr * gr) / dr - parentScore;
+        if (gain > bestGain) {
+          bar = (gain + parentScore) * BAR_SLACK;
+          bestGain = gain;
+          best = i;
+          found[1] = gl;
+          found[2] = hl;
+          // with no missing rows in the node, missing values later follow the heavier side
+          found[3] = !hasMissing && hl >= hr ? 1 : 0;
+        }
+      }
+    }
+    if (hasMissing) {
+      const gL = gl + gm;
+      const hL = hl + hm;
+      hr = H - hL;
+      if (hL >= minH && hr >= minH) {
+        const gr = G - gL;
+        const dl = hL + l2;
+        const dr = hr + l2;
+        if (gL * gL * dr + gr * gr * dl > bar * dl * dr) {
+          const gain = (gL * gL) / dl + (gr * gr) / dr - parentScore;
+          if (gain > bestGain) {
+            bar = (gain + parentScore) * BAR_SLACK;
+            bestGain = gain;
+            best = i;
+            found[1] = gL;
+            found[2] = hL;
+            found[3] = 1;
+          }
+        }
+      }
+    }
+  }
+  found[0] = bestGain;
+  return best;
+}
+
+/** How much lower than the exact bar the division-free test of bestSplit sets it (see there). */
+const BAR_SLACK = 1 - 1e-9;
 
 const IDENTITY = Int32Array.from({ length: HIST_BINS }, (_, i) => i);
 
@@ -255,6 +366,11 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
   let bestGl = 0;
   let bestHl = 0;
   let bestMissingLeft = false;
+  // A candidate can only win when gl²/dl + gr²/dr > bestGain + parentScore, that is (dl, dr > 0)
+  // when gl²·dr + gr²·dl > (bestGain + parentScore)·dl·dr. `bar` is that right-hand factor made a
+  // little lower, so that rounding never turns away a candidate the exact gain would take: the
+  // splits, and with them the trees, are the same as with the divisions alone.
+  let bar = (bestGain + parentScore) * BAR_SLACK;
   for (let k = from; k < to; k++) {
     const c = t.features[k]!;
     const base = k * COLUMN_SIZE;
@@ -265,12 +381,27 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
     // Without counts (see needsCounts), a bin is empty when it has no hessian; the missing bin of a
     // histogram made by subtraction may keep a rounding residue, hence the relative tolerance.
     const counts = categorical || t.counted === 1;
-    const nm = counts ? hist[m + 2]! : hm > 1e-12 * H ? 1 : 0;
+    const countAt = t.countBase + k * HIST_BINS;
+    const nm = counts ? hist[countAt + MISSING_BIN]! : hm > 1e-12 * H ? 1 : 0;
     const minRows = counts ? minN : 0;
+    if (!counts) {
+      // The common case, numeric bins without counts, in a loop of its own (about half the time).
+      const found = scanNumeric(hist, base, t.binCount[c]!, G, H, gm, hm, nm > 0, minH, l2, parentScore, bestGain, bar, s.found);
+      if (found < 0) continue;
+      bestGain = s.found[0]!;
+      bar = (bestGain + parentScore) * BAR_SLACK;
+      bestFeature = c;
+      bestPosition = k;
+      bestBin = found;
+      bestGl = s.found[1]!;
+      bestHl = s.found[2]!;
+      bestMissingLeft = s.found[3] === 1;
+      continue;
+    }
     let candidates: Int32Array;
     let count: number;
     if (categorical) {
-      count = categoryOrder(hist, k, t.binCount[c]!, l2, s);
+      count = categoryOrder(hist, t.countBase, k, t.binCount[c]!, l2, s);
       if (count < 2) continue;
       candidates = s.order;
     } else {
@@ -286,8 +417,8 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
     let featureHl = 0;
     for (let i = 0; i < count - 1; i++) {
       const o = base + candidates[i]! * STRIDE;
-      const n = hist[o + 2]!;
-      if (counts ? n === 0 : hist[o + 1] === 0) continue;
+      const n = hist[countAt + candidates[i]!]!;
+      if (n === 0) continue;
       gl += hist[o]!;
       hl += hist[o + 1]!;
       nl += n;
@@ -296,8 +427,13 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
       let nr = N - nl;
       if (hl >= minH && hr >= minH && nl >= minRows && nr >= minRows) {
         const gr = G - gl;
-        const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
+        const dl = hl + l2;
+        const dr = hr + l2;
+        // Two divisions per candidate were most of the search: the test is first made without
+        // them (see `bar`), and only a candidate that passes pays for the exact gain.
+        const gain = gl * gl * dr + gr * gr * dl > bar * dl * dr ? (gl * gl) / dl + (gr * gr) / dr - parentScore : -Infinity;
         if (gain > bestGain) {
+          bar = (gain + parentScore) * BAR_SLACK;
           bestGain = gain;
           featureBest = i;
           featureGl = gl;
@@ -314,8 +450,11 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
         nr = N - nL;
         if (hL >= minH && hr >= minH && nL >= minRows && nr >= minRows) {
           const gr = G - gL;
-          const gain = (gL * gL) / (hL + l2) + (gr * gr) / (hr + l2) - parentScore;
+          const dl = hL + l2;
+          const dr = hr + l2;
+          const gain = gL * gL * dr + gr * gr * dl > bar * dl * dr ? (gL * gL) / dl + (gr * gr) / dr - parentScore : -Infinity;
           if (gain > bestGain) {
+            bar = (gain + parentScore) * BAR_SLACK;
             bestGain = gain;
             featureBest = i;
             featureGl = gL;
