@@ -112,7 +112,25 @@ export function applyBins(matrix: FeatureMatrix, columns: readonly ColumnBins[])
   for (let c = 0; c < cols; c++) {
     const spec = columns[c]!;
     const offset = c * rows;
-    for (let r = 0; r < rows; r++) bins[offset + r] = binValue(spec, matrix.values[r * cols + c]!);
+    if (spec.kind === 'categorical') {
+      for (let r = 0; r < rows; r++) bins[offset + r] = binValue(spec, matrix.values[r * cols + c]!);
+      continue;
+    }
+    // binValue's search without its branches, which a CPU mispredicts on half the steps: the
+    // edges padded to HIST_BINS with +Infinity, eight fixed steps whose outcome is added.
+    const edges = new Float64Array(HIST_BINS).fill(Infinity);
+    edges.set(spec.edges);
+    for (let r = 0; r < rows; r++) {
+      const value = matrix.values[r * cols + c]!;
+      if (Number.isNaN(value)) {
+        bins[offset + r] = MISSING_BIN;
+        continue;
+      }
+      const v = Math.fround(value);
+      let lo = 0;
+      for (let step = HIST_BINS >> 1; step > 0; step >>= 1) lo += step * +(edges[lo + step - 1]! < v);
+      bins[offset + r] = lo;
+    }
   }
   return { rows, cols, bins };
 }

@@ -1,3 +1,4 @@
+import type { FeatureKind } from '../tree.js';
 import type { BinnedMatrix, ColumnBins } from './binning.js';
 import { HIST_BINS, MISSING_BIN } from './binning.js';
 import {
@@ -20,6 +21,8 @@ import {
   OP_SUBTRACT,
   OTHER,
   pack,
+  planBlocks,
+  splitAt,
   POSITION,
   Scratch,
   SEARCH,
@@ -95,19 +98,27 @@ export class TreeGrower {
 
   /** The features t.packed holds: without column sampling, the same for every tree. */
   private packedFor: Int32Array | null = null;
+  /** Blocks the features are cut into (see planBlocks). */
+  private blocks = 0;
 
   private readonly totalWeight: number;
 
-  /** `labels` and `weights` (per row, class weight included) are the training rows'. */
+  private data: BinnedMatrix | null = null;
+  private columns: readonly ColumnBins[] = [];
+
+  /**
+   * `labels` and `weights` (per row, class weight included) are the training rows'. The threads
+   * start here, and get ready while the caller bins the data for useBins.
+   */
   constructor(
-    private readonly data: BinnedMatrix,
-    private readonly columns: readonly ColumnBins[],
+    shape: { rows: number; kinds: readonly FeatureKind[] },
     private readonly params: GbdtParams,
     labels: Uint8Array,
     weights: Float64Array,
   ) {
-    const n = data.rows;
-    const file = params.threads > 1 && n * data.cols >= MIN_CELLS_FOR_THREADS ? workerFile() : null;
+    const n = shape.rows;
+    const cols = shape.kinds.length;
+    const file = params.threads > 1 && n * cols >= MIN_CELLS_FOR_THREADS ? workerFile() : null;
     const threads = file ? params.threads : 1;
     this.shared = threads > 1;
     const alloc = (bytes: number) => (this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -123,29 +134,41 @@ export class TreeGrower {
       labels: filled(new Uint8Array(alloc(n)), labels),
       weights: filled(new Float64Array(alloc(8 * n)), weights),
       lossParts: new Float64Array(alloc(8 * ROW_CHUNKS)),
-      packed: new Uint8Array(alloc(data.bins.length)),
+      packed: new Uint8Array(alloc(n * cols)),
+      blockStart: new Int32Array(alloc(4 * (cols + 1))),
       gh: new Float64Array(alloc(16 * n)),
       order: new Int32Array(alloc(4 * n)),
-      features: new Int32Array(alloc(4 * data.cols)),
+      features: new Int32Array(alloc(4 * cols)),
       nodes: new Int32Array(alloc(4 * NODE_INTS * maxNodes)),
       sums: new Float64Array(alloc(16 * maxNodes)),
-      splits: new Float64Array(alloc(8 * SPLIT_FIELDS * maxNodes * threads)),
+      // at most one block per feature
+      splits: new Float64Array(alloc(8 * SPLIT_FIELDS * maxNodes * cols)),
+      blockSlots: cols,
       hists: [],
-      categorical: Uint8Array.from(columns, (c) => (c.kind === 'categorical' ? 1 : 0)),
-      binCount: Int32Array.from(columns, (c) => (c.kind === 'categorical' ? c.categoryCount : c.edges.length)),
+      categorical: Uint8Array.from(shape.kinds, (kind) => (kind === 'categorical' ? 1 : 0)),
+      // filled by useBins
+      binCount: new Int32Array(alloc(4 * cols)),
       l2: params.l2,
       minChildWeight: params.minChildWeight,
       minSamplesLeaf: params.minSamplesLeaf,
       counted: needsCounts(params.minSamplesLeaf, params.minChildWeight) ? 1 : 0,
-      countBase: data.cols * COLUMN_SIZE,
+      countBase: cols * COLUMN_SIZE,
     };
-    this.histSize = histogramLength(data.cols);
+    this.histSize = histogramLength(cols);
     let total = 0;
     for (let i = 0; i < n; i++) total += weights[i]!;
     this.totalWeight = total;
     this.scratch = new Scratch();
     this.spill = new Int32Array(n);
     this.threads = file ? new HistThreads(file, this.table, threads, this.scratch) : null;
+  }
+
+  /** The training rows binned, and the bins of each column: before any tree. */
+  useBins(data: BinnedMatrix, columns: readonly ColumnBins[]): void {
+    if (data.rows !== this.table.rows || columns.length !== this.table.categorical.length) throw new Error('the binned data does not have the grower\'s shape');
+    this.data = data;
+    this.columns = columns;
+    columns.forEach((c, i) => (this.table.binCount[i] = c.kind === 'categorical' ? c.categoryCount : c.edges.length));
   }
 
   /** The training rows' margins: the caller starts them, addToMargin adds each tree. */
@@ -188,7 +211,8 @@ export class TreeGrower {
     t.order.set(sample);
     if (!this.packedFor || !sameValues(this.packedFor, features)) {
       t.features.set(features);
-      pack(t, this.data.bins, features.length);
+      this.blocks = planBlocks(t, features.length, this.threads ? this.threads.ready() : 1);
+      pack(t, this.binned.bins, features.length, this.blocks);
       this.packedFor = features;
     }
     const gh = t.gh;
@@ -208,7 +232,7 @@ export class TreeGrower {
     }
     let level = [root];
     for (let depth = 0; level.length > 0; depth++) {
-      this.work(level, features.length);
+      this.work(level);
       const next: Node[] = [];
       for (let j = 0; j < level.length; j++) {
         const node = level[j]!;
@@ -264,8 +288,13 @@ export class TreeGrower {
     }
   }
 
+  private get binned(): BinnedMatrix {
+    if (!this.data) throw new Error('TreeGrower.useBins must come before the first tree');
+    return this.data;
+  }
+
   /** Writes the level into the table and has the threads work on it. */
-  private work(level: Node[], featureCount: number): void {
+  private work(level: Node[]): void {
     const t = this.table;
     let any = false;
     for (let j = 0; j < level.length; j++) {
@@ -282,18 +311,17 @@ export class TreeGrower {
       any ||= node.op !== OP_NONE || node.search;
     }
     if (!any) return;
-    if (this.threads) this.threads.runLevel(level.length, featureCount);
-    else workLevel(t, level.length, featureCount, 0, featureCount, 0, 1, this.scratch);
+    if (this.threads) this.threads.runLevel(level.length, this.blocks);
+    else for (let b = 0; b < this.blocks; b++) workLevel(t, level.length, b, this.scratch);
   }
 
-  /** The best of the threads' splits of node j: the first thread's wins ties, as one thread would. */
+  /** The best of the blocks' splits of node j: the first block's wins ties, as one block would. */
   private chosenSplit(j: number, slot: number): Split | null {
-    const threads = this.threads ? this.threads.count : 1;
     const splits = this.table.splits;
     let best = -1;
     let bestGain = MIN_GAIN;
-    for (let k = 0; k < threads; k++) {
-      const at = (j * threads + k) * SPLIT_FIELDS;
+    for (let b = 0; b < this.blocks; b++) {
+      const at = splitAt(this.table, j, b);
       if (splits[at + FEATURE]! >= 0 && splits[at + GAIN]! > bestGain) {
         best = at;
         bestGain = splits[at + GAIN]!;
@@ -328,7 +356,7 @@ export class TreeGrower {
    */
   private partition(start: number, end: number, split: Split): number {
     const n = this.table.rows;
-    const column = this.data.bins.subarray(split.feature * n, split.feature * n + n);
+    const column = this.binned.bins.subarray(split.feature * n, split.feature * n + n);
     const rows = this.table.order;
     const spill = this.spill;
     // 1 for each bin that goes left: one lookup per row, and no branch a CPU could mispredict.

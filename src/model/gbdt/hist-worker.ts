@@ -3,7 +3,7 @@ import { Scratch } from './hist.js';
 import { DONE, FAILED, READY, SEQ, STOP, workShare, type WorkerSetup } from './threads.js';
 
 /** A histogram thread (see threads.ts): works on its share of each piece of work until told to stop. */
-const { table, control, port, thread, threads } = workerData as WorkerSetup;
+const { table, control, port } = workerData as WorkerSetup;
 const scratch = new Scratch();
 Atomics.add(control, READY, 1);
 Atomics.notify(control, READY);
@@ -18,7 +18,7 @@ for (;;) {
       const { slot, hist } = m.message as { slot: number; hist: Float64Array };
       table.hists[slot] = hist;
     }
-    workShare(table, control, thread, threads, scratch);
+    workShare(table, control, scratch);
   } catch (error) {
     port.postMessage(error instanceof Error ? (error.stack ?? error.message) : String(error));
     Atomics.store(control, FAILED, 1);

@@ -42,8 +42,9 @@ describe('training on two threads', () => {
 
   it('starts a second thread from the compiled code', () => {
     const columns = fitBins(matrix, kinds, categoryCounts, 255);
-    const grower = new compiledGrow.TreeGrower(applyBins(matrix, columns), columns, resolveParams({ threads: 2 }), labels, new Float64Array(labels.length).fill(1));
+    const grower = new compiledGrow.TreeGrower({ rows: matrix.rows, kinds }, resolveParams({ threads: 2 }), labels, new Float64Array(labels.length).fill(1));
     try {
+      grower.useBins(applyBins(matrix, columns), columns);
       expect(grower.threadCount).toBe(2);
     } finally {
       grower.close();

@@ -5,22 +5,25 @@ import { ROW_CHUNKS, workRows } from './gradients.js';
 import { workLevel, type Scratch, type WorkTable } from './hist.js';
 
 /**
- * Histogram threads: workers that take a share of the features of every level (and of the rows
- * when gradients are computed), synchronised with the main thread through Atomics on a shared
- * control array. Training stays synchronous: the main thread does its own share, then blocks
- * until the workers are done.
+ * Histogram threads: workers that take blocks of the features of every level (and chunks of the
+ * rows when gradients are computed) from a shared counter, synchronised with the main thread
+ * through Atomics on a shared control array. Training stays synchronous: the main thread takes
+ * blocks too, then waits until the workers are done.
  */
 
 /** Fields of the control array. */
 export const SEQ = 0; // bumped once per piece of work
 export const DONE = 1; // workers finished with the current piece
 export const NODE_COUNT = 2;
-export const FEATURE_COUNT = 3;
+/** How many pieces (feature blocks or row chunks) the work has. */
+export const PIECES = 3;
 export const STOP = 4;
 export const FAILED = 5;
 export const READY = 6;
 export const KIND = 7;
-export const CONTROL_INTS = 8;
+/** The next piece a thread may take. */
+export const NEXT = 8;
+export const CONTROL_INTS = 9;
 
 /** Kinds of work. */
 export const LEVEL = 0;
@@ -36,20 +39,13 @@ export interface WorkerSetup {
   threads: number;
 }
 
-/** Features [from, to) of thread `thread` out of `threads`. */
-export function share(featureCount: number, thread: number, threads: number): [number, number] {
-  return [Math.floor((featureCount * thread) / threads), Math.floor((featureCount * (thread + 1)) / threads)];
-}
-
-/** Thread `thread`'s share of the work the control array describes. */
-export function workShare(table: WorkTable, control: Int32Array, thread: number, threads: number, scratch: Scratch): void {
-  if (control[KIND] === GRADIENTS) {
-    const [from, to] = share(ROW_CHUNKS, thread, threads);
-    workRows(table, from, to);
-  } else {
-    const featureCount = control[FEATURE_COUNT]!;
-    const [from, to] = share(featureCount, thread, threads);
-    workLevel(table, control[NODE_COUNT]!, featureCount, from, to, thread, threads, scratch);
+/** Takes pieces of the work the control array describes until none is left. */
+export function workShare(table: WorkTable, control: Int32Array, scratch: Scratch): void {
+  const gradients = control[KIND] === GRADIENTS;
+  const pieces = control[PIECES]!;
+  for (let piece = Atomics.add(control, NEXT, 1); piece < pieces; piece = Atomics.add(control, NEXT, 1)) {
+    if (gradients) workRows(table, piece, piece + 1);
+    else workLevel(table, control[NODE_COUNT]!, piece, scratch);
   }
 }
 
@@ -101,29 +97,30 @@ export class HistThreads {
     return this.count;
   }
 
-  /** Has every thread do its share of a level: histograms and split searches. */
-  runLevel(nodeCount: number, featureCount: number): void {
+  /** Has the threads build the histograms of a level and search its splits, block by block. */
+  runLevel(nodeCount: number, blocks: number): void {
     this.control[NODE_COUNT] = nodeCount;
-    this.control[FEATURE_COUNT] = featureCount;
-    this.run(LEVEL);
+    this.run(LEVEL, blocks);
   }
 
-  /** Has every thread do its share of the gradients at the current margins. */
+  /** Has the threads work out the gradients at the current margins, chunk by chunk. */
   runGradients(): void {
-    this.run(GRADIENTS);
+    this.run(GRADIENTS, ROW_CHUNKS);
   }
 
-  private run(kind: number): void {
+  private run(kind: number, pieces: number): void {
     if (!this.started) this.awaitStart();
     const c = this.control;
     const threads = this.count;
     c[KIND] = kind;
+    c[PIECES] = pieces;
+    Atomics.store(c, NEXT, 0);
     if (threads > 1) {
       Atomics.store(c, DONE, 0);
       Atomics.add(c, SEQ, 1);
       Atomics.notify(c, SEQ);
     }
-    workShare(this.table, c, 0, threads, this.scratch);
+    workShare(this.table, c, this.scratch);
     for (let done = Atomics.load(c, DONE); done < threads - 1; done = Atomics.load(c, DONE)) Atomics.wait(c, DONE, done);
     if (Atomics.load(c, FAILED) === 1) {
       const messages = this.ports.map((port) => receiveMessageOnPort(port)?.message).filter(Boolean);

@@ -107,9 +107,6 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   const validation = options.validation;
   const validWeights = validation ? rowWeights(validation.weights, validation.labels, 'validation data') : null;
 
-  const columns = fitBins(matrix, options.kinds, options.categoryCounts, params.maxBins);
-  const data = applyBins(matrix, columns);
-  const validData = validation ? applyBins(validation.matrix, columns) : null;
 
   let wp = 0;
   let wn = 0;
@@ -121,14 +118,20 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   const baseMargin = Math.log(wp / wn);
   const validMargin = validation ? new Float64Array(validation.matrix.rows).fill(baseMargin) : null;
   const next = random(params.seed);
-  const grower = new TreeGrower(data, columns, params, labels, weights);
-  const margin = grower.margin;
-  margin.fill(baseMargin);
+  // The histogram threads start first: they get ready while the data is binned.
+  const grower = new TreeGrower({ rows: n, kinds: options.kinds }, params, labels, weights);
   const grown: GrowthTree[] = [];
   const history = { trainLoss: [] as number[], validLoss: [] as number[] };
   let best = { loss: Infinity, trees: 0 };
+  let columns: ColumnBins[] = [];
 
   try {
+    columns = fitBins(matrix, options.kinds, options.categoryCounts, params.maxBins);
+    const data = applyBins(matrix, columns);
+    const validData = validation ? applyBins(validation.matrix, columns) : null;
+    grower.useBins(data, columns);
+    const margin = grower.margin;
+    margin.fill(baseMargin);
     grower.updateGradients();
     for (let t = 0; t < params.maxTrees; t++) {
       const rows = sample(n, params.rowSubsample, next);
@@ -151,7 +154,7 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   } finally {
     grower.close();
   }
-  const kept = validData ? best.trees : grown.length;
+  const kept = validation ? best.trees : grown.length;
   return {
     ensemble: {
       kind: 'gbdt',
