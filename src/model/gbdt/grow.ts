@@ -21,6 +21,12 @@ import {
   OP_SUBTRACT,
   OTHER,
   pack,
+  PART_END,
+  PART_FEATURE,
+  PART_INTS,
+  PART_MID,
+  PART_START,
+  partitionNode,
   planBlocks,
   splitAt,
   POSITION,
@@ -88,9 +94,6 @@ export class TreeGrower {
   private readonly scratch: Scratch;
   /** Histogram slots no node uses any more, kept for the next: a tree needs dozens, a model thousands. */
   private readonly spare: number[] = [];
-  /** Right-going rows of a partition, before they are copied back behind the left ones. */
-  private readonly spill: Int32Array;
-  private readonly goesLeft = new Uint8Array(HIST_BINS);
   /** Leaves of the last tree and their row ranges, to update margins without walking the tree. */
   private leaves: number[] = [];
   private readonly shared: boolean;
@@ -138,6 +141,10 @@ export class TreeGrower {
       blockStart: new Int32Array(alloc(4 * (cols + 1))),
       gh: new Float64Array(alloc(16 * n)),
       order: new Int32Array(alloc(4 * n)),
+      bins: new Uint8Array(alloc(n * cols)),
+      parts: new Int32Array(alloc(4 * PART_INTS * maxNodes)),
+      partLeft: new Uint8Array(alloc(HIST_BINS * maxNodes)),
+      spill: new Int32Array(alloc(4 * n)),
       features: new Int32Array(alloc(4 * cols)),
       nodes: new Int32Array(alloc(4 * NODE_INTS * maxNodes)),
       sums: new Float64Array(alloc(16 * maxNodes)),
@@ -159,7 +166,6 @@ export class TreeGrower {
     for (let i = 0; i < n; i++) total += weights[i]!;
     this.totalWeight = total;
     this.scratch = new Scratch();
-    this.spill = new Int32Array(n);
     this.threads = file ? new HistThreads(file, this.table, threads, this.scratch) : null;
   }
 
@@ -168,6 +174,7 @@ export class TreeGrower {
     if (data.rows !== this.table.rows || columns.length !== this.table.categorical.length) throw new Error('the binned data does not have the grower\'s shape');
     this.data = data;
     this.columns = columns;
+    this.table.bins.set(data.bins);
     columns.forEach((c, i) => (this.table.binCount[i] = c.kind === 'categorical' ? c.categoryCount : c.edges.length));
   }
 
@@ -234,17 +241,27 @@ export class TreeGrower {
     for (let depth = 0; level.length > 0; depth++) {
       this.work(level);
       const next: Node[] = [];
+      const splits: Array<Split | null> = [];
+      let parts = 0;
       for (let j = 0; j < level.length; j++) {
         const node = level[j]!;
         tree.cover[node.id] = node.h;
         tree.value[node.id] = (-node.g / (node.h + p.l2)) * p.learningRate;
         const split = node.search ? this.chosenSplit(j, node.slot) : null;
-        if (!split) {
+        splits.push(split);
+        if (split) this.addPart(parts++, node, split);
+        else {
           if (node.slot >= 0) this.spare.push(node.slot);
           this.leaves.push(node.id, node.start, node.end);
-          continue;
         }
-        const mid = this.partition(node.start, node.end, split);
+      }
+      if (this.threads) this.threads.runPartition(parts);
+      else for (let part = 0; part < parts; part++) partitionNode(t, part);
+      for (let j = 0, part = 0; j < level.length; j++) {
+        const node = level[j]!;
+        const split = splits[j];
+        if (!split) continue;
+        const mid = t.parts[part++ * PART_INTS + PART_MID]!;
         const { gl, hl } = split;
         tree.feature[node.id] = split.feature;
         tree.splitBin[node.id] = split.bin;
@@ -286,6 +303,18 @@ export class TreeGrower {
       const value = tree.value[leaves[k]!]!;
       for (let i = leaves[k + 1]!; i < leaves[k + 2]!; i++) margin[order[i]!]! += value;
     }
+  }
+
+  /** Writes node's split as part `part` of the level's partition. */
+  private addPart(part: number, node: Node, split: Split): void {
+    const t = this.table;
+    t.parts[part * PART_INTS + PART_START] = node.start;
+    t.parts[part * PART_INTS + PART_END] = node.end;
+    t.parts[part * PART_INTS + PART_FEATURE] = split.feature;
+    const goesLeft = t.partLeft.subarray(part * HIST_BINS, (part + 1) * HIST_BINS);
+    if (split.leftBins) goesLeft.set(split.leftBins);
+    else for (let b = 0; b < HIST_BINS; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
+    goesLeft[MISSING_BIN] = split.missingLeft ? 1 : 0;
   }
 
   private get binned(): BinnedMatrix {
@@ -347,35 +376,6 @@ export class TreeGrower {
     this.table.hists.push(hist);
     this.threads?.addHistogram(this.table.hists.length - 1, hist);
     return this.table.hists.length - 1;
-  }
-
-  /**
-   * Puts the node's rows that go left first, each side in its former order (so the sums of a
-   * node's rows come out the same whatever happened to its siblings); returns where the right
-   * ones start.
-   */
-  private partition(start: number, end: number, split: Split): number {
-    const n = this.table.rows;
-    const column = this.binned.bins.subarray(split.feature * n, split.feature * n + n);
-    const rows = this.table.order;
-    const spill = this.spill;
-    // 1 for each bin that goes left: one lookup per row, and no branch a CPU could mispredict.
-    const goesLeft = this.goesLeft;
-    if (split.leftBins) goesLeft.set(split.leftBins);
-    else for (let b = 0; b < HIST_BINS; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
-    goesLeft[MISSING_BIN] = split.missingLeft ? 1 : 0;
-    let l = start;
-    let r = 0;
-    for (let i = start; i < end; i++) {
-      const row = rows[i]!;
-      const left = goesLeft[column[row]!]!;
-      rows[l] = row;
-      spill[r] = row;
-      l += left;
-      r += 1 - left;
-    }
-    rows.set(spill.subarray(0, r), l);
-    return l;
   }
 }
 

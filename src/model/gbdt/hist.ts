@@ -40,6 +40,14 @@ export const OP_BUILD = 1;
 /** The slot holds the parent's histogram: take the sibling's away from it. */
 export const OP_SUBTRACT = 2;
 
+/** Fields of a node to partition in `WorkTable.parts`. */
+export const PART_START = 0;
+export const PART_END = 1;
+export const PART_FEATURE = 2;
+/** Written by partitionNode: where the rows going right start. */
+export const PART_MID = 3;
+export const PART_INTS = 4;
+
 /** Fields of a split found in one block of features for one node in `WorkTable.splits`. */
 export const GAIN = 0;
 export const FEATURE = 1;
@@ -76,6 +84,14 @@ export interface WorkTable {
   gh: Float64Array;
   /** The sampled rows; each node owns the range [START, END). */
   order: Int32Array;
+  /** Column-major bins of all features: bins[column * rows + row]. */
+  bins: Uint8Array;
+  /** The nodes of a level to partition, PART_INTS each. */
+  parts: Int32Array;
+  /** For each node of `parts`, 1 for every bin whose rows go left (HIST_BINS entries). */
+  partLeft: Uint8Array;
+  /** Room for the right-going rows of a partition: a node uses its own range [start, end). */
+  spill: Int32Array;
   features: Int32Array;
   nodes: Int32Array;
   /** Gradient and hessian sums per node. */
@@ -117,6 +133,35 @@ export class Scratch {
   readonly ratio = new Float64Array(HIST_BINS);
   /** What scanNumeric found: gain, left gradient, left hessian, missing left (1 or 0). */
   readonly found = new Float64Array(4);
+}
+
+/**
+ * Partitions node p of t.parts: its rows that go left first, each side in its former order (so
+ * that the sums of a node's rows come out the same whatever happened to its siblings).
+ */
+export function partitionNode(t: WorkTable, p: number): void {
+  const at = p * PART_INTS;
+  const start = t.parts[at + PART_START]!;
+  const end = t.parts[at + PART_END]!;
+  const n = t.rows;
+  const feature = t.parts[at + PART_FEATURE]!;
+  const column = t.bins.subarray(feature * n, feature * n + n);
+  const goesLeft = t.partLeft.subarray(p * HIST_BINS, (p + 1) * HIST_BINS);
+  const rows = t.order;
+  const spill = t.spill;
+  // one lookup per row, and no branch a CPU could mispredict
+  let l = start;
+  let r = start;
+  for (let i = start; i < end; i++) {
+    const row = rows[i]!;
+    const left = goesLeft[column[row]!]!;
+    rows[l] = row;
+    spill[r] = row;
+    l += left;
+    r += 1 - left;
+  }
+  rows.set(spill.subarray(start, r), l);
+  t.parts[at + PART_MID] = l;
 }
 
 /** Where block `block`'s best split for node j is in t.splits. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { ROW_CHUNKS, workRows } from './gradients.js';
-import { workLevel, type Scratch, type WorkTable } from './hist.js';
+import { partitionNode, workLevel, type Scratch, type WorkTable } from './hist.js';
 
 /**
  * Histogram threads: workers that take blocks of the features of every level (and chunks of the
@@ -28,6 +28,7 @@ export const CONTROL_INTS = 9;
 /** Kinds of work. */
 export const LEVEL = 0;
 export const GRADIENTS = 1;
+export const PARTITION = 2;
 
 /** What a worker gets at its start. */
 export interface WorkerSetup {
@@ -41,10 +42,11 @@ export interface WorkerSetup {
 
 /** Takes pieces of the work the control array describes until none is left. */
 export function workShare(table: WorkTable, control: Int32Array, scratch: Scratch): void {
-  const gradients = control[KIND] === GRADIENTS;
+  const kind = control[KIND];
   const pieces = control[PIECES]!;
   for (let piece = Atomics.add(control, NEXT, 1); piece < pieces; piece = Atomics.add(control, NEXT, 1)) {
-    if (gradients) workRows(table, piece, piece + 1);
+    if (kind === GRADIENTS) workRows(table, piece, piece + 1);
+    else if (kind === PARTITION) partitionNode(table, piece);
     else workLevel(table, control[NODE_COUNT]!, piece, scratch);
   }
 }
@@ -101,6 +103,11 @@ export class HistThreads {
   runLevel(nodeCount: number, blocks: number): void {
     this.control[NODE_COUNT] = nodeCount;
     this.run(LEVEL, blocks);
+  }
+
+  /** Has the threads partition the first `nodes` nodes of table.parts, node by node. */
+  runPartition(nodes: number): void {
+    this.run(PARTITION, nodes);
   }
 
   /** Has the threads work out the gradients at the current margins, chunk by chunk. */
