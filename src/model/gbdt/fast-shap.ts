@@ -243,6 +243,9 @@ interface Scratch {
 /** Rows per block: a group's table stays in cache while it serves the whole block. */
 const BLOCK = 256;
 
+/** Below this many rows, rows are explained one by one (see explainRow). */
+const FEW_ROWS = 4;
+
 /** Tables for a whole ensemble; build once per loaded model, then explain any number of rows. */
 export class FastTreeShap {
   private readonly trees: TreeTables[];
@@ -306,9 +309,60 @@ export class FastTreeShap {
    */
   values(matrix: FeatureMatrix): ShapResult {
     const out = new Float64Array(matrix.rows * this.width);
+    if (matrix.rows < FEW_ROWS) {
+      for (let r = 0; r < matrix.rows; r++) this.explainRow(matrix.values, r * matrix.cols, out, r * this.width);
+      return { base: this.base, values: out };
+    }
     const scratch = matrix.rows === 1 ? this.single : (this.blocked ??= this.scratch(BLOCK));
     for (let start = 0; start < matrix.rows; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, matrix.rows - start), scratch, out);
     return { base: this.base, values: out };
+  }
+
+  /**
+   * One row, values[offset, offset + cols), added into out[outAt, outAt + width): the work of
+   * explainBlock for a block of one, without its loops over the block's rows, which cost more
+   * than the work itself for a single row (a lead scored in real time). The sums are added in
+   * the same order, so the values are the same to the bit.
+   */
+  private explainRow(values: Float64Array, offset: number, out: Float64Array, outAt: number): void {
+    const { agrees, cleared } = this.single;
+    const counts = this.ensemble.categoryCounts;
+    for (const t of this.trees) {
+      const tree = t.tree;
+      const { splitNodes, categoryLookups } = t;
+      const feature = tree.feature;
+      for (let k = 0; k < splitNodes.length; k++) {
+        const i = splitNodes[k]!;
+        const f = feature[i]!;
+        const v = values[offset + f]!;
+        const lookup = categoryLookups[i];
+        if (lookup) {
+          const known = counts[f]!;
+          agrees[i] = lookup[Number.isInteger(v) && v >= 0 && v < known ? v : known]!;
+        } else {
+          // as explainBlock: compared at float32, NaN sent by the comparison that fails
+          const x = Math.fround(v);
+          agrees[i] = tree.missingLeft[i] ? 1 - +(x > tree.threshold[i]!) : +(x <= tree.threshold[i]!);
+        }
+      }
+      cleared[0] = 0;
+      const { order, parent, bit, isLeft } = t;
+      for (let o = 0; o < order.length; o++) {
+        const from = parent[o]!;
+        cleared[order[o]!] = cleared[from]! | ((agrees[from]! ^ isLeft[o]!) << bit[o]!);
+      }
+      for (const group of t.groups) {
+        const splits = group.splits;
+        const s = splits.length;
+        let index = (((1 << group.pathBits) - 1) & ~cleared[group.root]!) << s;
+        for (let i = 0; i < s; i++) index |= agrees[splits[i]!]! << i;
+        const slots = group.slots;
+        const groupWidth = slots.length;
+        index *= groupWidth;
+        const table = group.table;
+        for (let u = 0; u < groupWidth; u++) out[outAt + slots[u]!]! += table[index + u]!;
+      }
+    }
   }
 
   /** Rows [start, start + n) of the matrix into out (row-major, width slots a row). */

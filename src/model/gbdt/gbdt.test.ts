@@ -224,6 +224,8 @@ describe('FastTreeShap', () => {
     for (let r = 0; r < 200; r++) {
       const one = explainer.values({ rows: 1, cols, values: values.slice(r * cols, (r + 1) * cols) }).values;
       for (let c = 0; c < cols; c++) worstSingle = Math.max(worstSingle, Math.abs(one[c]! - slow.values[r * cols + c]!));
+      // and the very same bits as the row's values in a block
+      expect(Array.from(one)).toEqual(Array.from(fast.values.subarray(r * cols, (r + 1) * cols)));
     }
     expect(worstSingle).toBeLessThan(1e-9);
     // Columns merged into output slots (as reasons merge features into topics): each slot holds

@@ -18,11 +18,12 @@ export function workRows(t: WorkTable, from: number, to: number): void {
       const m = margin[i]!;
       const w = weights[i]!;
       const y = labels[i]!;
-      const p = 1 / (1 + Math.exp(-m));
+      // one exponential serves the probability and the loss, and never overflows
+      const e = Math.exp(-Math.abs(m));
+      const p = m >= 0 ? 1 / (1 + e) : e / (1 + e);
       gh[2 * i] = w * (p - y);
       gh[2 * i + 1] = Math.max(w * p * (1 - p), 1e-16);
-      // log(1 + e^-|m|) form: no overflow for large margins
-      sum += w * (Math.max(m, 0) - (y ? m : 0) + Math.log1p(Math.exp(-Math.abs(m))));
+      sum += w * (Math.max(m, 0) - (y ? m : 0) + Math.log1p(e));
     }
     t.lossParts[chunk] = sum;
   }
