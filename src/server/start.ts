@@ -38,6 +38,9 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Seconds between job polls when the server runs the jobs over the embedded database. */
+const EMBEDDED_POLL_SECONDS = 30;
+
 /**
  * Open and migrate the database, fill the demo tenant if needed, make sure an admin API key
  * exists, start the job runner, and listen.
@@ -72,7 +75,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     const seeded = await seedDemoTenant(db, config, log);
     newApiKey = await bootstrapApiKey(db, config);
     // Embedded, this process runs the jobs; with a Postgres server, `leadscore worker` processes do.
-    workers = await Workers.start({ db, models, log, vault, salesforceApp, hubspotApp, outDir: path.join(config.dataDir, 'out') }, { work: db.kind === 'embedded' });
+    // Embedded, every job is sent from this process, which wakes its workers itself; a poll of the
+    // seven queues blocks the event loop a few milliseconds each (PGlite runs on it), which API
+    // requests felt in their latency when it came every 2 seconds.
+    workers = await Workers.start(
+      { db, models, log, vault, salesforceApp, hubspotApp, outDir: path.join(config.dataDir, 'out') },
+      { work: db.kind === 'embedded', pollSeconds: EMBEDDED_POLL_SECONDS },
+    );
     const queue = workers;
     jobs.useQueue((tenant) => queue.enqueue('score', tenant, 'api'));
     await hubspotEvents.resume();

@@ -37,7 +37,11 @@ export interface WorkerDeps {
 export interface WorkerOptions {
   /** False: only send jobs (a web process next to separate worker processes). Default true. */
   work?: boolean;
-  /** Seconds between polls for new jobs (pg-boss's minimum is 0.5). */
+  /**
+   * Seconds between polls for new jobs (pg-boss's minimum is 0.5). Jobs this process sends, and
+   * the next job after one finishes, are looked for at once whatever the interval; polls find
+   * the jobs of other processes and failed jobs whose retry falls due.
+   */
   pollSeconds?: number;
   /** How long a writeback lease lasts; a killed worker's rows are taken over after it. */
   leaseMs?: number;
@@ -46,6 +50,9 @@ export interface WorkerOptions {
   /** Subscribe to Salesforce change events (one worker per org holds each subscription); default off. */
   realtime?: boolean;
 }
+
+/** First wait before a failed job is tried again; it doubles with each try. */
+const RETRY_DELAY_SECONDS = 5;
 
 /**
  * The background jobs: sync, score and writeback, in Postgres through pg-boss, so any number of
@@ -56,6 +63,8 @@ export class Workers {
   private readonly stopping = new AbortController();
   /** Identifies this process's writeback leases. */
   readonly holder = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** pg-boss worker ids of the queues this process works. */
+  private readonly workerIds = new Map<QueueName, string>();
 
   /** The tenants' schedules, when this process keeps them. */
   schedules: TenantSchedules | null = null;
@@ -82,12 +91,22 @@ export class Workers {
       const policy = name === 'writeback' ? 'short' : 'stately';
       // A retrain of a large tenant reads and trains for minutes; it is not retried (a failed run is recorded with its reason).
       const retrain = name === 'retrain';
-      await boss.createQueue(name, { name, policy, retryLimit: retrain ? 0 : 5, retryDelay: 5, retryBackoff: true, expireInSeconds: retrain ? 2 * 60 * 60 : 15 * 60 });
+      await boss.createQueue(name, { name, policy, retryLimit: retrain ? 0 : 5, retryDelay: RETRY_DELAY_SECONDS, retryBackoff: true, expireInSeconds: retrain ? 2 * 60 * 60 : 15 * 60 });
       if (options.work === false) continue;
-      await boss.work<JobData>(name, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1, includeMetadata: true }, async ([job]) => {
-        const data = JobDataSchema.parse(job!.data);
-        await workers.run(name, data, { lastTry: job!.retryCount >= job!.retryLimit });
+      const id = await boss.work<JobData>(name, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1, includeMetadata: true }, async ([job]) => {
+        try {
+          const data = JobDataSchema.parse(job!.data);
+          await workers.run(name, data, { lastTry: job!.retryCount >= job!.retryLimit });
+        } catch (error) {
+          // pg-boss offers a failed job again after RETRY_DELAY_SECONDS x 2^tries, up to twice that: look then.
+          if (job!.retryCount < job!.retryLimit) setTimeout(() => workers.wake(name), 2000 * RETRY_DELAY_SECONDS * 2 ** job!.retryCount + 500).unref();
+          throw error;
+        } finally {
+          // Another job may be waiting behind this one: look at once, not after a poll interval.
+          workers.wake(name);
+        }
       });
+      workers.workerIds.set(name, id);
     }
     if (options.schedules ?? options.work !== false) {
       workers.schedules = new TenantSchedules(deps.db, (queue, tenant, reason) => workers.enqueue(queue, tenant, reason), deps.log, workers.holder);
@@ -103,7 +122,17 @@ export class Workers {
 
   /** Ask for a job; answers its id, or null when one for this tenant is already waiting. */
   async enqueue(name: QueueName, tenant: TenantId, reason: string, startAfterSeconds = 0): Promise<string | null> {
-    return this.boss.send(name, { tenant, reason } satisfies JobData, { singletonKey: tenant, ...(startAfterSeconds > 0 ? { startAfter: startAfterSeconds } : {}) });
+    const id = await this.boss.send(name, { tenant, reason } satisfies JobData, { singletonKey: tenant, ...(startAfterSeconds > 0 ? { startAfter: startAfterSeconds } : {}) });
+    // This process's worker takes it now (or when it falls due), without waiting for a poll.
+    if (startAfterSeconds > 0) setTimeout(() => this.wake(name), startAfterSeconds * 1000 + 100).unref();
+    else this.wake(name);
+    return id;
+  }
+
+  /** Has this process's worker of the queue look for a job now (nothing when it does not work the queue). */
+  private wake(name: QueueName): void {
+    const id = this.workerIds.get(name);
+    if (id && !this.stopping.signal.aborted) this.boss.notifyWorker(id);
   }
 
   /** Finish the jobs in hand (a writeback finishes the batch in flight), take no new ones. */
