@@ -306,9 +306,18 @@ export class FastTreeShap {
    */
   values(matrix: FeatureMatrix): ShapResult {
     const out = new Float64Array(matrix.rows * this.width);
-    const scratch = matrix.rows === 1 ? this.single : (this.blocked ??= this.scratch(BLOCK));
-    for (let start = 0; start < matrix.rows; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, matrix.rows - start), scratch, out);
+    this.valuesInto(matrix, out, 0, matrix.rows);
     return { base: this.base, values: out };
+  }
+
+  /**
+   * Contributions of rows [from, to) of the matrix into the same rows of out (rows x width), the
+   * other rows untouched: threads that share a batch each write their own rows. A row's values
+   * do not depend on which rows it is explained with.
+   */
+  valuesInto(matrix: FeatureMatrix, out: Float64Array, from: number, to: number): void {
+    const scratch = to - from === 1 ? this.single : (this.blocked ??= this.scratch(BLOCK));
+    for (let start = from; start < to; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, to - start), scratch, out);
   }
 
   /** Rows [start, start + n) of the matrix into out (row-major, width slots a row). */
