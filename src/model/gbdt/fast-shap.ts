@@ -19,7 +19,7 @@ import type { ShapResult } from './shap.js';
  * which is most of the work of explaining a row. Groups are kept to MAX_GROUP_BITS index bits so a
  * model's tables stay within tens of megabytes.
  */
-const MAX_GROUP_BITS = 8;
+const MAX_GROUP_BITS = 9;
 
 interface LeafTable {
   /** The unique path features, by bit (the path's order from the root). */
@@ -374,16 +374,52 @@ export class FastTreeShap {
         const splits = group.splits;
         const s = splits.length;
         const rootBase = group.root * block;
-        for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
-        for (let i = 0; i < s; i++) {
-          const splitBase = splits[i]! * block;
-          for (let r = 0; r < n; r++) index[r]! |= agrees[splitBase + r]! << i;
-        }
         const slots = group.slots;
         const groupWidth = slots.length;
-        for (let r = 0; r < n; r++) index[r]! *= groupWidth;
+        // The index, two splits a pass and the width multiplied in on the last one: each pass over
+        // index[] costs about as much as the work in it.
+        let i = 0;
+        if (s >= 2) {
+          const a = splits[0]! * block;
+          const b = splits[1]! * block;
+          for (let r = 0; r < n; r++) index[r] = ((full & ~cleared[rootBase + r]!) << s) | agrees[a + r]! | (agrees[b + r]! << 1);
+          i = 2;
+        } else for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
+        for (; i + 1 < s; i += 2) {
+          const a = splits[i]! * block;
+          const b = splits[i + 1]! * block;
+          for (let r = 0; r < n; r++) index[r]! |= (agrees[a + r]! << i) | (agrees[b + r]! << (i + 1));
+        }
+        if (i < s) {
+          const a = splits[i]! * block;
+          for (let r = 0; r < n; r++) index[r] = (index[r]! | (agrees[a + r]! << i)) * groupWidth;
+        } else for (let r = 0; r < n; r++) index[r]! *= groupWidth;
+        // Up to four slots a pass, for the same reason. Each slot still adds its entries in table order.
         const table = group.table;
-        for (let u = 0; u < groupWidth; u++) {
+        let u = 0;
+        for (; u + 3 < groupWidth; u += 4) {
+          const c0 = slots[u]! * block;
+          const c1 = slots[u + 1]! * block;
+          const c2 = slots[u + 2]! * block;
+          const c3 = slots[u + 3]! * block;
+          for (let r = 0; r < n; r++) {
+            const at = index[r]! + u;
+            sums[c0 + r]! += table[at]!;
+            sums[c1 + r]! += table[at + 1]!;
+            sums[c2 + r]! += table[at + 2]!;
+            sums[c3 + r]! += table[at + 3]!;
+          }
+        }
+        for (; u + 1 < groupWidth; u += 2) {
+          const c0 = slots[u]! * block;
+          const c1 = slots[u + 1]! * block;
+          for (let r = 0; r < n; r++) {
+            const at = index[r]! + u;
+            sums[c0 + r]! += table[at]!;
+            sums[c1 + r]! += table[at + 1]!;
+          }
+        }
+        if (u < groupWidth) {
           const column = slots[u]! * block;
           for (let r = 0; r < n; r++) sums[column + r]! += table[index[r]! + u]!;
         }
