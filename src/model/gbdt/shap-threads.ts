@@ -20,11 +20,11 @@ export const FINISHED = 1; // chunks done
 export const FAILED = 2; // a worker failed: the main thread explains the batch itself
 const CONTROL_INTS = 3;
 
-/** What a worker gets for a job. The tables are built once per model id and kept. */
+/** What a worker gets for a job. The tables are built once per model id and kept until the main thread's explainer is gone. */
 export interface ShapJobMessage {
   id: number;
-  ensemble: TreeEnsemble;
-  options: { slotOf: Int32Array; slots: number };
+  /** The model, with the first job for it only: copying it costs more than a thousand leads' work. */
+  model?: { ensemble: TreeEnsemble; options: { slotOf: Int32Array; slots: number } };
   rows: number;
   cols: number;
   /** Backed by SharedArrayBuffers: the rows in, the contributions out (rows x width). */
@@ -66,6 +66,10 @@ export class ShapThreads {
   private readonly active = new Set<Int32Array>();
   private readonly ids = new WeakMap<FastTreeShap, number>();
   private nextId = 0;
+  /** A model's tables are dropped from the workers once its explainer here is collected. */
+  private readonly forget = new FinalizationRegistry<number>((id) => {
+    for (const worker of this.workers) worker.postMessage({ forget: id });
+  });
   private broken = false;
   /** Why the workers stopped, if one failed: the main thread then explains every batch alone. */
   failure: string | null = null;
@@ -99,11 +103,14 @@ export class ShapThreads {
     const output = new Float64Array(new SharedArrayBuffer(matrix.rows * explainer.width * 8));
     const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_INTS));
     let id = this.ids.get(explainer);
-    if (id === undefined) this.ids.set(explainer, (id = this.nextId++));
+    const first = id === undefined;
+    if (id === undefined) {
+      this.ids.set(explainer, (id = this.nextId++));
+      this.forget.register(explainer, id);
+    }
     const message: ShapJobMessage = {
       id,
-      ensemble,
-      options: { slotOf: Int32Array.from(options.slotOf), slots: options.slots },
+      model: first ? { ensemble, options: { slotOf: Int32Array.from(options.slotOf), slots: options.slots } } : undefined,
       rows: matrix.rows,
       cols: matrix.cols,
       input,

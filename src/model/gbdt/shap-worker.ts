@@ -4,22 +4,20 @@ import { FAILED, FINISHED, takeChunks, type ShapJobMessage } from './shap-thread
 
 /** A TreeSHAP thread (see shap-threads.ts): takes chunks of each job it is sent until none are left. */
 
-/** Tables by model id, the most recently used last: a few models' worth (a server holds one set per tenant). */
+/** Tables by model id, from the first job for each model until the main thread says to forget them. */
 const explainers = new Map<number, FastTreeShap>();
-const KEEP = 8;
 
-function explainerFor(job: ShapJobMessage): FastTreeShap {
-  let explainer = explainers.get(job.id);
-  if (explainer) explainers.delete(job.id);
-  else explainer = new FastTreeShap(job.ensemble, job.options);
-  explainers.set(job.id, explainer);
-  if (explainers.size > KEEP) explainers.delete(explainers.keys().next().value!);
-  return explainer;
-}
-
-parentPort!.on('message', (job: ShapJobMessage) => {
+parentPort!.on('message', (message: ShapJobMessage | { forget: number }) => {
+  if ('forget' in message) {
+    explainers.delete(message.forget);
+    return;
+  }
+  const job = message;
   try {
-    takeChunks(explainerFor(job), { rows: job.rows, cols: job.cols, values: job.input }, job.output, job.control);
+    if (job.model) explainers.set(job.id, new FastTreeShap(job.model.ensemble, job.model.options));
+    const explainer = explainers.get(job.id);
+    if (!explainer) throw new Error(`no tables for model ${job.id}`);
+    takeChunks(explainer, { rows: job.rows, cols: job.cols, values: job.input }, job.output, job.control);
   } catch (error) {
     Atomics.store(job.control, FAILED, 1);
     Atomics.notify(job.control, FINISHED);
