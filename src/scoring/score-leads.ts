@@ -57,7 +57,7 @@ export async function scoreHistories(
   const probabilityOf = async (name: 'fit' | 'engagement' | 'composite'): Promise<Float64Array | null> => {
     const model = models.models[name];
     if (!model) return null;
-    return (await model.scorer.score(inputOf(matrix, model.columns))).probability;
+    return (await model.scorer.score(matrix, columnsOf(matrix, model.columns))).probability;
   };
   // Each lead's composite model: its company-size band's own where it has one.
   const groups = compositeGroups(models, matrix);
@@ -73,7 +73,7 @@ export async function scoreHistories(
   const threads = options.threads ?? DEFAULT_THREADS;
   const explanations = sums ? parts.map(({ model, part }) => startExplaining(models, model, part, slots, threads)) : [];
   for (const { model, rows, whole, part } of parts) {
-    const p = (await model.scorer.score(inputOf(part, model.columns))).probability;
+    const p = (await model.scorer.score(part, columnsOf(part, model.columns))).probability;
     if (whole) composite.set(p);
     else rows.forEach((r, i) => (composite[r] = p[i]!));
   }
@@ -143,10 +143,16 @@ export function closeScoringThreads(): void {
   pools.clear();
 }
 
+const readsAll = (matrix: FeatureMatrix, columns: readonly number[]) => columns.length === matrix.cols && columns.every((c, i) => c === i);
+
 /** The model's input columns of a matrix; the matrix itself when the model reads all of them in order. */
 function inputOf(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatrix {
-  const all = columns.length === matrix.cols && columns.every((c, i) => c === i);
-  return all ? matrix : selectColumns(matrix, columns);
+  return readsAll(matrix, columns) ? matrix : selectColumns(matrix, columns);
+}
+
+/** The columns to give a scorer: none when the model reads the whole matrix in order. */
+function columnsOf(matrix: FeatureMatrix, columns: readonly number[]): readonly number[] | undefined {
+  return readsAll(matrix, columns) ? undefined : columns;
 }
 
 /** Rows grouped by the composite model that scores them. */
