@@ -62,8 +62,8 @@ export interface ShapJob {
 
 export class ShapThreads {
   private readonly workers: Worker[] = [];
-  /** Control arrays of the jobs not finished yet: failed at once if a worker dies. */
-  private readonly active = new Set<Int32Array>();
+  /** Control arrays of the jobs being waited for: failed at once if a worker dies. */
+  private readonly waiting = new Set<Int32Array>();
   private readonly ids = new WeakMap<FastTreeShap, number>();
   private nextId = 0;
   /** A model's tables are dropped from the workers once its explainer here is collected. */
@@ -117,24 +117,29 @@ export class ShapThreads {
       output,
       control,
     };
-    this.active.add(control);
-    for (const worker of this.workers) {
-      // Keeps the process alive while a job waits for it: a wait on shared memory does not.
-      worker.ref();
-      worker.postMessage(message);
-    }
+    for (const worker of this.workers) worker.postMessage(message);
+    const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
     return {
       finish: async ({ mainHelps = true } = {}) => {
         if (mainHelps) takeChunks(explainer, shared, output, control);
-        const chunks = Math.ceil(matrix.rows / CHUNK_ROWS);
-        // At most one chunk per worker is still being explained: wait for it without blocking the event loop.
-        for (let done = Atomics.load(control, FINISHED); done < chunks && Atomics.load(control, FAILED) === 0; done = Atomics.load(control, FINISHED)) {
-          const wait = Atomics.waitAsync(control, FINISHED, done);
-          if (wait.async) await wait.value;
+        if (Atomics.load(control, FINISHED) < chunks) {
+          // Workers stopped since the job started may have left chunks taken but not done.
+          if (this.broken) return explainer.values(matrix).values;
+          // At most one chunk per worker is still being explained: wait for it without blocking the
+          // event loop, the workers ref'd meanwhile (a wait on shared memory keeps no process alive).
+          this.waiting.add(control);
+          for (const worker of this.workers) worker.ref();
+          try {
+            for (let done = Atomics.load(control, FINISHED); done < chunks && Atomics.load(control, FAILED) === 0; done = Atomics.load(control, FINISHED)) {
+              const wait = Atomics.waitAsync(control, FINISHED, done);
+              if (wait.async) await wait.value;
+            }
+          } finally {
+            this.waiting.delete(control);
+            if (this.waiting.size === 0) for (const worker of this.workers) worker.unref();
+          }
         }
-        this.active.delete(control);
-        if (this.active.size === 0) for (const worker of this.workers) worker.unref();
-        // A worker died with chunks taken: the main thread explains the whole batch, with the same values.
+        // A worker failed with chunks taken: the main thread explains the whole batch, with the same values.
         if (Atomics.load(control, FAILED) === 1) return explainer.values(matrix).values;
         return output;
       },
@@ -149,11 +154,10 @@ export class ShapThreads {
   /** Stops the workers; jobs under way are finished by the main thread. */
   close(): void {
     this.broken = true;
-    for (const control of this.active) {
+    for (const control of this.waiting) {
       Atomics.store(control, FAILED, 1);
       Atomics.notify(control, FINISHED);
     }
-    this.active.clear();
     for (const worker of this.workers) void worker.terminate();
     this.workers.length = 0;
   }
