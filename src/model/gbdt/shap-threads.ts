@@ -11,8 +11,8 @@ import type { FastTreeShap, FastTreeShapOptions } from './fast-shap.js';
  * explained by the same code whichever thread takes it: the values are those of one thread.
  */
 
-/** Rows a thread takes at a time: a few blocks, small enough to share out evenly. */
-export const CHUNK_ROWS = 512;
+/** Rows a thread takes at a time: two blocks, small enough to share out evenly. */
+export const CHUNK_ROWS = 1024;
 
 /** Fields of a job's control array. */
 export const NEXT = 0; // next chunk to take
