@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBundleSource } from '../connectors/file/index.js';
+import type * as Artifact from '../src/model/artifact.js';
 import { loadModelFolder, writeModelFolder } from '../src/model/artifact.js';
 import { modelCard } from '../src/model/card.js';
 import { applyCalibration } from '../src/model/calibrate.js';
@@ -10,6 +12,7 @@ import { predictMargin } from '../src/model/gbdt/predict.js';
 import { sizeBand, trainModelSet, type ModelSet } from '../src/model/model-set.js';
 import { selectColumns } from '../src/model/training-set.js';
 import { featurizeMany } from '../src/features/index.js';
+import type * as ScoreLeads from '../src/scoring/score-leads.js';
 import { scoreHistories } from '../src/scoring/score-leads.js';
 import { collectHistories, type LeadHistory } from '../src/sync/index.js';
 import { generateBundle } from '../src/synthetic/index.js';
@@ -88,6 +91,25 @@ describe('training a model set', () => {
         expect(s.reasons.every((r) => (r.direction === 'positive') === r.contribution > 0)).toBe(true);
       }
     } finally {
+      await loaded.close();
+    }
+  });
+
+  it('scores a large batch on worker threads exactly as on one thread', async () => {
+    // The TreeSHAP worker runs only from the compiled code (the suite's global setup builds dist/).
+    const compiled = (file: string) => import(pathToFileURL(path.resolve(import.meta.dirname, '../dist/src', file)).href);
+    const { loadModelFolder: load } = (await compiled('model/artifact.js')) as typeof Artifact;
+    const { scoreHistories: score, closeScoringThreads, MIN_ROWS_FOR_THREADS } = (await compiled('scoring/score-leads.js')) as typeof ScoreLeads;
+    const loaded = await load(modelDir);
+    try {
+      expect(histories.length).toBeGreaterThanOrEqual(MIN_ROWS_FOR_THREADS);
+      const asOf = new Date('2026-06-30T00:00:00Z');
+      const one = await score(loaded, histories, asOf, { threads: 1 });
+      const two = await score(loaded, histories, asOf, { threads: 2 });
+      expect(one.every((s) => s.reasons.length > 0)).toBe(true);
+      expect(two).toEqual(one);
+    } finally {
+      closeScoringThreads();
       await loaded.close();
     }
   });

@@ -63,6 +63,24 @@ describe('ONNX export', () => {
     expect(ensemble.trees.some((t) => t.categoriesLeft.some((c) => c !== null))).toBe(true);
   });
 
+  it('scores the columns it is given of a wider matrix as it scores those columns alone', async () => {
+    const bytes = exportToOnnx(ensemble, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } });
+    const scorer = await loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c', 'd', 'e'] });
+    try {
+      // The model's columns at 6, 2, 0, 5, 3 of seven; 1 and 4 hold values it must not read.
+      const columns = [6, 2, 0, 5, 3];
+      const wide = new Float64Array(test.matrix.rows * 7).fill(1e9);
+      for (let r = 0; r < test.matrix.rows; r++) columns.forEach((to, c) => (wide[r * 7 + to] = test.matrix.values[r * 5 + c]!));
+      const alone = await scorer.score(test.matrix);
+      const given = await scorer.score({ rows: test.matrix.rows, cols: 7, values: wide }, columns);
+      expect(given.probability).toEqual(alone.probability);
+      expect(given.margin).toEqual(alone.margin);
+      await expect(scorer.score({ rows: test.matrix.rows, cols: 7, values: wide }, [0, 1])).rejects.toThrow('rows have 2 features, the model takes 5');
+    } finally {
+      await scorer.close();
+    }
+  });
+
   it('exports a model whose trees are all single leaves', async () => {
     const constant: TreeEnsemble = {
       kind: 'gbdt',

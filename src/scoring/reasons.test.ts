@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity, Lead } from '../domain/index.js';
 import { buildSpec, featurize } from '../features/index.js';
-import { reasonsFor } from './reasons.js';
+import { reasonSlots, reasonsFor, reasonsFromSums } from './reasons.js';
 
 const DAY = 86_400_000;
 const asOf = new Date('2025-06-01T00:00:00Z');
@@ -52,6 +52,25 @@ describe('reasonsFor', () => {
     expect(reasonsFor(spec, vector, contributions({ industry: 0.001 }))).toEqual([]);
     expect(reasonsFor(spec, vector, contributions({ demo_requests_ever: 1.2 }))[0]!.text).toBe('Requested a demo in the last 7 days');
     expect(reasonsFor(spec, vector, contributions({ country: 0.1 }))[0]!.text).toBe('Based in the United Kingdom');
+  });
+});
+
+describe('reasonsFromSums', () => {
+  const { count } = reasonSlots(spec);
+  const sumsOf = (entries: Record<number, number>) => Float64Array.from({ length: count }, (_, i) => entries[i] ?? 0);
+  const topic = (slot: number) => reasonsFromSums(spec, vector, sumsOf({ [slot]: 1 }))[0]!.feature;
+
+  it('keeps the strongest topics per side, strongest first and the earlier topic on a tie', () => {
+    const sums = sumsOf({ 1: 0.5, 3: 0.5, 7: 0.9, 10: 0.3, 2: -0.8, 5: -0.4, 12: -0.4, 6: 0.01, 8: -0.01 });
+    const reasons = reasonsFromSums(spec, vector, sums, { perSide: 2 });
+    expect(reasons.map((r) => [r.direction, r.feature, r.contribution])).toEqual([
+      ['positive', topic(7), 0.9],
+      ['positive', topic(1), 0.5],
+      ['negative', topic(2), -0.8],
+      ['negative', topic(5), -0.4],
+    ]);
+    expect(reasonsFromSums(spec, vector, sums, { perSide: 10 }).map((r) => r.contribution)).toEqual([0.9, 0.5, 0.5, 0.3, -0.8, -0.4, -0.4]);
+    expect(reasonsFromSums(spec, vector, sums, { perSide: 0 })).toEqual([]);
   });
 });
 

@@ -315,19 +315,24 @@ export function reasonsFromSums(
     const shown = !Number.isFinite(value) ? 'unknown' : def.categories ? def.categories[value] : String(Math.round(value * 100) / 100);
     return `${def.attribute ?? def.name}: ${shown}`;
   };
-  // Slot numbers, strongest first; objects only for the few that are picked.
-  const ranked: number[] = [];
-  for (let i = 0; i < sums.length; i++) if (Math.abs(sums[i]!) >= minimum) ranked.push(i);
-  ranked.sort((a, b) => Math.abs(sums[b]!) - Math.abs(sums[a]!));
-  const pick = (direction: 'positive' | 'negative') => {
-    const picked: ScoreReason[] = [];
-    for (const i of ranked) {
-      if (picked.length === perSide) break;
-      const sum = sums[i]!;
-      if (direction === 'positive' ? sum <= 0 : sum >= 0) continue;
-      picked.push({ direction, feature: slots[i]!.feature, contribution: sum, text: sentence(slots[i]!, direction) });
+  // The strongest perSide slots of a side, strongest first (the earlier slot on a tie), kept in
+  // order as they are found rather than sorting every slot: this runs once per lead scored.
+  const strongest = (sign: 1 | -1): number[] => {
+    const best: number[] = [];
+    for (let i = 0; i < sums.length; i++) {
+      const size = sums[i]! * sign;
+      if (!(size > 0 && size >= minimum)) continue;
+      let at = best.length;
+      while (at > 0 && sums[best[at - 1]!]! * sign < size) at--;
+      if (at < perSide) {
+        best.splice(at, 0, i);
+        if (best.length > perSide) best.pop();
+      }
     }
-    return picked;
+    return best;
   };
-  return [...pick('positive'), ...pick('negative')];
+  const reasons: ScoreReason[] = [];
+  for (const i of strongest(1)) reasons.push({ direction: 'positive', feature: slots[i]!.feature, contribution: sums[i]!, text: sentence(slots[i]!, 'positive') });
+  for (const i of strongest(-1)) reasons.push({ direction: 'negative', feature: slots[i]!.feature, contribution: sums[i]!, text: sentence(slots[i]!, 'negative') });
+  return reasons;
 }

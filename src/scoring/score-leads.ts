@@ -1,8 +1,10 @@
+import os from 'node:os';
 import type { ScoreReason } from '../domain/index.js';
 import { featurizeMany, type FeatureMatrix } from '../features/index.js';
 import type { LoadedModel, LoadedModelSet } from '../model/artifact.js';
 import { sizeBand } from '../model/model-set.js';
 import { FastTreeShap } from '../model/gbdt/fast-shap.js';
+import { ShapThreads, shapWorkerFile } from '../model/gbdt/shap-threads.js';
 import type { TreeEnsemble } from '../model/tree.js';
 import { selectColumns } from '../model/training-set.js';
 import type { LeadHistory } from '../sync/index.js';
@@ -40,7 +42,12 @@ export async function scoreHistories(
   models: LoadedModelSet,
   histories: readonly LeadHistory[],
   asOf: Date | ((history: LeadHistory) => Date),
-  options: { reasons?: boolean; reasonsPerSide?: number } = {},
+  options: {
+    reasons?: boolean;
+    reasonsPerSide?: number;
+    /** Threads for the reasons of a large batch, this one included (default: the machine's cores, up to 8). */
+    threads?: number;
+  } = {},
 ): Promise<ScoredLead[]> {
   if (histories.length === 0) return [];
   const matrix = featurizeMany(
@@ -50,7 +57,7 @@ export async function scoreHistories(
   const probabilityOf = async (name: 'fit' | 'engagement' | 'composite'): Promise<Float64Array | null> => {
     const model = models.models[name];
     if (!model) return null;
-    return (await model.scorer.score(inputOf(matrix, model.columns))).probability;
+    return (await model.scorer.score(matrix, columnsOf(matrix, model.columns))).probability;
   };
   // Each lead's composite model: its company-size band's own where it has one.
   const groups = compositeGroups(models, matrix);
@@ -58,20 +65,26 @@ export async function scoreHistories(
   // Contributions added up by reason topic (what the sentences need), a row of slots per lead.
   const slots = reasonSlots(models.spec);
   const sums = options.reasons === false ? null : new Float64Array(matrix.rows * slots.count);
-  for (const { model, rows } of groups) {
+  const parts = groups.map(({ model, rows }) => {
     const whole = rows.length === matrix.rows; // one group holds every row, in order
-    const part = whole ? matrix : rowsOf(matrix, rows);
-    const p = (await model.scorer.score(inputOf(part, model.columns))).probability;
+    return { model, rows, whole, part: whole ? matrix : rowsOf(matrix, rows) };
+  });
+  // Explanations start first: on a large batch, worker threads take them on while this one runs the models.
+  const threads = options.threads ?? DEFAULT_THREADS;
+  const explanations = sums ? parts.map(({ model, part }) => startExplaining(models, model, part, slots, threads)) : [];
+  for (const { model, rows, whole, part } of parts) {
+    const p = (await model.scorer.score(part, columnsOf(part, model.columns))).probability;
     if (whole) composite.set(p);
     else rows.forEach((r, i) => (composite[r] = p[i]!));
-    if (sums) {
-      const c = await explain(models, model, part, slots);
-      if (whole) sums.set(c);
-      else rows.forEach((r, i) => sums.set(c.subarray(i * slots.count, (i + 1) * slots.count), r * slots.count));
-    }
   }
   const fit = await probabilityOf('fit');
   const engagement = await probabilityOf('engagement');
+  for (const [g, finish] of explanations.entries()) {
+    const { rows, whole } = parts[g]!;
+    const c = await finish();
+    if (whole) sums!.set(c);
+    else rows.forEach((r, i) => sums!.set(c.subarray(i * slots.count, (i + 1) * slots.count), r * slots.count));
+  }
   const width = matrix.cols;
   const perSide = options.reasonsPerSide ?? 3;
   const reasons = sums
@@ -96,22 +109,50 @@ export async function scoreHistories(
   });
 }
 
-/** The explainer's tables take a moment to build: once per loaded model. */
-const explainers = new WeakMap<TreeEnsemble, FastTreeShap>();
-function explainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots: ReturnType<typeof reasonSlots>): FastTreeShap {
-  let explainer = explainers.get(ensemble);
-  if (!explainer) {
+/** The explainer's tables take a moment to build: once per loaded model (and once per worker thread). */
+const explainers = new WeakMap<TreeEnsemble, { explainer: FastTreeShap; options: { slotOf: Int32Array; slots: number } }>();
+function explainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots: ReturnType<typeof reasonSlots>) {
+  let entry = explainers.get(ensemble);
+  if (!entry) {
     // The trees add contributions up by reason topic themselves: narrower tables, less work a lead.
-    explainer = new FastTreeShap(ensemble, { slotOf: columns.map((c) => slots.slotOf[c]!), slots: slots.count });
-    explainers.set(ensemble, explainer);
+    const options = { slotOf: Int32Array.from(columns, (c) => slots.slotOf[c]!), slots: slots.count };
+    entry = { explainer: new FastTreeShap(ensemble, options), options };
+    explainers.set(ensemble, entry);
   }
-  return explainer;
+  return entry;
 }
+
+/** Below this many rows a batch is explained on the calling thread: handing it out costs more than it saves. */
+export const MIN_ROWS_FOR_THREADS = 2000;
+const DEFAULT_THREADS = Math.min(8, os.availableParallelism());
+
+/** One set of worker threads per thread count, started on first use; null where there are no compiled workers. */
+const pools = new Map<number, ShapThreads | null>();
+function threadsFor(threads: number): ShapThreads | null {
+  if (threads <= 1) return null;
+  if (!pools.has(threads)) {
+    const file = shapWorkerFile();
+    pools.set(threads, file ? new ShapThreads(file, threads - 1) : null);
+  }
+  return pools.get(threads)!;
+}
+
+/** Stops the worker threads scoring has started (they never keep the process alive; this frees them sooner). */
+export function closeScoringThreads(): void {
+  for (const pool of pools.values()) pool?.close();
+  pools.clear();
+}
+
+const readsAll = (matrix: FeatureMatrix, columns: readonly number[]) => columns.length === matrix.cols && columns.every((c, i) => c === i);
 
 /** The model's input columns of a matrix; the matrix itself when the model reads all of them in order. */
 function inputOf(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatrix {
-  const all = columns.length === matrix.cols && columns.every((c, i) => c === i);
-  return all ? matrix : selectColumns(matrix, columns);
+  return readsAll(matrix, columns) ? matrix : selectColumns(matrix, columns);
+}
+
+/** The columns to give a scorer: none when the model reads the whole matrix in order. */
+function columnsOf(matrix: FeatureMatrix, columns: readonly number[]): readonly number[] | undefined {
+  return readsAll(matrix, columns) ? undefined : columns;
 }
 
 /** Rows grouped by the composite model that scores them. */
@@ -134,9 +175,28 @@ function rowsOf(matrix: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
   return { rows: rows.length, cols: matrix.cols, values };
 }
 
-/** Contributions of a composite model added up by reason topic (rows x slots): TreeSHAP, or occlusion without trees. */
-async function explain(models: LoadedModelSet, model: LoadedModel, matrix: FeatureMatrix, slots: ReturnType<typeof reasonSlots>): Promise<Float64Array> {
-  if (model.ensemble) return explainerFor(model.ensemble, model.columns, slots).values(inputOf(matrix, model.columns)).values;
+/**
+ * Contributions of a composite model added up by reason topic (rows x slots): TreeSHAP, or
+ * occlusion without trees. A large batch's TreeSHAP starts on the worker threads at once; the
+ * function returned has this thread join in and gives the values, the same on any number of threads.
+ */
+function startExplaining(
+  models: LoadedModelSet,
+  model: LoadedModel,
+  matrix: FeatureMatrix,
+  slots: ReturnType<typeof reasonSlots>,
+  threads: number,
+): () => Promise<Float64Array> {
+  if (!model.ensemble) return () => occlusionSums(models, model, matrix, slots);
+  const { explainer, options } = explainerFor(model.ensemble, model.columns, slots);
+  const input = inputOf(matrix, model.columns);
+  const pool = matrix.rows >= MIN_ROWS_FOR_THREADS ? threadsFor(threads) : null;
+  if (!pool) return async () => explainer.values(input).values;
+  const job = pool.explain(explainer, model.ensemble, options, input);
+  return () => job.finish();
+}
+
+async function occlusionSums(models: LoadedModelSet, model: LoadedModel, matrix: FeatureMatrix, slots: ReturnType<typeof reasonSlots>): Promise<Float64Array> {
   const byFeature = await occlusionContributions(models.spec, model, matrix);
   const out = new Float64Array(matrix.rows * slots.count);
   for (let r = 0; r < matrix.rows; r++) {

@@ -19,7 +19,7 @@ import type { ShapResult } from './shap.js';
  * which is most of the work of explaining a row. Groups are kept to MAX_GROUP_BITS index bits so a
  * model's tables stay within tens of megabytes.
  */
-const MAX_GROUP_BITS = 8;
+const MAX_GROUP_BITS = 9;
 
 interface LeafTable {
   /** The unique path features, by bit (the path's order from the root). */
@@ -240,8 +240,8 @@ interface Scratch {
   index: Int32Array;
 }
 
-/** Rows per block: a group's table stays in cache while it serves the whole block. */
-const BLOCK = 256;
+/** Rows per block: a group's table stays in cache while it serves the whole block, and its loops run long enough to pay for setting them up. */
+const BLOCK = 512;
 
 /** Below this many rows, rows are explained one by one (see explainRow). */
 const FEW_ROWS = 4;
@@ -305,27 +305,37 @@ export class FastTreeShap {
   /**
    * Contributions of every row (rows x width). Rows go in blocks, tree by tree and group by group,
    * with tight loops over the rows of the block: the group's table stays in cache and the loops
-   * have no branches worth predicting. One row (real-time scoring) is a block of one.
+   * have no branches worth predicting. A few rows (real-time scoring) go one by one (explainRow).
    */
   values(matrix: FeatureMatrix): ShapResult {
     const out = new Float64Array(matrix.rows * this.width);
-    if (matrix.rows < FEW_ROWS) {
-      for (let r = 0; r < matrix.rows; r++) this.explainRow(matrix.values, r * matrix.cols, out, r * this.width);
-      return { base: this.base, values: out };
-    }
-    const scratch = matrix.rows === 1 ? this.single : (this.blocked ??= this.scratch(BLOCK));
-    for (let start = 0; start < matrix.rows; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, matrix.rows - start), scratch, out);
+    this.valuesInto(matrix, out, 0, matrix.rows);
     return { base: this.base, values: out };
   }
 
   /**
-   * One row, values[offset, offset + cols), added into out[outAt, outAt + width): the work of
+   * Contributions of rows [from, to) of the matrix into the same rows of out (rows x width), the
+   * other rows untouched: threads that share a batch each write their own rows. A row's values
+   * do not depend on which rows it is explained with.
+   */
+  valuesInto(matrix: FeatureMatrix, out: Float64Array, from: number, to: number): void {
+    if (to - from < FEW_ROWS) {
+      for (let r = from; r < to; r++) this.explainRow(matrix.values, r * matrix.cols, out, r * this.width);
+      return;
+    }
+    const scratch = (this.blocked ??= this.scratch(BLOCK));
+    for (let start = from; start < to; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, to - start), scratch, out);
+  }
+
+  /**
+   * One row, values[offset, offset + cols), into out[outAt, outAt + width): the work of
    * explainBlock for a block of one, without its loops over the block's rows, which cost more
    * than the work itself for a single row (a lead scored in real time). The sums are added in
    * the same order, so the values are the same to the bit.
    */
   private explainRow(values: Float64Array, offset: number, out: Float64Array, outAt: number): void {
     const { agrees, cleared } = this.single;
+    out.fill(0, outAt, outAt + this.width);
     const counts = this.ensemble.categoryCounts;
     for (const t of this.trees) {
       const tree = t.tree;
@@ -419,16 +429,52 @@ export class FastTreeShap {
         const splits = group.splits;
         const s = splits.length;
         const rootBase = group.root * block;
-        for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
-        for (let i = 0; i < s; i++) {
-          const splitBase = splits[i]! * block;
-          for (let r = 0; r < n; r++) index[r]! |= agrees[splitBase + r]! << i;
-        }
         const slots = group.slots;
         const groupWidth = slots.length;
-        for (let r = 0; r < n; r++) index[r]! *= groupWidth;
+        // The index, two splits a pass and the width multiplied in on the last one: each pass over
+        // index[] costs about as much as the work in it.
+        let i = 0;
+        if (s >= 2) {
+          const a = splits[0]! * block;
+          const b = splits[1]! * block;
+          for (let r = 0; r < n; r++) index[r] = ((full & ~cleared[rootBase + r]!) << s) | agrees[a + r]! | (agrees[b + r]! << 1);
+          i = 2;
+        } else for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
+        for (; i + 1 < s; i += 2) {
+          const a = splits[i]! * block;
+          const b = splits[i + 1]! * block;
+          for (let r = 0; r < n; r++) index[r]! |= (agrees[a + r]! << i) | (agrees[b + r]! << (i + 1));
+        }
+        if (i < s) {
+          const a = splits[i]! * block;
+          for (let r = 0; r < n; r++) index[r] = (index[r]! | (agrees[a + r]! << i)) * groupWidth;
+        } else for (let r = 0; r < n; r++) index[r]! *= groupWidth;
+        // Up to four slots a pass, for the same reason. Each slot still adds its entries in table order.
         const table = group.table;
-        for (let u = 0; u < groupWidth; u++) {
+        let u = 0;
+        for (; u + 3 < groupWidth; u += 4) {
+          const c0 = slots[u]! * block;
+          const c1 = slots[u + 1]! * block;
+          const c2 = slots[u + 2]! * block;
+          const c3 = slots[u + 3]! * block;
+          for (let r = 0; r < n; r++) {
+            const at = index[r]! + u;
+            sums[c0 + r]! += table[at]!;
+            sums[c1 + r]! += table[at + 1]!;
+            sums[c2 + r]! += table[at + 2]!;
+            sums[c3 + r]! += table[at + 3]!;
+          }
+        }
+        for (; u + 1 < groupWidth; u += 2) {
+          const c0 = slots[u]! * block;
+          const c1 = slots[u + 1]! * block;
+          for (let r = 0; r < n; r++) {
+            const at = index[r]! + u;
+            sums[c0 + r]! += table[at]!;
+            sums[c1 + r]! += table[at + 1]!;
+          }
+        }
+        if (u < groupWidth) {
           const column = slots[u]! * block;
           for (let r = 0; r < n; r++) sums[column + r]! += table[index[r]! + u]!;
         }
