@@ -122,10 +122,10 @@ function splitCounts(tree: Tree): Int32Array {
 }
 
 /** Group roots: the highest nodes whose path bits plus splits below fit in MAX_GROUP_BITS, or leaves. */
-function groupRoots(tree: Tree, splits: Int32Array): Map<number, number[]> {
+function groupRoots(tree: Tree, splits: Int32Array, maxBits = MAX_GROUP_BITS): Map<number, number[]> {
   const roots = new Map<number, number[]>();
   const visit = (node: number, features: number[]) => {
-    if (tree.feature[node]! < 0 || features.length + splits[node]! <= MAX_GROUP_BITS) {
+    if (tree.feature[node]! < 0 || features.length + splits[node]! <= maxBits) {
       roots.set(node, features);
       return;
     }
@@ -222,6 +222,8 @@ export interface FastTreeShapOptions {
   slotOf?: ArrayLike<number>;
   /** How many output slots a row has (at least the largest of slotOf plus one). */
   slots?: number;
+  /** Index bits of a group's table (default MAX_GROUP_BITS): fewer make smaller tables and more lookups. */
+  maxGroupBits?: number;
 }
 
 /** Per-block working memory, kept between calls (one set for single rows, one for blocks). */
@@ -269,7 +271,7 @@ export class FastTreeShap {
       let expected = 0;
       for (let i = 0; i < tree.feature.length; i++) if (tree.feature[i]! < 0) expected += (tree.value[i]! * tree.cover[i]!) / tree.cover[0]!;
       const leaves = leafTables(tree);
-      const roots = groupRoots(tree, splitCounts(tree));
+      const roots = groupRoots(tree, splitCounts(tree), options.maxGroupBits);
       const groups = [...roots].map(([root, path]) => groupTable(tree, root, path, leaves, slotOf)).filter((g) => g !== null);
       const categories = categoryTables(tree);
       const categoryLookups = categories.map((table, i) => {
