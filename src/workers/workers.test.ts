@@ -45,17 +45,19 @@ async function completedWithin(jobId: string, ms: number): Promise<boolean> {
   return false;
 }
 
+// The retention job: quick on an empty tenant, and it sends no follow-up jobs that could still be
+// running when the test stops the workers.
 describe('job workers in the process that sends the jobs', () => {
   it('start a job sent here at once, not at the next poll', async () => {
     const w = await start();
-    const id = await w.enqueue('score', acme, 'test');
+    const id = await w.enqueue('retention', acme, 'test');
     expect(id).toBeTruthy();
     expect(await completedWithin(id!, 5000)).toBe(true);
   });
 
   it('start a job sent to start later when it falls due', async () => {
     const w = await start();
-    const id = await w.enqueue('score', acme, 'test', 1);
+    const id = await w.enqueue('retention', acme, 'test', 1);
     const rows = await db.query<{ state: string }>(`SELECT state FROM pgboss.job WHERE id = $1`, [id]);
     expect(rows[0]?.state).toBe('created');
     expect(await completedWithin(id!, 6000)).toBe(true);
