@@ -130,7 +130,7 @@ function explainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots:
  */
 const rowExplainers = new WeakMap<TreeEnsemble, { explainer: FastTreeShap; options: { slotOf: Int32Array; slots: number; maxGroupBits: number } }>();
 const ROW_GROUP_BITS = 6;
-const FEW_ROWS = 16;
+const REAL_TIME_ROWS = 16;
 function rowExplainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots: ReturnType<typeof reasonSlots>) {
   let entry = rowExplainers.get(ensemble);
   if (!entry) {
@@ -207,7 +207,7 @@ function startExplaining(
   threads: number,
 ): () => Promise<Float64Array> {
   if (!model.ensemble) return () => occlusionSums(models, model, matrix, slots);
-  const { explainer, options } = matrix.rows < FEW_ROWS ? rowExplainerFor(model.ensemble, model.columns, slots) : explainerFor(model.ensemble, model.columns, slots);
+  const { explainer, options } = matrix.rows < REAL_TIME_ROWS ? rowExplainerFor(model.ensemble, model.columns, slots) : explainerFor(model.ensemble, model.columns, slots);
   const input = inputOf(matrix, model.columns);
   const pool = matrix.rows >= MIN_ROWS_FOR_THREADS ? threadsFor(threads) : null;
   if (!pool) return async () => explainer.values(input).values;

@@ -36,8 +36,6 @@ export interface WorkerSetup {
   control: Int32Array;
   /** Histograms made later arrive here, as { slot, hist }; failures go back through it. */
   port: MessagePort;
-  thread: number;
-  threads: number;
 }
 
 /** Takes pieces of the work the control array describes until none is left. */
@@ -78,9 +76,9 @@ export class HistThreads {
     private readonly scratch: Scratch,
   ) {
     this.count = threads;
-    for (let thread = 1; thread < threads; thread++) {
+    for (let worker = 1; worker < threads; worker++) {
       const { port1, port2 } = new MessageChannel();
-      const setup: WorkerSetup = { table, control: this.control, port: port2, thread, threads };
+      const setup: WorkerSetup = { table, control: this.control, port: port2 };
       const worker = new Worker(file, { workerData: setup, transferList: [port2] });
       // Never keeps the process alive, whatever happens to training.
       worker.unref();
