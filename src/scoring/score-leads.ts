@@ -122,25 +122,6 @@ function explainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots:
   return entry;
 }
 
-/**
- * A lead or a few (real-time scoring) are explained with tables of at most 6 index bits: about 3 MB
- * for the default composite, against 15 MB for blocks of rows. A single row looks up every group
- * once, mostly out of cache in a busy server: smaller tables miss less (measured on the default
- * model after 32 MB of other reads: 545 us a row with 6 bits, 751 us with 9).
- */
-const rowExplainers = new WeakMap<TreeEnsemble, { explainer: FastTreeShap; options: { slotOf: Int32Array; slots: number; maxGroupBits: number } }>();
-const ROW_GROUP_BITS = 6;
-const REAL_TIME_ROWS = 16;
-function rowExplainerFor(ensemble: TreeEnsemble, columns: readonly number[], slots: ReturnType<typeof reasonSlots>) {
-  let entry = rowExplainers.get(ensemble);
-  if (!entry) {
-    const options = { slotOf: Int32Array.from(columns, (c) => slots.slotOf[c]!), slots: slots.count, maxGroupBits: ROW_GROUP_BITS };
-    entry = { explainer: new FastTreeShap(ensemble, options), options };
-    rowExplainers.set(ensemble, entry);
-  }
-  return entry;
-}
-
 /** Below this many rows a batch is explained on the calling thread: handing it out costs more than it saves. */
 export const MIN_ROWS_FOR_THREADS = 2000;
 const DEFAULT_THREADS = Math.min(8, os.availableParallelism());
@@ -207,7 +188,7 @@ function startExplaining(
   threads: number,
 ): () => Promise<Float64Array> {
   if (!model.ensemble) return () => occlusionSums(models, model, matrix, slots);
-  const { explainer, options } = matrix.rows < REAL_TIME_ROWS ? rowExplainerFor(model.ensemble, model.columns, slots) : explainerFor(model.ensemble, model.columns, slots);
+  const { explainer, options } = explainerFor(model.ensemble, model.columns, slots);
   const input = inputOf(matrix, model.columns);
   const pool = matrix.rows >= MIN_ROWS_FOR_THREADS ? threadsFor(threads) : null;
   if (!pool) return async () => explainer.values(input).values;

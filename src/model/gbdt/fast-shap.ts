@@ -213,6 +213,85 @@ function popcount(x: number): number {
   return n;
 }
 
+/** The flat arrays of RowLayout; each group's table becomes a view into the shared one. */
+function rowLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>): RowLayout {
+  const count = (f: (t: TreeTables) => number) => trees.reduce((n, t) => n + f(t), 0);
+  const splits = count((t) => t.splitNodes.length);
+  const steps = count((t) => t.order.length);
+  const groups = count((t) => t.groups.length);
+  const L: RowLayout = {
+    treeSplits: new Int32Array(trees.length + 1),
+    treeSteps: new Int32Array(trees.length + 1),
+    treeGroups: new Int32Array(trees.length + 1),
+    splitNode: new Int32Array(splits),
+    splitFeature: new Int32Array(splits),
+    splitThreshold: new Float64Array(splits),
+    splitMissingLeft: new Uint8Array(splits),
+    splitLookup: new Int32Array(splits).fill(-1),
+    splitKnown: new Int32Array(splits),
+    lookups: new Uint8Array(count((t) => t.categoryLookups.reduce((n, l) => n + (l?.length ?? 0), 0))),
+    stepNode: new Int32Array(steps),
+    stepParent: new Int32Array(steps),
+    stepBit: new Int32Array(steps),
+    stepIsLeft: new Uint8Array(steps),
+    groupRoot: new Int32Array(groups),
+    groupFull: new Int32Array(groups),
+    groupSplitStart: new Int32Array(groups),
+    groupSplitCount: new Int32Array(groups),
+    groupSlotStart: new Int32Array(groups),
+    groupWidth: new Int32Array(groups),
+    groupTable: new Int32Array(groups),
+    groupSplitNodes: new Int32Array(count((t) => t.groups.reduce((n, g) => n + g.splits.length, 0))),
+    groupSlotIds: new Int32Array(count((t) => t.groups.reduce((n, g) => n + g.slots.length, 0))),
+    tables: new Float64Array(count((t) => t.groups.reduce((n, g) => n + g.table.length, 0))),
+  };
+  let k = 0, o = 0, g = 0, lookupAt = 0, splitAt = 0, slotAt = 0, tableAt = 0;
+  trees.forEach((t, ti) => {
+    const tree = t.tree;
+    for (const i of t.splitNodes) {
+      L.splitNode[k] = i;
+      L.splitFeature[k] = tree.feature[i]!;
+      L.splitThreshold[k] = tree.threshold[i]!;
+      L.splitMissingLeft[k] = tree.missingLeft[i]!;
+      const lookup = t.categoryLookups[i];
+      if (lookup) {
+        L.splitLookup[k] = lookupAt;
+        L.splitKnown[k] = categoryCounts[tree.feature[i]!]!;
+        L.lookups.set(lookup, lookupAt);
+        lookupAt += lookup.length;
+      }
+      k++;
+    }
+    for (let j = 0; j < t.order.length; j++, o++) {
+      L.stepNode[o] = t.order[j]!;
+      L.stepParent[o] = t.parent[j]!;
+      L.stepBit[o] = t.bit[j]!;
+      L.stepIsLeft[o] = t.isLeft[j]!;
+    }
+    for (const group of t.groups) {
+      L.groupRoot[g] = group.root;
+      L.groupFull[g] = (1 << group.pathBits) - 1;
+      L.groupSplitStart[g] = splitAt;
+      L.groupSplitCount[g] = group.splits.length;
+      L.groupSplitNodes.set(group.splits, splitAt);
+      splitAt += group.splits.length;
+      L.groupSlotStart[g] = slotAt;
+      L.groupWidth[g] = group.slots.length;
+      L.groupSlotIds.set(group.slots, slotAt);
+      slotAt += group.slots.length;
+      L.groupTable[g] = tableAt;
+      L.tables.set(group.table, tableAt);
+      group.table = L.tables.subarray(tableAt, tableAt + group.table.length);
+      tableAt += group.table.length;
+      g++;
+    }
+    L.treeSplits[ti + 1] = k;
+    L.treeSteps[ti + 1] = o;
+    L.treeGroups[ti + 1] = g;
+  });
+  return L;
+}
+
 export interface FastTreeShapOptions {
   /**
    * The output slot of each input column: columns that share a slot have their contributions
@@ -242,6 +321,44 @@ interface Scratch {
   index: Int32Array;
 }
 
+/**
+ * Everything explainRow reads, in a few flat arrays laid out in the order it reads them. A single
+ * row touches every group of every tree once; with an object and three typed arrays per group
+ * that was about seven scattered cache lines a group, which in a busy server (where little of the
+ * model stays cached between requests) cost more than the arithmetic. The per-group tables are
+ * views into `tables`, so the blocks share the memory.
+ */
+interface RowLayout {
+  /** Per tree: where its splits, path-mask steps and groups start (tree t's run to t + 1's start). */
+  treeSplits: Int32Array;
+  treeSteps: Int32Array;
+  treeGroups: Int32Array;
+  /** Per split: its node in the tree, feature, threshold, missing-left flag; for a categorical split its lookup's start in `lookups` and known codes, otherwise -1. */
+  splitNode: Int32Array;
+  splitFeature: Int32Array;
+  splitThreshold: Float64Array;
+  splitMissingLeft: Uint8Array;
+  splitLookup: Int32Array;
+  splitKnown: Int32Array;
+  lookups: Uint8Array;
+  /** Per mask step (TreeTables' order): node, parent, bit and whether it is the left child. */
+  stepNode: Int32Array;
+  stepParent: Int32Array;
+  stepBit: Int32Array;
+  stepIsLeft: Uint8Array;
+  /** Per group: root, full path mask, its splits and slots (start, count in groupSplitNodes / groupSlotIds), its table's start. */
+  groupRoot: Int32Array;
+  groupFull: Int32Array;
+  groupSplitStart: Int32Array;
+  groupSplitCount: Int32Array;
+  groupSlotStart: Int32Array;
+  groupWidth: Int32Array;
+  groupTable: Int32Array;
+  groupSplitNodes: Int32Array;
+  groupSlotIds: Int32Array;
+  tables: Float64Array;
+}
+
 /** Rows per block: a group's table stays in cache while it serves the whole block, and its loops run long enough to pay for setting them up. */
 const BLOCK = 512;
 
@@ -254,6 +371,7 @@ export class FastTreeShap {
   private readonly categorical: Int32Array;
   private readonly maxNodes: number;
   private readonly single: Scratch;
+  private readonly layout: RowLayout;
   private blocked: Scratch | null = null;
   readonly base: number;
   /** Output slots per row (columns, unless options.slotOf merges some). */
@@ -289,6 +407,7 @@ export class FastTreeShap {
     this.base = this.trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
     this.maxNodes = Math.max(1, ...ensemble.trees.map((t) => t.feature.length));
     this.single = this.scratch(1);
+    this.layout = rowLayout(this.trees, ensemble.categoryCounts);
   }
 
   private scratch(block: number): Scratch {
@@ -337,42 +456,39 @@ export class FastTreeShap {
    */
   private explainRow(values: Float64Array, offset: number, out: Float64Array, outAt: number): void {
     const { agrees, cleared } = this.single;
+    const L = this.layout;
+    const { splitNode, splitFeature, splitThreshold, splitMissingLeft, splitLookup, splitKnown, lookups } = L;
+    const { stepNode, stepParent, stepBit, stepIsLeft } = L;
+    const { groupRoot, groupFull, groupSplitStart, groupSplitCount, groupSlotStart, groupWidth, groupTable, groupSplitNodes, groupSlotIds, tables } = L;
     out.fill(0, outAt, outAt + this.width);
-    const counts = this.ensemble.categoryCounts;
-    for (const t of this.trees) {
-      const tree = t.tree;
-      const { splitNodes, categoryLookups } = t;
-      const feature = tree.feature;
-      for (let k = 0; k < splitNodes.length; k++) {
-        const i = splitNodes[k]!;
-        const f = feature[i]!;
-        const v = values[offset + f]!;
-        const lookup = categoryLookups[i];
-        if (lookup) {
-          const known = counts[f]!;
-          agrees[i] = lookup[Number.isInteger(v) && v >= 0 && v < known ? v : known]!;
+    const trees = this.trees.length;
+    for (let t = 0; t < trees; t++) {
+      for (let k = L.treeSplits[t]!, end = L.treeSplits[t + 1]!; k < end; k++) {
+        const v = values[offset + splitFeature[k]!]!;
+        const lookup = splitLookup[k]!;
+        if (lookup >= 0) {
+          const known = splitKnown[k]!;
+          agrees[splitNode[k]!] = lookups[lookup + (Number.isInteger(v) && v >= 0 && v < known ? v : known)]!;
         } else {
           // as explainBlock: compared at float32, NaN sent by the comparison that fails
           const x = Math.fround(v);
-          agrees[i] = tree.missingLeft[i] ? 1 - +(x > tree.threshold[i]!) : +(x <= tree.threshold[i]!);
+          agrees[splitNode[k]!] = splitMissingLeft[k] ? 1 - +(x > splitThreshold[k]!) : +(x <= splitThreshold[k]!);
         }
       }
       cleared[0] = 0;
-      const { order, parent, bit, isLeft } = t;
-      for (let o = 0; o < order.length; o++) {
-        const from = parent[o]!;
-        cleared[order[o]!] = cleared[from]! | ((agrees[from]! ^ isLeft[o]!) << bit[o]!);
+      for (let o = L.treeSteps[t]!, end = L.treeSteps[t + 1]!; o < end; o++) {
+        const from = stepParent[o]!;
+        cleared[stepNode[o]!] = cleared[from]! | ((agrees[from]! ^ stepIsLeft[o]!) << stepBit[o]!);
       }
-      for (const group of t.groups) {
-        const splits = group.splits;
-        const s = splits.length;
-        let index = (((1 << group.pathBits) - 1) & ~cleared[group.root]!) << s;
-        for (let i = 0; i < s; i++) index |= agrees[splits[i]!]! << i;
-        const slots = group.slots;
-        const groupWidth = slots.length;
-        index *= groupWidth;
-        const table = group.table;
-        for (let u = 0; u < groupWidth; u++) out[outAt + slots[u]!]! += table[index + u]!;
+      for (let g = L.treeGroups[t]!, end = L.treeGroups[t + 1]!; g < end; g++) {
+        const s = groupSplitCount[g]!;
+        const first = groupSplitStart[g]!;
+        let index = (groupFull[g]! & ~cleared[groupRoot[g]!]!) << s;
+        for (let i = 0; i < s; i++) index |= agrees[groupSplitNodes[first + i]!]! << i;
+        const width = groupWidth[g]!;
+        const at = groupTable[g]! + index * width;
+        const slot = groupSlotStart[g]!;
+        for (let u = 0; u < width; u++) out[outAt + groupSlotIds[slot + u]!]! += tables[at + u]!;
       }
     }
   }
