@@ -25,18 +25,24 @@ function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-function wrap(logger: PinoLogger): Logger {
+/**
+ * `bindings`: fields of a child logger. Its pino child is made on its first line, not before: a
+ * request makes a child or two, and most requests log nothing at the levels a service runs with.
+ */
+function wrap(logger: PinoLogger, bindings?: Record<string, unknown>): Logger {
+  let bound: PinoLogger | null = bindings ? null : logger;
   const at = (level: Level) => (message: string, fields?: Record<string, unknown>) => {
     if (!logger.isLevelEnabled(level)) return;
-    if (fields) logger[level](redact(fields) as object, message);
-    else logger[level](message);
+    const target = (bound ??= logger.child(redact(bindings) as Record<string, unknown>));
+    if (fields) target[level](redact(fields) as object, message);
+    else target[level](message);
   };
   return {
     debug: at('debug'),
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (fields) => wrap(logger.child(redact(fields) as Record<string, unknown>)),
+    child: (fields) => wrap(logger, bindings ? { ...bindings, ...fields } : fields),
   };
 }
 

@@ -46,6 +46,8 @@ export function inFlight(app: Express): number {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: API answers are computed per request, and hashing each body costs time for nothing.
+  app.set('etag', false);
   app.set('trust proxy', false);
   // Handlers still running (a client that hung up does not stop its handler).
   const busy = { count: 0 };

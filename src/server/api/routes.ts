@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { scoresComputed } from '../../config/metrics.js';
-import { ActivitySchema, normalizeActivityType, sourceMatches, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
+import { activityTypeProblem, normalizeActivityType, sourceMatches, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
 import { previewSettings, type SettingsPreview } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
 import { scoreLeads } from '../../scoring/service.js';
@@ -219,13 +219,12 @@ export function apiRouter(deps: ApiDeps): Router {
       leadSource: body.lead.lead_source ?? null,
       attributes: body.lead.attributes ?? {},
     };
+    // The body's schema has checked everything else of an activity; only the type changes here.
     const activities: Activity[] = body.activities.map((a, i) => {
-      const activity = { leadId, type: normalizeActivityType(a.type), occurredAt: new Date(a.occurred_at), channel: a.channel ?? null, detail: a.detail ?? null };
-      const checked = ActivitySchema.safeParse(activity);
-      if (!checked.success) {
-        throw new ApiError(400, 'INVALID_REQUEST', `activities[${i}].type: ${checked.error.issues[0]!.message}`, [{ field: `activities[${i}].type`, message: checked.error.issues[0]!.message }]);
-      }
-      return activity;
+      const type = normalizeActivityType(a.type);
+      const problem = activityTypeProblem(type);
+      if (problem) throw new ApiError(400, 'INVALID_REQUEST', `activities[${i}].type: ${problem}`, [{ field: `activities[${i}].type`, message: problem }]);
+      return { leadId, type, occurredAt: new Date(a.occurred_at), channel: a.channel ?? null, detail: a.detail ?? null };
     });
     activities.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     const tenant = tenantOf(req);
