@@ -41,7 +41,7 @@ function letter(p: number, [a, b, c]: readonly [number, number, number]): number
 export async function scoreHistories(
   models: LoadedModelSet,
   histories: readonly LeadHistory[],
-  asOf: Date | ((history: LeadHistory) => Date),
+  asOf: Date | ((history: LeadHistory, index: number) => Date),
   options: {
     reasons?: boolean;
     reasonsPerSide?: number;
@@ -52,7 +52,7 @@ export async function scoreHistories(
   if (histories.length === 0) return [];
   const matrix = featurizeMany(
     models.spec,
-    histories.map((h) => ({ lead: h.lead, activities: h.activities, asOf: typeof asOf === 'function' ? asOf(h) : asOf })),
+    histories.map((h, i) => ({ lead: h.lead, activities: h.activities, asOf: typeof asOf === 'function' ? asOf(h, i) : asOf })),
   );
   const probabilityOf = async (name: 'fit' | 'engagement' | 'composite'): Promise<Float64Array | null> => {
     const model = models.models[name];

@@ -75,26 +75,35 @@ export interface ScoreOptions {
 }
 
 /**
- * Scores of leads as of `asOf` under a tenant's settings: the model's calibrated probabilities on
- * 0-100, grade, tier, reasons and next action; a lead that cannot be scored says why.
+ * Scores of leads as of `asOf` (one time for all, or each lead's own, e.g. leads of different
+ * API calls scored together) under a tenant's settings: the model's calibrated probabilities on
+ * 0-100, grade, tier, reasons and next action; a lead that cannot be scored says why. The scores
+ * are in the order of `histories`, which may hold the same lead id more than once.
  */
 export async function scoreLeads(
   models: LoadedModelSet | null,
   settings: Settings,
   histories: readonly LeadHistory[],
-  asOf: Date,
+  asOf: Date | readonly Date[],
   options: ScoreOptions = {},
 ): Promise<Score[]> {
+  const asOfAt = (i: number): Date => (asOf instanceof Date ? asOf : asOf[i]!);
   if (!models) {
-    return histories.map((h) => ({ status: 'not_scored', leadId: h.lead.id, reason: 'no model is available for this tenant yet', scoredAt: asOf }));
+    return histories.map((h, i) => ({ status: 'not_scored', leadId: h.lead.id, reason: 'no model is available for this tenant yet', scoredAt: asOfAt(i) }));
   }
-  const scorable = histories.filter((h) => tooLittleData(h) === null);
-  const scored = new Map<string, ScoredLead>();
-  for (const s of await scoreHistories(models, scorable, asOf, options)) scored.set(s.leadId, s);
+  const scorable = histories.flatMap((h, i) => (tooLittleData(h) === null ? [i] : []));
+  const results = await scoreHistories(
+    models,
+    scorable.map((i) => histories[i]!),
+    asOf instanceof Date ? asOf : (_h, k) => asOfAt(scorable[k]!),
+    options,
+  );
+  const scored = new Array<ScoredLead | undefined>(histories.length);
+  scorable.forEach((i, k) => (scored[i] = results[k]));
   const cutoffs = resolveCutoffs(models, settings);
-  return histories.map((h): Score => {
-    const s = scored.get(h.lead.id);
-    if (!s) return { status: 'not_scored', leadId: h.lead.id, reason: tooLittleData(h)!, scoredAt: asOf };
+  return histories.map((h, i): Score => {
+    const s = scored[i];
+    if (!s) return { status: 'not_scored', leadId: h.lead.id, reason: tooLittleData(h)!, scoredAt: asOfAt(i) };
     const p = { composite: s.probability, fit: s.fitProbability, engagement: s.engagementProbability };
     const { grade, tier } = classify(p, cutoffs);
     const top = s.reasons.find((r) => r.direction === 'positive');
@@ -111,7 +120,7 @@ export async function scoreLeads(
       nextAction: top ? `${tier.action}: ${lowerFirst(top.text)}` : tier.action,
       modelVersion: models.manifest.version,
       featureSpecVersion: models.spec.version,
-      scoredAt: asOf,
+      scoredAt: asOfAt(i),
     };
   });
 }

@@ -3,7 +3,7 @@ import { scoresComputed } from '../../config/metrics.js';
 import { activityTypeProblem, normalizeActivityType, sourceMatches, type Activity, type Lead, type Score, type ScoreReason, type TenantId } from '../../domain/index.js';
 import { previewSettings, type SettingsPreview } from '../../scoring/preview.js';
 import { rescore, type ModelSource } from '../../scoring/rescore.js';
-import { scoreLeads } from '../../scoring/service.js';
+import { RealTimeScorer } from '../../scoring/real-time.js';
 import { abTestReport, type ArmFigures } from '../../learning/ab-report.js';
 import { submitFeedback } from '../../learning/feedback.js';
 import type { ChampionModelSource } from '../../learning/model-source.js';
@@ -182,6 +182,9 @@ export function apiRouter(deps: ApiDeps): Router {
     return settings;
   };
 
+  // Concurrent score calls of a tenant are scored as one batch (see RealTimeScorer).
+  const realTime = new RealTimeScorer();
+
   const busy = deps.busy ?? { count: 0 };
   // Every handler counts itself while it runs, whether or not its client is still there.
   const handler =
@@ -228,9 +231,9 @@ export function apiRouter(deps: ApiDeps): Router {
     });
     activities.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     const tenant = tenantOf(req);
-    const [score] = await scoreLeads(await deps.models.forTenant(tenant), await settingsOf(tenant), [{ lead, activities, outcome: null }], asOf);
+    const score = await realTime.score(await deps.models.forTenant(tenant), await settingsOf(tenant), { lead, activities, outcome: null }, asOf);
     scoresComputed.inc({ path: 'api' });
-    res.json(scoreOut(score!, body.lead.id ?? null));
+    res.json(scoreOut(score, body.lead.id ?? null));
   }));
 
   router.get('/leads/:source/:id/score', requireScope('scores:read'), handler(async (req, res) => {
