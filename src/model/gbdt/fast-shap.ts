@@ -362,6 +362,9 @@ interface RowLayout {
 /** Rows per block: a group's table stays in cache while it serves the whole block, and its loops run long enough to pay for setting them up. */
 const BLOCK = 512;
 
+/** Rows of the block for small batches. */
+const SMALL_BLOCK = 32;
+
 /** Below this many rows, rows are explained one by one (see explainRow). */
 const FEW_ROWS = 4;
 
@@ -373,6 +376,7 @@ export class FastTreeShap {
   private readonly single: Scratch;
   private readonly layout: RowLayout;
   private blocked: Scratch | null = null;
+  private small: Scratch | null = null;
   readonly base: number;
   /** Output slots per row (columns, unless options.slotOf merges some). */
   readonly width: number;
@@ -444,7 +448,8 @@ export class FastTreeShap {
       for (let r = from; r < to; r++) this.explainRow(matrix.values, r * matrix.cols, out, r * this.width);
       return;
     }
-    const scratch = (this.blocked ??= this.scratch(BLOCK));
+    // A small batch (concurrent real-time calls) in a block of its size: the same work in fewer cache lines.
+    const scratch = to - from <= SMALL_BLOCK ? (this.small ??= this.scratch(SMALL_BLOCK)) : (this.blocked ??= this.scratch(BLOCK));
     for (let start = from; start < to; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, to - start), scratch, out);
   }
 
@@ -513,88 +518,88 @@ export class FastTreeShap {
         codes[c * block + r] = Number.isInteger(v) && v >= 0 && v < known ? v : known;
       }
     }
-    for (const t of this.trees) {
-      const tree = t.tree;
-      const { splitNodes, categoryLookups } = t;
-      const feature = tree.feature;
-      for (let k = 0; k < splitNodes.length; k++) {
-        const i = splitNodes[k]!;
-        const base = i * block;
-        const from = feature[i]! * block;
-        const lookup = categoryLookups[i];
+    const L = this.layout;
+    const { splitNode, splitFeature, splitThreshold, splitMissingLeft, splitLookup, lookups } = L;
+    const { stepNode, stepParent, stepBit, stepIsLeft } = L;
+    const { groupRoot, groupFull, groupSplitStart, groupSplitCount, groupSlotStart, groupWidth, groupTable, groupSplitNodes, groupSlotIds, tables } = L;
+    const trees = this.trees.length;
+    for (let t = 0; t < trees; t++) {
+      for (let k = L.treeSplits[t]!, end = L.treeSplits[t + 1]!; k < end; k++) {
+        const base = splitNode[k]! * block;
+        const from = splitFeature[k]! * block;
+        const lookup = splitLookup[k]!;
         // codes holds counts[f] for missing and unseen codes: the lookup's last entry, missingLeft.
-        if (lookup) for (let r = 0; r < n; r++) agrees[base + r] = lookup[codes[from + r]!]!;
+        if (lookup >= 0) for (let r = 0; r < n; r++) agrees[base + r] = lookups[lookup + codes[from + r]!]!;
         else {
           // Without branches (the data decides them at random): a comparison with NaN is false,
           // so "not above" sends missing values left and "at most" sends them right.
-          const threshold = tree.threshold[i]!;
-          if (tree.missingLeft[i]) for (let r = 0; r < n; r++) agrees[base + r] = 1 - +(column32[from + r]! > threshold);
+          const threshold = splitThreshold[k]!;
+          if (splitMissingLeft[k]) for (let r = 0; r < n; r++) agrees[base + r] = 1 - +(column32[from + r]! > threshold);
           else for (let r = 0; r < n; r++) agrees[base + r] = +(column32[from + r]! <= threshold);
         }
       }
       for (let r = 0; r < n; r++) cleared[r] = 0;
-      const { order, parent, bit, isLeft } = t;
-      for (let o = 0; o < order.length; o++) {
-        const node = order[o]! * block;
-        const from = parent[o]! * block;
-        const want = isLeft[o]!;
+      for (let o = L.treeSteps[t]!, end = L.treeSteps[t + 1]!; o < end; o++) {
+        const node = stepNode[o]! * block;
+        const from = stepParent[o]! * block;
+        const want = stepIsLeft[o]!;
         // flag where the row went the other way: (went left XOR is left) is 1 then.
-        const shift = bit[o]!;
+        const shift = stepBit[o]!;
         for (let r = 0; r < n; r++) cleared[node + r] = cleared[from + r]! | ((agrees[from + r]! ^ want) << shift);
       }
-      for (const group of t.groups) {
-        const full = (1 << group.pathBits) - 1;
-        const splits = group.splits;
-        const s = splits.length;
-        const rootBase = group.root * block;
-        const slots = group.slots;
-        const groupWidth = slots.length;
+      for (let g = L.treeGroups[t]!, end = L.treeGroups[t + 1]!; g < end; g++) {
+        const full = groupFull[g]!;
+        const first = groupSplitStart[g]!;
+        const s = groupSplitCount[g]!;
+        const rootBase = groupRoot[g]! * block;
+        const slot = groupSlotStart[g]!;
+        const groupWidthG = groupWidth[g]!;
         // The index, two splits a pass and the width multiplied in on the last one: each pass over
         // index[] costs about as much as the work in it.
         let i = 0;
         if (s >= 2) {
-          const a = splits[0]! * block;
-          const b = splits[1]! * block;
+          const a = groupSplitNodes[first]! * block;
+          const b = groupSplitNodes[first + 1]! * block;
           for (let r = 0; r < n; r++) index[r] = ((full & ~cleared[rootBase + r]!) << s) | agrees[a + r]! | (agrees[b + r]! << 1);
           i = 2;
         } else for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
         for (; i + 1 < s; i += 2) {
-          const a = splits[i]! * block;
-          const b = splits[i + 1]! * block;
+          const a = groupSplitNodes[first + i]! * block;
+          const b = groupSplitNodes[first + i + 1]! * block;
           for (let r = 0; r < n; r++) index[r]! |= (agrees[a + r]! << i) | (agrees[b + r]! << (i + 1));
         }
         if (i < s) {
-          const a = splits[i]! * block;
-          for (let r = 0; r < n; r++) index[r] = (index[r]! | (agrees[a + r]! << i)) * groupWidth;
-        } else for (let r = 0; r < n; r++) index[r]! *= groupWidth;
+          const a = groupSplitNodes[first + i]! * block;
+          for (let r = 0; r < n; r++) index[r] = (index[r]! | (agrees[a + r]! << i)) * groupWidthG;
+        } else for (let r = 0; r < n; r++) index[r]! *= groupWidthG;
         // Up to four slots a pass, for the same reason. Each slot still adds its entries in table order.
-        const table = group.table;
+        const table = groupTable[g]!;
         let u = 0;
-        for (; u + 3 < groupWidth; u += 4) {
-          const c0 = slots[u]! * block;
-          const c1 = slots[u + 1]! * block;
-          const c2 = slots[u + 2]! * block;
-          const c3 = slots[u + 3]! * block;
+        for (; u + 3 < groupWidthG; u += 4) {
+          const c0 = groupSlotIds[slot + u]! * block;
+          const c1 = groupSlotIds[slot + u + 1]! * block;
+          const c2 = groupSlotIds[slot + u + 2]! * block;
+          const c3 = groupSlotIds[slot + u + 3]! * block;
           for (let r = 0; r < n; r++) {
-            const at = index[r]! + u;
-            sums[c0 + r]! += table[at]!;
-            sums[c1 + r]! += table[at + 1]!;
-            sums[c2 + r]! += table[at + 2]!;
-            sums[c3 + r]! += table[at + 3]!;
+            const at = table + index[r]! + u;
+            sums[c0 + r]! += tables[at]!;
+            sums[c1 + r]! += tables[at + 1]!;
+            sums[c2 + r]! += tables[at + 2]!;
+            sums[c3 + r]! += tables[at + 3]!;
           }
         }
-        for (; u + 1 < groupWidth; u += 2) {
-          const c0 = slots[u]! * block;
-          const c1 = slots[u + 1]! * block;
+        for (; u + 1 < groupWidthG; u += 2) {
+          const c0 = groupSlotIds[slot + u]! * block;
+          const c1 = groupSlotIds[slot + u + 1]! * block;
           for (let r = 0; r < n; r++) {
-            const at = index[r]! + u;
-            sums[c0 + r]! += table[at]!;
-            sums[c1 + r]! += table[at + 1]!;
+            const at = table + index[r]! + u;
+            sums[c0 + r]! += tables[at]!;
+            sums[c1 + r]! += tables[at + 1]!;
           }
         }
-        if (u < groupWidth) {
-          const column = slots[u]! * block;
-          for (let r = 0; r < n; r++) sums[column + r]! += table[index[r]! + u]!;
+        if (u < groupWidthG) {
+          const column = groupSlotIds[slot + u]! * block;
+          for (let r = 0; r < n; r++) sums[column + r]! += tables[table + index[r]! + u]!;
         }
       }
     }

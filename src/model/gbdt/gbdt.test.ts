@@ -228,6 +228,11 @@ describe('FastTreeShap', () => {
       expect(Array.from(one)).toEqual(Array.from(fast.values.subarray(r * cols, (r + 1) * cols)));
     }
     expect(worstSingle).toBeLessThan(1e-9);
+    // A small batch (concurrent real-time calls) takes a small block: the same bits again.
+    for (const [from, n] of [[0, 4], [60, 10], [100, 32], [200, 33]] as const) {
+      const batch = explainer.values({ rows: n, cols, values: values.slice(from * cols, (from + n) * cols) }).values;
+      expect(Array.from(batch)).toEqual(Array.from(fast.values.subarray(from * cols, (from + n) * cols)));
+    }
     // Columns merged into output slots (as reasons merge features into topics): each slot holds
     // the sum of its columns' values, for blocks and single rows alike.
     const slotOf = Array.from({ length: cols }, (_, c) => (c < 2 ? 0 : c % 3 === 0 ? 1 : 2));
