@@ -20,7 +20,7 @@ import { benchDrift } from './drift.js';
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { leads: { type: 'string' }, seed: { type: 'string' }, 'skip-server': { type: 'boolean' } },
+  options: { leads: { type: 'string' }, seed: { type: 'string' }, repeat: { type: 'string' }, 'skip-server': { type: 'boolean' } },
 });
 
 interface Run {
@@ -130,9 +130,10 @@ else if (command === 'rescore') {
   const result = await withDatabase(serverBase, (url) => benchDrift(url, Number(values.leads ?? 20_000), Number(values.seed ?? 1)));
   fs.writeFileSync(path.resolve('.bench', 'drift-results.json'), JSON.stringify(result, null, 2));
 } else if (command === 'api') {
-  const result = await benchApi();
+  const result = await benchApi(Math.max(1, Number(values.repeat ?? 3) || 1));
+  fs.mkdirSync(path.resolve('.bench'), { recursive: true });
   fs.writeFileSync(path.resolve('.bench', 'api-results.json'), JSON.stringify(result, null, 2));
 } else {
-  console.error('usage: npm run bench -- import|rescore|retrain|api|salesforce|hubspot|writeback|drift [--leads N] [--seed S] [--skip-server]');
+  console.error('usage: npm run bench -- import|rescore|retrain|api|salesforce|hubspot|writeback|drift [--leads N] [--seed S] [--repeat N (api)] [--skip-server]');
   process.exitCode = 2;
 }
