@@ -322,11 +322,11 @@ interface Scratch {
 }
 
 /**
- * Everything explainRow reads, in a few flat arrays laid out in the order it reads them. A single
- * row touches every group of every tree once; with an object and three typed arrays per group
- * that was about seven scattered cache lines a group, which in a busy server (where little of the
- * model stays cached between requests) cost more than the arithmetic. The per-group tables are
- * views into `tables`, so the blocks share the memory.
+ * Everything explainRow and explainBlock read, in a few flat arrays laid out in the order they
+ * read them. A single row touches every group of every tree once; with an object and three typed
+ * arrays per group that was about seven scattered cache lines a group, which in a busy server
+ * (where little of the model stays cached between requests) cost more than the arithmetic. The
+ * groups' own tables become views into `tables`, so the model's tables are held once.
  */
 interface RowLayout {
   /** Per tree: where its splits, path-mask steps and groups start (tree t's run to t + 1's start). */
