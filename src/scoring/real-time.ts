@@ -30,7 +30,7 @@ export class RealTimeScorer {
   /** Batches being scored. */
   private running = 0;
 
-  /** How many leads each batch held, for tests and metrics. */
+  /** How many leads each batch held, kept only with `recordBatches` (for tests). */
   readonly batchSizes: number[] = [];
 
   constructor(private readonly options: { recordBatches?: boolean } = {}) {}

@@ -122,10 +122,10 @@ function splitCounts(tree: Tree): Int32Array {
 }
 
 /** Group roots: the highest nodes whose path bits plus splits below fit in MAX_GROUP_BITS, or leaves. */
-function groupRoots(tree: Tree, splits: Int32Array, maxBits = MAX_GROUP_BITS): Map<number, number[]> {
+function groupRoots(tree: Tree, splits: Int32Array): Map<number, number[]> {
   const roots = new Map<number, number[]>();
   const visit = (node: number, features: number[]) => {
-    if (tree.feature[node]! < 0 || features.length + splits[node]! <= maxBits) {
+    if (tree.feature[node]! < 0 || features.length + splits[node]! <= MAX_GROUP_BITS) {
       roots.set(node, features);
       return;
     }
@@ -213,13 +213,13 @@ function popcount(x: number): number {
   return n;
 }
 
-/** The flat arrays of RowLayout; each group's table becomes a view into the shared one. */
-function rowLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>): RowLayout {
+/** The flat arrays of FlatLayout, from the per-tree tables (which are not kept). */
+function flatLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>): FlatLayout {
   const count = (f: (t: TreeTables) => number) => trees.reduce((n, t) => n + f(t), 0);
   const splits = count((t) => t.splitNodes.length);
   const steps = count((t) => t.order.length);
   const groups = count((t) => t.groups.length);
-  const L: RowLayout = {
+  const L: FlatLayout = {
     treeSplits: new Int32Array(trees.length + 1),
     treeSteps: new Int32Array(trees.length + 1),
     treeGroups: new Int32Array(trees.length + 1),
@@ -281,7 +281,6 @@ function rowLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>): RowL
       slotAt += group.slots.length;
       L.groupTable[g] = tableAt;
       L.tables.set(group.table, tableAt);
-      group.table = L.tables.subarray(tableAt, tableAt + group.table.length);
       tableAt += group.table.length;
       g++;
     }
@@ -301,11 +300,9 @@ export interface FastTreeShapOptions {
   slotOf?: ArrayLike<number>;
   /** How many output slots a row has (at least the largest of slotOf plus one). */
   slots?: number;
-  /** Index bits of a group's table (default MAX_GROUP_BITS): fewer make smaller tables and more lookups. */
-  maxGroupBits?: number;
 }
 
-/** Per-block working memory, kept between calls (one set for single rows, one for blocks). */
+/** Per-block working memory, kept between calls (one set for single rows, one for small batches, one for blocks). */
 interface Scratch {
   block: number;
   /** Per split node and row: went left (1) or right (0). */
@@ -325,10 +322,9 @@ interface Scratch {
  * Everything explainRow and explainBlock read, in a few flat arrays laid out in the order they
  * read them. A single row touches every group of every tree once; with an object and three typed
  * arrays per group that was about seven scattered cache lines a group, which in a busy server
- * (where little of the model stays cached between requests) cost more than the arithmetic. The
- * groups' own tables become views into `tables`, so the model's tables are held once.
+ * (where little of the model stays cached between requests) cost more than the arithmetic.
  */
-interface RowLayout {
+interface FlatLayout {
   /** Per tree: where its splits, path-mask steps and groups start (tree t's run to t + 1's start). */
   treeSplits: Int32Array;
   treeSteps: Int32Array;
@@ -370,11 +366,11 @@ const FEW_ROWS = 4;
 
 /** Tables for a whole ensemble; build once per loaded model, then explain any number of rows. */
 export class FastTreeShap {
-  private readonly trees: TreeTables[];
+  private readonly treeCount: number;
   private readonly categorical: Int32Array;
   private readonly maxNodes: number;
   private readonly single: Scratch;
-  private readonly layout: RowLayout;
+  private readonly layout: FlatLayout;
   private blocked: Scratch | null = null;
   private small: Scratch | null = null;
   readonly base: number;
@@ -389,11 +385,11 @@ export class FastTreeShap {
     const slotOf = options.slotOf ?? Int32Array.from({ length: cols }, (_, c) => c);
     if (slotOf.length !== cols) throw new Error(`slotOf has ${slotOf.length} entries; the model takes ${cols} features`);
     this.width = Math.max(options.slots ?? 0, ...Array.from(slotOf, (slot) => slot + 1));
-    this.trees = ensemble.trees.map((tree) => {
+    const trees = ensemble.trees.map((tree) => {
       let expected = 0;
       for (let i = 0; i < tree.feature.length; i++) if (tree.feature[i]! < 0) expected += (tree.value[i]! * tree.cover[i]!) / tree.cover[0]!;
       const leaves = leafTables(tree);
-      const roots = groupRoots(tree, splitCounts(tree), options.maxGroupBits);
+      const roots = groupRoots(tree, splitCounts(tree));
       const groups = [...roots].map(([root, path]) => groupTable(tree, root, path, leaves, slotOf)).filter((g) => g !== null);
       const categories = categoryTables(tree);
       const categoryLookups = categories.map((table, i) => {
@@ -408,10 +404,11 @@ export class FastTreeShap {
       return { tree, categoryLookups, splitNodes, groups, expected, ...maskOrder(tree, roots) };
     });
     this.categorical = Int32Array.from(ensemble.featureKinds.flatMap((kind, c) => (kind === 'categorical' ? [c] : [])));
-    this.base = this.trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
+    this.base = trees.reduce((sum, t) => sum + t.expected, ensemble.baseMargin);
+    this.treeCount = trees.length;
     this.maxNodes = Math.max(1, ...ensemble.trees.map((t) => t.feature.length));
     this.single = this.scratch(1);
-    this.layout = rowLayout(this.trees, ensemble.categoryCounts);
+    this.layout = flatLayout(trees, ensemble.categoryCounts);
   }
 
   private scratch(block: number): Scratch {
@@ -466,7 +463,7 @@ export class FastTreeShap {
     const { stepNode, stepParent, stepBit, stepIsLeft } = L;
     const { groupRoot, groupFull, groupSplitStart, groupSplitCount, groupSlotStart, groupWidth, groupTable, groupSplitNodes, groupSlotIds, tables } = L;
     out.fill(0, outAt, outAt + this.width);
-    const trees = this.trees.length;
+    const trees = this.treeCount;
     for (let t = 0; t < trees; t++) {
       for (let k = L.treeSplits[t]!, end = L.treeSplits[t + 1]!; k < end; k++) {
         const v = values[offset + splitFeature[k]!]!;
@@ -522,7 +519,7 @@ export class FastTreeShap {
     const { splitNode, splitFeature, splitThreshold, splitMissingLeft, splitLookup, lookups } = L;
     const { stepNode, stepParent, stepBit, stepIsLeft } = L;
     const { groupRoot, groupFull, groupSplitStart, groupSplitCount, groupSlotStart, groupWidth, groupTable, groupSplitNodes, groupSlotIds, tables } = L;
-    const trees = this.trees.length;
+    const trees = this.treeCount;
     for (let t = 0; t < trees; t++) {
       for (let k = L.treeSplits[t]!, end = L.treeSplits[t + 1]!; k < end; k++) {
         const base = splitNode[k]! * block;

@@ -95,7 +95,7 @@ export class ShapThreads {
    * Starts explaining the matrix on the workers at once; finish() has the main thread join in.
    * `options` are those the explainer was built with: each worker builds the same tables.
    */
-  explain(explainer: FastTreeShap, ensemble: TreeEnsemble, options: Required<Pick<FastTreeShapOptions, 'slotOf' | 'slots'>>, matrix: FeatureMatrix): ShapJob {
+  explain(explainer: FastTreeShap, ensemble: TreeEnsemble, options: Required<FastTreeShapOptions>, matrix: FeatureMatrix): ShapJob {
     if (this.broken) return { finish: async () => explainer.values(matrix).values };
     const input = new Float64Array(new SharedArrayBuffer(matrix.values.length * 8));
     input.set(matrix.values);

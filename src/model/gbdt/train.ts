@@ -107,7 +107,6 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   const validation = options.validation;
   const validWeights = validation ? rowWeights(validation.weights, validation.labels, 'validation data') : null;
 
-
   let wp = 0;
   let wn = 0;
   for (let i = 0; i < n; i++) {
