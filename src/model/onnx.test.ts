@@ -93,6 +93,31 @@ describe('ONNX export', () => {
     expect(worstMargin).toBeLessThan(1e-6);
   });
 
+
+  it('sends every code, a missing one and an unseen one the same way when a set is written as its complement', async () => {
+    // Column 1 has 6 codes: the first tree's set {0, 1, 2, 4} is more than half, exported as {3, 5}
+    // with the branches swapped; the second tree's {5} is exported as it is. Missing goes left in
+    // the first, right in the second.
+    const split = (codes: number[], missingLeft: number, left: number, right: number) => ({
+      feature: Int32Array.of(1, -1, -1),
+      threshold: new Float64Array(3),
+      categoriesLeft: [Int32Array.from(codes), null, null],
+      missingLeft: Uint8Array.of(missingLeft, 0, 0),
+      left: Int32Array.of(1, -1, -1),
+      right: Int32Array.of(2, -1, -1),
+      value: Float64Array.of(0, left, right),
+      cover: Float64Array.of(2, 1, 1),
+    });
+    const ensemble: TreeEnsemble = { kind: 'gbdt', baseMargin: 0, trees: [split([0, 1, 2, 4], 1, 1, -1), split([5], 0, 0.25, -0.5)], featureKinds: kinds, categoryCounts: counts };
+    const codes = [0, 1, 2, 3, 4, 5, NaN, 6, 99];
+    const values = new Float64Array(codes.length * 5);
+    codes.forEach((code, r) => (values[r * 5 + 1] = code));
+    const matrix = { rows: codes.length, cols: 5, values };
+    const { worstMargin } = await compare(ensemble, { method: 'none' }, matrix);
+    expect(worstMargin).toBeLessThan(1e-6);
+    // What the predictor gives, so that a wrong expectation cannot hide behind agreement.
+    expect(Array.from(predictMargin(ensemble, matrix))).toEqual([0.5, 0.5, 0.5, -1.5, 0.5, -0.75, 0.5, 0.5, 0.5]);
+  });
   it('refuses a model whose input does not match its manifest, naming both sides', async () => {
     const bytes = exportToOnnx(ensemble, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } });
     await expect(loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c'] })).rejects.toThrow(/takes 5 features but the manifest names 3/);
