@@ -19,6 +19,7 @@ import { auc, calibrationError } from '../src/model/metrics.js';
 import { trainModelSet } from '../src/model/model-set.js';
 import { exportToOnnx } from '../src/model/onnx-export.js';
 import { loadOnnxScorer } from '../src/model/onnx-runtime.js';
+import { featurizeMany } from '../src/features/index.js';
 import { scoreHistories } from '../src/scoring/score-leads.js';
 import { collectHistories } from '../src/sync/index.js';
 import { generateBundle } from '../src/synthetic/index.js';
@@ -115,27 +116,55 @@ async function scoringThroughput(models: Awaited<ReturnType<typeof loadModelFold
   const threads = Math.min(8, os.availableParallelism());
   // Warm up, and have the workers build their tables before they are timed.
   await scoreHistories(models, histories.slice(0, 2000), asOf, { threads: 1 });
-  await scoreHistories(models, histories.slice(0, 2000), asOf, { threads });
+  await scoreHistories(models, histories.slice(0, 10_000), asOf, { threads });
   const rate = async (options: Parameters<typeof scoreHistories>[3]) => {
     const t = performance.now();
     await scoreHistories(models, histories, asOf, options);
     return histories.length / ((performance.now() - t) / 1000);
   };
-  const withoutReasons = await rate({ reasons: false, threads: 1 });
-  const withReasons = await rate({ threads: 1 });
-  const threadsWithoutReasons = await rate({ reasons: false, threads });
-  const threadsWithReasons = await rate({ threads });
+  // Each case `repeats` times, in turns, so that a busy moment of the machine falls on all: the median is reported.
+  const cases = [{ reasons: false, threads: 1 }, { threads: 1 }, { reasons: false, threads }, { threads }];
+  const runs: number[][] = cases.map(() => []);
+  for (let k = 0; k < repeats; k++) for (const [i, options] of cases.entries()) runs[i]!.push(await rate(options));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const [withoutReasons, withReasons, threadsWithoutReasons, threadsWithReasons] = runs.map(median) as [number, number, number, number];
+  const all = (i: number) => runs[i]!.map((x) => Math.round(x)).join(', ');
   const composite = models.models.composite!.ensemble!;
   const leaves = composite.trees.reduce((n, tree) => n + tree.feature.filter((f) => f < 0).length, 0);
   console.log(
-    `scoring the bundle's ${histories.length} leads, one thread, composite of ${composite.trees.length} trees (${(leaves / composite.trees.length).toFixed(1)} leaves each): ` +
-      `${Math.round(withoutReasons)} leads/s without reasons, ${Math.round(withReasons)} leads/s with reasons (${(withReasons / withoutReasons).toFixed(2)}x)`,
+    `scoring the bundle's ${histories.length} leads, one thread, composite of ${composite.trees.length} trees (${(leaves / composite.trees.length).toFixed(1)} leaves each), medians of ${repeats} runs: ` +
+      `${Math.round(withoutReasons)} leads/s without reasons (${all(0)}), ${Math.round(withReasons)} leads/s with reasons (${all(1)}; ${(withReasons / withoutReasons).toFixed(2)}x)`,
   );
   console.log(
-    `scoring the bundle's ${histories.length} leads, ${threads} threads (the reasons' TreeSHAP shared with ${threads - 1} worker${threads === 2 ? '' : 's'}; ONNX on one): ` +
-      `${Math.round(threadsWithoutReasons)} leads/s without reasons, ${Math.round(threadsWithReasons)} leads/s with reasons (${(threadsWithReasons / threadsWithoutReasons).toFixed(2)}x)`,
+    `scoring the bundle's ${histories.length} leads, ${threads} threads (the reasons' TreeSHAP on ${threads - 1} worker${threads === 2 ? '' : 's'} part by part; features and ONNX on this one), medians of ${repeats} runs: ` +
+      `${Math.round(threadsWithoutReasons)} leads/s without reasons (${all(2)}), ${Math.round(threadsWithReasons)} leads/s with reasons (${all(3)}; ${(threadsWithReasons / threadsWithoutReasons).toFixed(2)}x)`,
+  );
+  // onnxruntime alone (one thread), each model over the bundle's feature rows, as scoreHistories calls it.
+  const matrix = featurizeMany(models.spec, histories.map((h) => ({ lead: h.lead, activities: h.activities, asOf })));
+  const onnxSeconds: Record<string, number> = {};
+  for (const name of ['composite', 'fit', 'engagement'] as const) {
+    const model = models.models[name];
+    if (!model) continue;
+    const columns = model.columns.length === matrix.cols && model.columns.every((c, i) => c === i) ? undefined : model.columns;
+    await model.scorer.score(matrix, columns);
+    const seconds: number[] = [];
+    for (let k = 0; k < repeats; k++) {
+      const t = performance.now();
+      await model.scorer.score(matrix, columns);
+      seconds.push((performance.now() - t) / 1000);
+    }
+    onnxSeconds[name] = median(seconds);
+  }
+  const onnxRates = Object.fromEntries(Object.entries(onnxSeconds).map(([name, sec]) => [name, matrix.rows / sec]));
+  const onnxAllThree = matrix.rows / Object.values(onnxSeconds).reduce((a, b) => a + b, 0);
+  console.log(
+    `ONNX alone on the bundle's models, one thread, medians of ${repeats} runs: ` +
+      Object.entries(onnxRates).map(([name, r]) => `${name} ${Math.round(r)} leads/s`).join(', ') +
+      `; the three models of a lead ${Math.round(onnxAllThree)} leads/s`,
   );
   return {
+    onnxLeadsPerSecond: onnxRates,
+    onnxAllThreeLeadsPerSecond: onnxAllThree,
     scoringLeadsPerSecond: withoutReasons,
     scoringWithReasonsLeadsPerSecond: withReasons,
     scoringThreads: threads,

@@ -50,6 +50,35 @@ export async function scoreHistories(
   } = {},
 ): Promise<ScoredLead[]> {
   if (histories.length === 0) return [];
+  const threads = options.threads ?? DEFAULT_THREADS;
+  // A large batch with reasons goes in parts, one after the other on this thread (features, then
+  // the models), each part's TreeSHAP handed to the workers as soon as its features exist: they
+  // work while this thread goes on, instead of waiting for the features of the whole batch.
+  const pipelined = options.reasons !== false && histories.length >= 2 * PART_ROWS && threadsFor(threads) !== null;
+  const parts = pipelined ? Math.ceil(histories.length / PART_ROWS) : 1;
+  const size = Math.ceil(histories.length / parts);
+  const finishes: Array<() => Promise<ScoredLead[]>> = [];
+  for (let from = 0; from < histories.length; from += size) {
+    const part = histories.slice(from, from + size);
+    const at = typeof asOf === 'function' ? (h: LeadHistory, i: number) => asOf(h, from + i) : asOf;
+    finishes.push(await startScoring(models, part, at, options, threads));
+  }
+  const scored: ScoredLead[] = [];
+  for (const finish of finishes) for (const lead of await finish()) scored.push(lead);
+  return scored;
+}
+
+/** Leads in a part of a pipelined batch: at least two of the workers' chunks, and at least MIN_ROWS_FOR_THREADS. */
+export const PART_ROWS = 4096;
+
+/** Features, explanations started, every model run; what it returns waits for the explanations and gives the scores. */
+async function startScoring(
+  models: LoadedModelSet,
+  histories: readonly LeadHistory[],
+  asOf: Date | ((history: LeadHistory, index: number) => Date),
+  options: { reasons?: boolean; reasonsPerSide?: number },
+  threads: number,
+): Promise<() => Promise<ScoredLead[]>> {
   const matrix = featurizeMany(
     models.spec,
     histories.map((h, i) => ({ lead: h.lead, activities: h.activities, asOf: typeof asOf === 'function' ? asOf(h, i) : asOf })),
@@ -70,7 +99,6 @@ export async function scoreHistories(
     return { model, rows, whole, part: whole ? matrix : rowsOf(matrix, rows) };
   });
   // Explanations start first: on a large batch, worker threads take them on while this one runs the models.
-  const threads = options.threads ?? DEFAULT_THREADS;
   const explanations = sums ? parts.map(({ model, part }) => startExplaining(models, model, part, slots, threads)) : [];
   for (const { model, rows, whole, part } of parts) {
     const p = (await model.scorer.score(part, columnsOf(part, model.columns))).probability;
@@ -79,34 +107,36 @@ export async function scoreHistories(
   }
   const fit = await probabilityOf('fit');
   const engagement = await probabilityOf('engagement');
-  for (const [g, finish] of explanations.entries()) {
-    const { rows, whole } = parts[g]!;
-    const c = await finish();
-    if (whole) sums!.set(c);
-    else rows.forEach((r, i) => sums!.set(c.subarray(i * slots.count, (i + 1) * slots.count), r * slots.count));
-  }
-  const width = matrix.cols;
-  const perSide = options.reasonsPerSide ?? 3;
-  const reasons = sums
-    ? (row: number) =>
-        reasonsFromSums(models.spec, matrix.values.subarray(row * width, (row + 1) * width), sums.subarray(row * slots.count, (row + 1) * slots.count), { perSide })
-    : null;
-  const t = models.manifest.thresholds;
-  return histories.map((h, i) => {
-    const p = composite[i]!;
-    return {
-      leadId: h.lead.id,
-      probability: p,
-      composite: round1(p),
-      fit: fit ? round1(fit[i]!) : null,
-      engagement: engagement ? round1(engagement[i]!) : null,
-      fitProbability: fit ? fit[i]! : null,
-      engagementProbability: engagement ? engagement[i]! : null,
-      grade: fit && engagement ? `${'ABCD'[letter(fit[i]!, t.fit)]}${letter(engagement[i]!, t.engagement) + 1}` : null,
-      tier: p >= t.composite[0] ? 'Hot' : p >= t.composite[1] ? 'Warm' : 'Nurture',
-      reasons: reasons ? reasons(i) : [],
-    };
-  });
+  return async () => {
+    for (const [g, finish] of explanations.entries()) {
+      const { rows, whole } = parts[g]!;
+      const c = await finish();
+      if (whole) sums!.set(c);
+      else rows.forEach((r, i) => sums!.set(c.subarray(i * slots.count, (i + 1) * slots.count), r * slots.count));
+    }
+    const width = matrix.cols;
+    const perSide = options.reasonsPerSide ?? 3;
+    const reasons = sums
+      ? (row: number) =>
+          reasonsFromSums(models.spec, matrix.values.subarray(row * width, (row + 1) * width), sums.subarray(row * slots.count, (row + 1) * slots.count), { perSide })
+      : null;
+    const t = models.manifest.thresholds;
+    return histories.map((h, i) => {
+      const p = composite[i]!;
+      return {
+        leadId: h.lead.id,
+        probability: p,
+        composite: round1(p),
+        fit: fit ? round1(fit[i]!) : null,
+        engagement: engagement ? round1(engagement[i]!) : null,
+        fitProbability: fit ? fit[i]! : null,
+        engagementProbability: engagement ? engagement[i]! : null,
+        grade: fit && engagement ? `${'ABCD'[letter(fit[i]!, t.fit)]}${letter(engagement[i]!, t.engagement) + 1}` : null,
+        tier: p >= t.composite[0] ? 'Hot' : p >= t.composite[1] ? 'Warm' : 'Nurture',
+        reasons: reasons ? reasons(i) : [],
+      };
+    });
+  };
 }
 
 /** The explainer's tables take a moment to build: once per loaded model (and once per worker thread). */
