@@ -20,7 +20,7 @@ import { trainModelSet } from '../src/model/model-set.js';
 import { exportToOnnx } from '../src/model/onnx-export.js';
 import { loadOnnxScorer } from '../src/model/onnx-runtime.js';
 import { featurizeMany } from '../src/features/index.js';
-import { scoreHistories } from '../src/scoring/score-leads.js';
+import { columnsOf, scoreHistories } from '../src/scoring/score-leads.js';
 import { collectHistories } from '../src/sync/index.js';
 import { generateBundle } from '../src/synthetic/index.js';
 
@@ -40,6 +40,7 @@ const work = path.resolve('.bench');
 fs.mkdirSync(work, { recursive: true });
 const results: Record<string, unknown> = {};
 const f4 = (x: number) => x.toFixed(4);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 function sharedDatasets(): void {
   const data = path.resolve(root, '../shared/data');
@@ -126,7 +127,6 @@ async function scoringThroughput(models: Awaited<ReturnType<typeof loadModelFold
   const cases = [{ reasons: false, threads: 1 }, { threads: 1 }, { reasons: false, threads }, { threads }];
   const runs: number[][] = cases.map(() => []);
   for (let k = 0; k < repeats; k++) for (const [i, options] of cases.entries()) runs[i]!.push(await rate(options));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const [withoutReasons, withReasons, threadsWithoutReasons, threadsWithReasons] = runs.map(median) as [number, number, number, number];
   const all = (i: number) => runs[i]!.map((x) => Math.round(x)).join(', ');
   const composite = models.models.composite!.ensemble!;
@@ -145,7 +145,7 @@ async function scoringThroughput(models: Awaited<ReturnType<typeof loadModelFold
   for (const name of ['composite', 'fit', 'engagement'] as const) {
     const model = models.models[name];
     if (!model) continue;
-    const columns = model.columns.length === matrix.cols && model.columns.every((c, i) => c === i) ? undefined : model.columns;
+    const columns = columnsOf(matrix, model.columns);
     await model.scorer.score(matrix, columns);
     const seconds: number[] = [];
     for (let k = 0; k < repeats; k++) {
@@ -227,7 +227,6 @@ async function speed(): Promise<void> {
     ensemble ??= trained;
     if (!skipReference) theirs.push(JSON.parse(execFileSync(python, [path.join(root, 'bench/reference/xgboost_speed.py'), csv, String(n), '300', '6', '0.1'], { encoding: 'utf8' })));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
   const oursAuc = auc(predictMargin(ensemble!, test), all.labels.subarray(n));
   const line = [`training 40k x 60, 300 trees depth 6, ${repeats} runs each in turns: Leadscore ${runs(ours)} s (AUC ${f4(oursAuc)})`];

@@ -93,7 +93,6 @@ describe('ONNX export', () => {
     expect(worstMargin).toBeLessThan(1e-6);
   });
 
-
   it('sends every code, a missing one and an unseen one the same way when a set is written as its complement', async () => {
     // Column 1 has 6 codes: the first tree's set {0, 1, 2, 4} is more than half, exported as {3, 5}
     // with the branches swapped; the second tree's {5} is exported as it is. Missing goes left in
@@ -118,6 +117,7 @@ describe('ONNX export', () => {
     // What the predictor gives, so that a wrong expectation cannot hide behind agreement.
     expect(Array.from(predictMargin(ensemble, matrix))).toEqual([0.5, 0.5, 0.5, -1.5, 0.5, -0.75, 0.5, 0.5, 0.5]);
   });
+
   it('refuses a model whose input does not match its manifest, naming both sides', async () => {
     const bytes = exportToOnnx(ensemble, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } });
     await expect(loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c'] })).rejects.toThrow(/takes 5 features but the manifest names 3/);

@@ -181,7 +181,7 @@ function inputOf(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatr
 }
 
 /** The columns to give a scorer: none when the model reads the whole matrix in order. */
-function columnsOf(matrix: FeatureMatrix, columns: readonly number[]): readonly number[] | undefined {
+export function columnsOf(matrix: FeatureMatrix, columns: readonly number[]): readonly number[] | undefined {
   return readsAll(matrix, columns) ? undefined : columns;
 }
 
