@@ -40,6 +40,7 @@ import {
 } from './hist.js';
 import { chunkedLoss, ROW_CHUNKS, workRows } from './gradients.js';
 import type { GbdtParams } from './params.js';
+import { histKernel, WorkMemory } from './kernel.js';
 import { HistThreads, workerFile } from './threads.js';
 
 /**
@@ -96,8 +97,9 @@ export class TreeGrower {
   private readonly spare: number[] = [];
   /** Leaves of the last tree and their row ranges, to update margins without walking the tree. */
   private leaves: number[] = [];
-  private readonly shared: boolean;
   private readonly histSize: number;
+  /** Where the kernel's arrays live: the bins, rows, gradients and histograms. */
+  private readonly memory: WorkMemory;
 
   /** The features t.packed holds: without column sampling, the same for every tree. */
   private packedFor: Int32Array | null = null;
@@ -123,24 +125,29 @@ export class TreeGrower {
     const cols = shape.kinds.length;
     const file = params.threads > 1 && n * cols >= MIN_CELLS_FOR_THREADS ? workerFile() : null;
     const threads = file ? params.threads : 1;
-    this.shared = threads > 1;
-    const alloc = (bytes: number) => (this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const shared = threads > 1;
+    const alloc = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     // a level has at most one node per sampled row, and at most 2^depth
     const maxNodes = Math.min(2 ** params.maxDepth, n);
     const filled = <T extends { set(a: ArrayLike<number>): void }>(array: T, values: ArrayLike<number>) => {
       array.set(values);
       return array;
     };
+    this.histSize = histogramLength(cols);
+    // room for what follows and a few histograms; more histograms grow it
+    const memory = (this.memory = new WorkMemory(n * cols + 16 * n + 4 * n + 4 * cols + 64 * 4 + 8 * this.histSize * 4));
     this.table = {
       rows: n,
       margin: new Float64Array(alloc(8 * n)),
       labels: filled(new Uint8Array(alloc(n)), labels),
       weights: filled(new Float64Array(alloc(8 * n)), weights),
       lossParts: new Float64Array(alloc(8 * ROW_CHUNKS)),
-      packed: new Uint8Array(alloc(n * cols)),
+      packed: memory.uint8(n * cols, 'the packed bins'),
       blockStart: new Int32Array(alloc(4 * (cols + 1))),
-      gh: new Float64Array(alloc(16 * n)),
-      order: new Int32Array(alloc(4 * n)),
+      countList: memory.int32(cols, 'the counted positions'),
+      countStart: new Int32Array(alloc(4 * (cols + 1))),
+      gh: memory.float64(2 * n, 'the gradients'),
+      order: memory.int32(n, 'the rows'),
       bins: new Uint8Array(alloc(n * cols)),
       parts: new Int32Array(alloc(4 * PART_INTS * maxNodes)),
       partLeft: new Uint8Array(alloc(HIST_BINS * maxNodes)),
@@ -161,12 +168,11 @@ export class TreeGrower {
       counted: needsCounts(params.minSamplesLeaf, params.minChildWeight) ? 1 : 0,
       countBase: cols * COLUMN_SIZE,
     };
-    this.histSize = histogramLength(cols);
     let total = 0;
     for (let i = 0; i < n; i++) total += weights[i]!;
     this.totalWeight = total;
-    this.scratch = new Scratch();
-    this.threads = file ? new HistThreads(file, this.table, threads, this.scratch) : null;
+    this.scratch = new Scratch(histKernel(memory.memory));
+    this.threads = file ? new HistThreads(file, this.table, memory.memory, threads, this.scratch) : null;
   }
 
   /** The training rows binned, and the bins of each column: before any tree. */
@@ -372,7 +378,7 @@ export class TreeGrower {
   private take(): number {
     const slot = this.spare.pop();
     if (slot !== undefined) return slot;
-    const hist = new Float64Array(this.shared ? new SharedArrayBuffer(8 * this.histSize) : new ArrayBuffer(8 * this.histSize));
+    const hist = this.memory.float64(this.histSize, `histogram ${this.table.hists.length + 1}`);
     this.table.hists.push(hist);
     this.threads?.addHistogram(this.table.hists.length - 1, hist);
     return this.table.hists.length - 1;

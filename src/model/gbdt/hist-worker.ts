@@ -1,10 +1,11 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Scratch } from './hist.js';
+import { histKernel } from './kernel.js';
 import { DONE, FAILED, READY, SEQ, STOP, workShare, type WorkerSetup } from './threads.js';
 
 /** A histogram thread (see threads.ts): works on its share of each piece of work until told to stop. */
-const { table, control, port } = workerData as WorkerSetup;
-const scratch = new Scratch();
+const { table, memory, control, port } = workerData as WorkerSetup;
+const scratch = new Scratch(histKernel(memory));
 Atomics.add(control, READY, 1);
 Atomics.notify(control, READY);
 let seen = 0;

@@ -1,4 +1,5 @@
 import { HIST_BINS, MISSING_BIN } from './binning.js';
+import type { HistKernel } from './kernel.js';
 
 /**
  * The per-level work of tree growth, on plain typed arrays so that the main thread and the
@@ -63,7 +64,11 @@ export const SPLIT_FIELDS = 7;
 /** Gain a split must beat: splits that gain nothing are not made. */
 export const MIN_GAIN = 1e-12;
 
-/** What every thread reads, and writes for its own features or rows, while training. */
+/**
+ * What every thread reads, and writes for its own features or rows, while training. `packed`,
+ * `gh`, `order`, `countList` and the histograms are views into the work memory (kernel.ts), as
+ * the kernel reads them by byte offset.
+ */
 export interface WorkTable {
   rows: number;
   /** Per row, for the gradients (see gradients.ts). */
@@ -80,6 +85,12 @@ export interface WorkTable {
   packed: Uint8Array;
   /** Block b holds features [blockStart[b], blockStart[b + 1]) of `features`. */
   blockStart: Int32Array;
+  /**
+   * Positions (in `features`) whose row counts are made, block by block: block b's are
+   * countList[countStart[b] .. countStart[b + 1]) (see needsCounts).
+   */
+  countList: Int32Array;
+  countStart: Int32Array;
   /** Interleaved gradient and hessian per row. */
   gh: Float64Array;
   /** The sampled rows; each node owns the range [START, END). */
@@ -125,10 +136,9 @@ export function needsCounts(minSamplesLeaf: number, minChildWeight: number): boo
   return minSamplesLeaf > 1 || !(minChildWeight >= 1e-6);
 }
 
-/** Per-thread scratch space. */
+/** Per-thread scratch space, and the thread's instance of the histogram kernel. */
 export class Scratch {
-  /** Feature positions whose bins are counted in the histogram being built. */
-  readonly counted = new Int32Array(HIST_BINS);
+  constructor(readonly kernel: HistKernel) {}
   readonly order = new Int32Array(HIST_BINS);
   readonly ratio = new Float64Array(HIST_BINS);
   /** What scanNumeric found: gain, left gradient, left hessian, missing left (1 or 0). */
@@ -182,18 +192,25 @@ export function planBlocks(t: WorkTable, featureCount: number, threads: number):
   return blocks;
 }
 
-/** Fills t.packed for the first `featureCount` features of t.features, from column-major bins. */
+/**
+ * Fills t.packed for the first `featureCount` features of t.features, from column-major bins,
+ * and lists the positions whose rows are counted.
+ */
 export function pack(t: WorkTable, bins: Uint8Array, featureCount: number, blocks: number): void {
   const n = t.rows;
   const packed = t.packed;
+  let counted = 0;
   for (let b = 0; b < blocks; b++) {
     const from = t.blockStart[b]!;
     const width = t.blockStart[b + 1]! - from;
+    t.countStart[b] = counted;
     for (let k = from; k < from + width; k++) {
       const column = bins.subarray(t.features[k]! * n, t.features[k]! * n + n);
       for (let r = 0, o = from * n + k - from; r < n; r++, o += width) packed[o] = column[r]!;
+      if (t.counted === 1 || t.categorical[t.features[k]!] === 1) t.countList[counted++] = k;
     }
   }
+  t.countStart[blocks] = counted;
 }
 
 /** The work of one block of features on one level. */
@@ -203,7 +220,7 @@ export function workLevel(t: WorkTable, nodeCount: number, block: number, scratc
   const nodes = t.nodes;
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
-    if (nodes[at + OP] === OP_BUILD) buildHistogram(t, t.hists[nodes[at + SLOT]!]!, nodes[at + START]!, nodes[at + END]!, from, to, scratch);
+    if (nodes[at + OP] === OP_BUILD) buildHistogram(t, t.hists[nodes[at + SLOT]!]!, nodes[at + START]!, nodes[at + END]!, block, scratch);
   }
   // After every build: a subtraction needs its sibling's histogram complete.
   for (let j = 0; j < nodeCount; j++) {
@@ -216,101 +233,31 @@ export function workLevel(t: WorkTable, nodeCount: number, block: number, scratc
   }
 }
 
-function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, from: number, to: number, s: Scratch): void {
+/** Zeroes block `block` of the histogram, then adds up rows [start, end) into it (hist-kernel.wat). */
+function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: number, block: number, s: Scratch): void {
+  const from = t.blockStart[block]!;
+  const to = t.blockStart[block + 1]!;
+  const first = t.countStart[block]!;
+  const last = t.countStart[block + 1]!;
   hist.fill(0, from * COLUMN_SIZE, to * COLUMN_SIZE);
-  if (t.counted) {
-    hist.fill(0, t.countBase + from * HIST_BINS, t.countBase + to * HIST_BINS);
-    addCountedRows(t, hist, start, end, from, to);
-    return;
-  }
-  let counted = 0;
-  for (let k = from; k < to; k++) {
-    if (t.categorical[t.features[k]!] !== 1) continue;
-    s.counted[counted++] = k;
+  for (let q = first; q < last; q++) {
+    const k = t.countList[q]!;
     hist.fill(0, t.countBase + k * HIST_BINS, t.countBase + (k + 1) * HIST_BINS);
   }
-  addRows(t, hist, start, end, from, to, s.counted, counted);
-}
-
-/**
- * Gradient and hessian of rows [start, end) into features [from, to), and row counts into the
- * `countedLength` positions of `counted`: each row's bins are adjacent bytes, read once.
- */
-function addRows(t: WorkTable, hist: Float64Array, start: number, end: number, from: number, to: number, counted: Int32Array, countedLength: number): void {
-  const packed = t.packed;
-  const rows = t.order;
-  const gh = t.gh;
-  const countBase = t.countBase;
-  const width = to - from;
-  const blockAt = from * t.rows - from;
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const g = gh[2 * r]!;
-    const h = gh[2 * r + 1]!;
-    // packed[at + k] is the row's bin of features[k]
-    const at = blockAt + r * width;
-    let k = from;
-    // four features per step with their offsets known to the compiler
-    for (; k + 4 <= to; k += 4) {
-      let o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      o = (k + 1) * COLUMN_SIZE + packed[at + k + 1]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      o = (k + 2) * COLUMN_SIZE + packed[at + k + 2]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      o = (k + 3) * COLUMN_SIZE + packed[at + k + 3]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-    }
-    for (; k < to; k++) {
-      const o = k * COLUMN_SIZE + packed[at + k]! * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-    }
-    for (let q = 0; q < countedLength; q++) {
-      const c = counted[q]!;
-      hist[countBase + c * HIST_BINS + packed[at + c]!]!++;
-    }
-  }
-}
-
-/** addRows with every feature's bins counted. */
-function addCountedRows(t: WorkTable, hist: Float64Array, start: number, end: number, from: number, to: number): void {
-  const packed = t.packed;
-  const rows = t.order;
-  const gh = t.gh;
-  const countBase = t.countBase;
-  const width = to - from;
-  const blockAt = from * t.rows - from;
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const g = gh[2 * r]!;
-    const h = gh[2 * r + 1]!;
-    const at = blockAt + r * width;
-    let k = from;
-    for (; k + 2 <= to; k += 2) {
-      let b = packed[at + k]!;
-      let o = k * COLUMN_SIZE + b * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[countBase + k * HIST_BINS + b]!++;
-      b = packed[at + k + 1]!;
-      o = (k + 1) * COLUMN_SIZE + b * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[countBase + (k + 1) * HIST_BINS + b]!++;
-    }
-    for (; k < to; k++) {
-      const b = packed[at + k]!;
-      const o = k * COLUMN_SIZE + b * STRIDE;
-      hist[o]! += g;
-      hist[o + 1]! += h;
-      hist[countBase + k * HIST_BINS + b]!++;
-    }
-  }
+  s.kernel.addRows(
+    t.packed.byteOffset,
+    t.order.byteOffset,
+    t.gh.byteOffset,
+    hist.byteOffset,
+    start,
+    end,
+    from,
+    to,
+    t.rows,
+    t.countList.byteOffset + 4 * first,
+    last - first,
+    hist.byteOffset + 8 * t.countBase,
+  );
 }
 
 /** a -= b for features [from, to): gradients and hessians, and the counts that were made. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { ROW_CHUNKS, workRows } from './gradients.js';
+import type { WasmMemory } from './kernel.js';
 import { partitionNode, workLevel, type Scratch, type WorkTable } from './hist.js';
 
 /**
@@ -33,6 +34,8 @@ export const PARTITION = 2;
 /** What a worker gets at its start. */
 export interface WorkerSetup {
   table: WorkTable;
+  /** The work memory the table's kernel arrays live in (kernel.ts). */
+  memory: WasmMemory;
   control: Int32Array;
   /** Histograms made later arrive here, as { slot, hist }; failures go back through it. */
   port: MessagePort;
@@ -72,13 +75,14 @@ export class HistThreads {
   constructor(
     file: string,
     private readonly table: WorkTable,
+    memory: WasmMemory,
     threads: number,
     private readonly scratch: Scratch,
   ) {
     this.count = threads;
     for (let worker = 1; worker < threads; worker++) {
       const { port1, port2 } = new MessageChannel();
-      const setup: WorkerSetup = { table, control: this.control, port: port2 };
+      const setup: WorkerSetup = { table, memory, control: this.control, port: port2 };
       const worker = new Worker(file, { workerData: setup, transferList: [port2] });
       // Never keeps the process alive, whatever happens to training.
       worker.unref();
