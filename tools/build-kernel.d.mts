@@ -1,2 +1,2 @@
-/** The text of hist-kernel-wasm.ts as hist-kernel.wat assembles to now. */
-export function assembleKernel(): Promise<string>;
+/** The text of kernels-wasm.ts as the .wat files assemble to now. */
+export function assembleKernels(): Promise<string>;

@@ -1,4 +1,5 @@
 import type { FeatureMatrix, TreeEnsemble } from '../tree.js';
+import { shapKernel, WorkMemory, type ShapKernel } from './kernel.js';
 import { categoryTables } from './predict.js';
 import type { ShapResult } from './shap.js';
 
@@ -213,37 +214,37 @@ function popcount(x: number): number {
   return n;
 }
 
-/** The flat arrays of FlatLayout, from the per-tree tables (which are not kept). */
-function flatLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>): FlatLayout {
+/** The flat arrays of FlatLayout in the kernel's memory, from the per-tree tables (which are not kept). */
+function flatLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>, m: WorkMemory): FlatLayout {
   const count = (f: (t: TreeTables) => number) => trees.reduce((n, t) => n + f(t), 0);
   const splits = count((t) => t.splitNodes.length);
   const steps = count((t) => t.order.length);
   const groups = count((t) => t.groups.length);
   const L: FlatLayout = {
-    treeSplits: new Int32Array(trees.length + 1),
-    treeSteps: new Int32Array(trees.length + 1),
-    treeGroups: new Int32Array(trees.length + 1),
-    splitNode: new Int32Array(splits),
-    splitFeature: new Int32Array(splits),
-    splitThreshold: new Float64Array(splits),
-    splitMissingLeft: new Uint8Array(splits),
-    splitLookup: new Int32Array(splits).fill(-1),
-    splitKnown: new Int32Array(splits),
-    lookups: new Uint8Array(count((t) => t.categoryLookups.reduce((n, l) => n + (l?.length ?? 0), 0))),
-    stepNode: new Int32Array(steps),
-    stepParent: new Int32Array(steps),
-    stepBit: new Int32Array(steps),
-    stepIsLeft: new Uint8Array(steps),
-    groupRoot: new Int32Array(groups),
-    groupFull: new Int32Array(groups),
-    groupSplitStart: new Int32Array(groups),
-    groupSplitCount: new Int32Array(groups),
-    groupSlotStart: new Int32Array(groups),
-    groupWidth: new Int32Array(groups),
-    groupTable: new Int32Array(groups),
-    groupSplitNodes: new Int32Array(count((t) => t.groups.reduce((n, g) => n + g.splits.length, 0))),
-    groupSlotIds: new Int32Array(count((t) => t.groups.reduce((n, g) => n + g.slots.length, 0))),
-    tables: new Float64Array(count((t) => t.groups.reduce((n, g) => n + g.table.length, 0))),
+    treeSplits: m.int32(trees.length + 1, 'the tables'),
+    treeSteps: m.int32(trees.length + 1, 'the tables'),
+    treeGroups: m.int32(trees.length + 1, 'the tables'),
+    splitNode: m.int32(splits, 'the tables'),
+    splitFeature: m.int32(splits, 'the tables'),
+    splitThreshold: m.float64(splits, 'the tables'),
+    splitMissingLeft: m.uint8(splits, 'the tables'),
+    splitLookup: m.int32(splits, 'the tables').fill(-1),
+    splitKnown: m.int32(splits, 'the tables'),
+    lookups: m.uint8(count((t) => t.categoryLookups.reduce((n, l) => n + (l?.length ?? 0), 0)), 'the tables'),
+    stepNode: m.int32(steps, 'the tables'),
+    stepParent: m.int32(steps, 'the tables'),
+    stepBit: m.int32(steps, 'the tables'),
+    stepIsLeft: m.uint8(steps, 'the tables'),
+    groupRoot: m.int32(groups, 'the tables'),
+    groupFull: m.int32(groups, 'the tables'),
+    groupSplitStart: m.int32(groups, 'the tables'),
+    groupSplitCount: m.int32(groups, 'the tables'),
+    groupSlotStart: m.int32(groups, 'the tables'),
+    groupWidth: m.int32(groups, 'the tables'),
+    groupTable: m.int32(groups, 'the tables'),
+    groupSplitNodes: m.int32(count((t) => t.groups.reduce((n, g) => n + g.splits.length, 0)), 'the tables'),
+    groupSlotIds: m.int32(count((t) => t.groups.reduce((n, g) => n + g.slots.length, 0)), 'the tables'),
+    tables: m.float64(count((t) => t.groups.reduce((n, g) => n + g.table.length, 0)), 'the tables'),
   };
   let k = 0, o = 0, g = 0, lookupAt = 0, splitAt = 0, slotAt = 0, tableAt = 0;
   trees.forEach((t, ti) => {
@@ -315,7 +316,6 @@ interface Scratch {
   codes: Int32Array;
   /** Contributions slot by slot, so each group adds into contiguous memory. */
   sums: Float64Array;
-  index: Int32Array;
 }
 
 /**
@@ -355,6 +355,33 @@ interface FlatLayout {
   tables: Float64Array;
 }
 
+/** The arrays of FlatLayout the kernel reads, in the order shap-kernel.wat loads their addresses. */
+const LAYOUT_FIELDS = [
+  'treeSplits',
+  'treeSteps',
+  'treeGroups',
+  'splitNode',
+  'splitFeature',
+  'splitThreshold',
+  'splitMissingLeft',
+  'splitLookup',
+  'lookups',
+  'stepNode',
+  'stepParent',
+  'stepBit',
+  'stepIsLeft',
+  'groupRoot',
+  'groupFull',
+  'groupSplitStart',
+  'groupSplitCount',
+  'groupSlotStart',
+  'groupWidth',
+  'groupTable',
+  'groupSplitNodes',
+  'groupSlotIds',
+  'tables',
+] as const satisfies ReadonlyArray<keyof FlatLayout>;
+
 /** Rows per block: a group's table stays in cache while it serves the whole block, and its loops run long enough to pay for setting them up. */
 const BLOCK = 512;
 
@@ -371,6 +398,11 @@ export class FastTreeShap {
   private readonly maxNodes: number;
   private readonly single: Scratch;
   private readonly layout: FlatLayout;
+  /** The layout's arrays and the blocks' scratch live here, for the kernel (shap-kernel.wat). */
+  private readonly memory = new WorkMemory(1, 'explaining the model');
+  private readonly kernel: ShapKernel;
+  /** Address of the layout's array addresses, in LAYOUT_FIELDS order. */
+  private readonly layoutAddress: number;
   private blocked: Scratch | null = null;
   private small: Scratch | null = null;
   readonly base: number;
@@ -408,19 +440,23 @@ export class FastTreeShap {
     this.treeCount = trees.length;
     this.maxNodes = Math.max(1, ...ensemble.trees.map((t) => t.feature.length));
     this.single = this.scratch(1);
-    this.layout = flatLayout(trees, ensemble.categoryCounts);
+    this.layout = flatLayout(trees, ensemble.categoryCounts, this.memory);
+    const addresses = this.memory.int32(LAYOUT_FIELDS.length, 'the tables');
+    LAYOUT_FIELDS.forEach((field, i) => (addresses[i] = this.layout[field].byteOffset));
+    this.layoutAddress = addresses.byteOffset;
+    this.kernel = shapKernel(this.memory.memory);
   }
 
   private scratch(block: number): Scratch {
     const cols = this.ensemble.featureKinds.length;
+    const m = this.memory;
     return {
       block,
-      agrees: new Uint8Array(this.maxNodes * block),
-      cleared: new Int32Array(this.maxNodes * block),
-      column32: new Float32Array(cols * block),
-      codes: new Int32Array(cols * block),
-      sums: new Float64Array(this.width * block),
-      index: new Int32Array(block),
+      agrees: m.uint8(this.maxNodes * block, 'a block'),
+      cleared: m.int32(this.maxNodes * block, 'a block'),
+      column32: m.float32(cols * block, 'a block'),
+      codes: m.int32(cols * block, 'a block'),
+      sums: m.float64(this.width * block, 'a block'),
     };
   }
 
@@ -495,9 +531,13 @@ export class FastTreeShap {
     }
   }
 
-  /** Rows [start, start + n) of the matrix into out (row-major, width slots a row). */
+  /**
+   * Rows [start, start + n) of the matrix into out (row-major, width slots a row): the block's
+   * values go column by column into the kernel's memory, and the kernel (shap-kernel.wat) does
+   * the work of every tree.
+   */
   private explainBlock(matrix: FeatureMatrix, start: number, n: number, s: Scratch, out: Float64Array): void {
-    const { block, agrees, cleared, column32, codes, sums, index } = s;
+    const { block, agrees, cleared, column32, codes, sums } = s;
     const cols = matrix.cols;
     const width = this.width;
     const values = matrix.values;
@@ -515,91 +555,7 @@ export class FastTreeShap {
         codes[c * block + r] = Number.isInteger(v) && v >= 0 && v < known ? v : known;
       }
     }
-    const L = this.layout;
-    const { splitNode, splitFeature, splitThreshold, splitMissingLeft, splitLookup, lookups } = L;
-    const { stepNode, stepParent, stepBit, stepIsLeft } = L;
-    const { groupRoot, groupFull, groupSplitStart, groupSplitCount, groupSlotStart, groupWidth, groupTable, groupSplitNodes, groupSlotIds, tables } = L;
-    const trees = this.treeCount;
-    for (let t = 0; t < trees; t++) {
-      for (let k = L.treeSplits[t]!, end = L.treeSplits[t + 1]!; k < end; k++) {
-        const base = splitNode[k]! * block;
-        const from = splitFeature[k]! * block;
-        const lookup = splitLookup[k]!;
-        // codes holds counts[f] for missing and unseen codes: the lookup's last entry, missingLeft.
-        if (lookup >= 0) for (let r = 0; r < n; r++) agrees[base + r] = lookups[lookup + codes[from + r]!]!;
-        else {
-          // Without branches (the data decides them at random): a comparison with NaN is false,
-          // so "not above" sends missing values left and "at most" sends them right.
-          const threshold = splitThreshold[k]!;
-          if (splitMissingLeft[k]) for (let r = 0; r < n; r++) agrees[base + r] = 1 - +(column32[from + r]! > threshold);
-          else for (let r = 0; r < n; r++) agrees[base + r] = +(column32[from + r]! <= threshold);
-        }
-      }
-      for (let r = 0; r < n; r++) cleared[r] = 0;
-      for (let o = L.treeSteps[t]!, end = L.treeSteps[t + 1]!; o < end; o++) {
-        const node = stepNode[o]! * block;
-        const from = stepParent[o]! * block;
-        const want = stepIsLeft[o]!;
-        // flag where the row went the other way: (went left XOR is left) is 1 then.
-        const shift = stepBit[o]!;
-        for (let r = 0; r < n; r++) cleared[node + r] = cleared[from + r]! | ((agrees[from + r]! ^ want) << shift);
-      }
-      for (let g = L.treeGroups[t]!, end = L.treeGroups[t + 1]!; g < end; g++) {
-        const full = groupFull[g]!;
-        const first = groupSplitStart[g]!;
-        const s = groupSplitCount[g]!;
-        const rootBase = groupRoot[g]! * block;
-        const slot = groupSlotStart[g]!;
-        const groupWidthG = groupWidth[g]!;
-        // The index, two splits a pass and the width multiplied in on the last one: each pass over
-        // index[] costs about as much as the work in it.
-        let i = 0;
-        if (s >= 2) {
-          const a = groupSplitNodes[first]! * block;
-          const b = groupSplitNodes[first + 1]! * block;
-          for (let r = 0; r < n; r++) index[r] = ((full & ~cleared[rootBase + r]!) << s) | agrees[a + r]! | (agrees[b + r]! << 1);
-          i = 2;
-        } else for (let r = 0; r < n; r++) index[r] = (full & ~cleared[rootBase + r]!) << s;
-        for (; i + 1 < s; i += 2) {
-          const a = groupSplitNodes[first + i]! * block;
-          const b = groupSplitNodes[first + i + 1]! * block;
-          for (let r = 0; r < n; r++) index[r]! |= (agrees[a + r]! << i) | (agrees[b + r]! << (i + 1));
-        }
-        if (i < s) {
-          const a = groupSplitNodes[first + i]! * block;
-          for (let r = 0; r < n; r++) index[r] = (index[r]! | (agrees[a + r]! << i)) * groupWidthG;
-        } else for (let r = 0; r < n; r++) index[r]! *= groupWidthG;
-        // Up to four slots a pass, for the same reason. Each slot still adds its entries in table order.
-        const table = groupTable[g]!;
-        let u = 0;
-        for (; u + 3 < groupWidthG; u += 4) {
-          const c0 = groupSlotIds[slot + u]! * block;
-          const c1 = groupSlotIds[slot + u + 1]! * block;
-          const c2 = groupSlotIds[slot + u + 2]! * block;
-          const c3 = groupSlotIds[slot + u + 3]! * block;
-          for (let r = 0; r < n; r++) {
-            const at = table + index[r]! + u;
-            sums[c0 + r]! += tables[at]!;
-            sums[c1 + r]! += tables[at + 1]!;
-            sums[c2 + r]! += tables[at + 2]!;
-            sums[c3 + r]! += tables[at + 3]!;
-          }
-        }
-        for (; u + 1 < groupWidthG; u += 2) {
-          const c0 = groupSlotIds[slot + u]! * block;
-          const c1 = groupSlotIds[slot + u + 1]! * block;
-          for (let r = 0; r < n; r++) {
-            const at = table + index[r]! + u;
-            sums[c0 + r]! += tables[at]!;
-            sums[c1 + r]! += tables[at + 1]!;
-          }
-        }
-        if (u < groupWidthG) {
-          const column = groupSlotIds[slot + u]! * block;
-          for (let r = 0; r < n; r++) sums[column + r]! += tables[table + index[r]! + u]!;
-        }
-      }
-    }
+    this.kernel.explainTrees(this.layoutAddress, agrees.byteOffset, cleared.byteOffset, column32.byteOffset, codes.byteOffset, sums.byteOffset, n, block, this.treeCount);
     for (let r = 0; r < n; r++) {
       const row = (start + r) * width;
       for (let c = 0; c < width; c++) out[row + c] = sums[c * block + r]!;

@@ -3,7 +3,7 @@
 ;; two stores and their bounds checks (measured: about 3x faster alone, the same sums to the bit,
 ;; as each bin adds the same values in the same order).
 ;;
-;; `npm run kernel` assembles this file into hist-kernel-wasm.ts; a test fails when the two differ.
+;; `npm run kernel` assembles this file into kernels-wasm.ts; a test fails when the two differ.
 ;; Addresses are byte offsets into the shared memory that holds the training's work table
 ;; (kernel.ts); the layouts are hist.ts's:
 ;;   packed: bins by block of features, row-major in a block: the row's bins of features

@@ -2,16 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../../test/helpers/random.js';
-import { assembleKernel } from '../../../tools/build-kernel.mjs';
+import { assembleKernels } from '../../../tools/build-kernel.mjs';
 import { histKernel, WorkMemory } from './kernel.js';
 
 const COLUMN_SIZE = 512;
 const HIST_BINS = 256;
 
 describe('histogram kernel', () => {
-  it('is what hist-kernel.wat assembles to (npm run kernel)', async () => {
-    const committed = fs.readFileSync(path.join(import.meta.dirname, 'hist-kernel-wasm.ts'), 'utf8');
-    expect(committed).toBe(await assembleKernel());
+  it('is what the .wat files assemble to (npm run kernel)', async () => {
+    const committed = fs.readFileSync(path.join(import.meta.dirname, 'kernels-wasm.ts'), 'utf8');
+    expect(committed).toBe(await assembleKernels());
   });
 
   it('adds gradients, hessians and counts exactly as a plain loop does', () => {
@@ -65,7 +65,7 @@ describe('histogram kernel', () => {
   });
 
   it('keeps earlier views valid as the memory grows, and names what passed the limit', () => {
-    const memory = new WorkMemory(1, 4);
+    const memory = new WorkMemory(1, 'training', 4);
     const first = memory.float64(1000, 'first');
     first[999] = 7;
     const second = memory.float64(20_000, 'second');

@@ -1,9 +1,9 @@
-import { HIST_KERNEL_WASM } from './hist-kernel-wasm.js';
+import { HIST_KERNEL_WASM, SHAP_KERNEL_WASM } from './kernels-wasm.js';
 
 /**
- * The WebAssembly side of histogram building: the kernel (hist-kernel.wat) and the memory it
- * works in. What the kernel reads (bins, rows, gradients, histograms) lives in one shared
- * WebAssembly memory, seen by every histogram thread, each with its own instance of the kernel.
+ * The WebAssembly kernels (hist-kernel.wat for training, shap-kernel.wat for explanations) and
+ * the memory they work in. What a kernel reads lives in one shared WebAssembly memory (for
+ * training, seen by every histogram thread, each with its own instance of the kernel).
  */
 
 /**
@@ -44,26 +44,42 @@ export interface HistKernel {
   ): void;
 }
 
-let compiled: object | null = null;
+export interface ShapKernel {
+  /** See shap-kernel.wat: all pointers are byte offsets into the explainer's memory. */
+  explainTrees(layout: number, agrees: number, cleared: number, column32: number, codes: number, sums: number, n: number, block: number, trees: number): void;
+}
 
-/** An instance of the kernel on `memory`: one per thread. */
+const compiled = new Map<string, object>();
+
+function instance(bytes: string, memory: WasmMemory): unknown {
+  let module = compiled.get(bytes);
+  if (!module) compiled.set(bytes, (module = new wasm.Module(Buffer.from(bytes, 'base64'))));
+  return new wasm.Instance(module, { env: { memory } }).exports;
+}
+
+/** An instance of the histogram kernel on `memory`: one per thread. */
 export function histKernel(memory: WasmMemory): HistKernel {
-  compiled ??= new wasm.Module(Buffer.from(HIST_KERNEL_WASM, 'base64'));
-  return new wasm.Instance(compiled, { env: { memory } }).exports as unknown as HistKernel;
+  return instance(HIST_KERNEL_WASM, memory) as HistKernel;
+}
+
+/** An instance of the TreeSHAP kernel on `memory`. */
+export function shapKernel(memory: WasmMemory): ShapKernel {
+  return instance(SHAP_KERNEL_WASM, memory) as ShapKernel;
 }
 
 /**
- * A training's work memory, handed out from the bottom and never freed (histogram slots are
- * reused by the grower instead). It grows as histograms are added; views made before a growth
+ * A kernel's memory, handed out from the bottom and never freed (a training's histogram slots
+ * are reused by the grower instead). It grows as arrays are added; views made before a growth
  * stay valid, as the memory is shared.
  */
 export class WorkMemory {
   readonly memory: WasmMemory;
   private used = 0;
 
-  /** `bytes` to start with; `maxPages` is for tests. */
+  /** `bytes` to start with; `owner` names what it is for in the error when it is full; `maxPages` is for tests. */
   constructor(
     bytes: number,
+    private readonly owner = 'training',
     private readonly maxPages = MAX_PAGES,
   ) {
     this.memory = new wasm.Memory({ initial: Math.min(maxPages, Math.max(1, Math.ceil(bytes / PAGE))), maximum: maxPages, shared: true });
@@ -72,6 +88,11 @@ export class WorkMemory {
   float64(length: number, what: string): Float64Array {
     const at = this.alloc(8 * length, what);
     return new Float64Array(this.memory.buffer, at, length);
+  }
+
+  float32(length: number, what: string): Float32Array {
+    const at = this.alloc(4 * length, what);
+    return new Float32Array(this.memory.buffer, at, length);
   }
 
   int32(length: number, what: string): Int32Array {
@@ -93,7 +114,7 @@ export class WorkMemory {
       const pages = Math.ceil((end - size) / PAGE);
       if (size / PAGE + pages > this.maxPages) {
         const limit = this.maxPages * PAGE >= 2 ** 30 ? `${(this.maxPages * PAGE) / 2 ** 30} GiB` : `${(this.maxPages * PAGE) / 2 ** 20} MiB`;
-        throw new Error(`training needs more than ${limit} of working memory (at ${what}): use fewer features or a lower maxDepth`);
+        throw new Error(`${this.owner} needs more than ${limit} of working memory (at ${what}): use fewer features or smaller trees`);
       }
       this.memory.grow(pages);
     }

@@ -1,0 +1,197 @@
+;; The per-tree work of TreeSHAP for a block of rows (fast-shap.ts, explainBlock), in WebAssembly:
+;; for every tree, which way each row goes at each split, the path masks, and each group's table
+;; entries added into the rows' sums. The sums of each slot get the same additions in the same
+;; order as explainRow's, so the values are the same to the bit.
+;;
+;; `npm run kernel` assembles this file into kernels-wasm.ts; a test fails when the two differ.
+;; Addresses are byte offsets into the explainer's memory (kernel.ts). `layout` holds the
+;; addresses of FlatLayout's arrays, in the order of LAYOUT_FIELDS in fast-shap.ts; the block's
+;; arrays are [node or column or slot][row], `block` rows a line, as in explainBlock.
+(module
+  (memory (import "env" "memory") 1 65536 shared)
+
+  (func (export "explainTrees")
+    (param $layout i32) (param $agrees i32) (param $cleared i32) (param $column32 i32) (param $codes i32) (param $sums i32)
+    (param $n i32) (param $block i32) (param $trees i32)
+    (local $treeSplits i32) (local $treeSteps i32) (local $treeGroups i32)
+    (local $splitNode i32) (local $splitFeature i32) (local $splitThreshold i32) (local $splitMissingLeft i32)
+    (local $splitLookup i32) (local $lookups i32)
+    (local $stepNode i32) (local $stepParent i32) (local $stepBit i32) (local $stepIsLeft i32)
+    (local $groupRoot i32) (local $groupFull i32) (local $groupSplitStart i32) (local $groupSplitCount i32)
+    (local $groupSlotStart i32) (local $groupWidth i32) (local $groupTable i32) (local $groupSplitNodes i32)
+    (local $groupSlotIds i32) (local $tables i32)
+    (local $t i32) (local $k i32) (local $end i32) (local $r i32)
+    (local $out i32) (local $in i32) (local $lookup i32) (local $threshold f64)
+    (local $want i32) (local $shift i32) (local $inAgrees i32)
+    (local $full i32) (local $splits i32) (local $firstSplit i32) (local $width i32) (local $slots i32)
+    (local $table i32) (local $index i32) (local $i i32) (local $u i32) (local $cell i32) (local $entry i32)
+    (local.set $treeSplits (i32.load offset=0 (local.get $layout)))
+    (local.set $treeSteps (i32.load offset=4 (local.get $layout)))
+    (local.set $treeGroups (i32.load offset=8 (local.get $layout)))
+    (local.set $splitNode (i32.load offset=12 (local.get $layout)))
+    (local.set $splitFeature (i32.load offset=16 (local.get $layout)))
+    (local.set $splitThreshold (i32.load offset=20 (local.get $layout)))
+    (local.set $splitMissingLeft (i32.load offset=24 (local.get $layout)))
+    (local.set $splitLookup (i32.load offset=28 (local.get $layout)))
+    (local.set $lookups (i32.load offset=32 (local.get $layout)))
+    (local.set $stepNode (i32.load offset=36 (local.get $layout)))
+    (local.set $stepParent (i32.load offset=40 (local.get $layout)))
+    (local.set $stepBit (i32.load offset=44 (local.get $layout)))
+    (local.set $stepIsLeft (i32.load offset=48 (local.get $layout)))
+    (local.set $groupRoot (i32.load offset=52 (local.get $layout)))
+    (local.set $groupFull (i32.load offset=56 (local.get $layout)))
+    (local.set $groupSplitStart (i32.load offset=60 (local.get $layout)))
+    (local.set $groupSplitCount (i32.load offset=64 (local.get $layout)))
+    (local.set $groupSlotStart (i32.load offset=68 (local.get $layout)))
+    (local.set $groupWidth (i32.load offset=72 (local.get $layout)))
+    (local.set $groupTable (i32.load offset=76 (local.get $layout)))
+    (local.set $groupSplitNodes (i32.load offset=80 (local.get $layout)))
+    (local.set $groupSlotIds (i32.load offset=84 (local.get $layout)))
+    (local.set $tables (i32.load offset=88 (local.get $layout)))
+    (local.set $t (i32.const 0))
+    (block $treesDone
+      (loop $treesLoop
+        (br_if $treesDone (i32.ge_s (local.get $t) (local.get $trees)))
+
+        ;; Which way each row goes at each split: agrees[node][row] = 1 for left.
+        (local.set $k (i32.load (i32.add (local.get $treeSplits) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $treeSplits) (i32.shl (local.get $t) (i32.const 2)))))
+        (block $splitsDone
+          (loop $splitsLoop
+            (br_if $splitsDone (i32.ge_s (local.get $k) (local.get $end)))
+            (local.set $out (i32.add (local.get $agrees)
+              (i32.mul (i32.load (i32.add (local.get $splitNode) (i32.shl (local.get $k) (i32.const 2)))) (local.get $block))))
+            (local.set $in (i32.mul (i32.load (i32.add (local.get $splitFeature) (i32.shl (local.get $k) (i32.const 2)))) (local.get $block)))
+            (local.set $lookup (i32.load (i32.add (local.get $splitLookup) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $r (i32.const 0))
+            (if (i32.ge_s (local.get $lookup) (i32.const 0))
+              (then
+                ;; categorical: the code's entry of the split's lookup (missing and unseen: its last)
+                (local.set $lookup (i32.add (local.get $lookups) (local.get $lookup)))
+                (local.set $in (i32.add (local.get $codes) (i32.shl (local.get $in) (i32.const 2))))
+                (block $done
+                  (loop $rows
+                    (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                    (i32.store8 (i32.add (local.get $out) (local.get $r))
+                      (i32.load8_u (i32.add (local.get $lookup) (i32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2)))))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rows))))
+              (else
+                ;; numeric, compared at float32 as the ONNX trees are; a comparison with NaN is
+                ;; false, so "not above" sends missing values left and "at most" sends them right
+                (local.set $threshold (f64.load (i32.add (local.get $splitThreshold) (i32.shl (local.get $k) (i32.const 3)))))
+                (local.set $in (i32.add (local.get $column32) (i32.shl (local.get $in) (i32.const 2))))
+                (if (i32.load8_u (i32.add (local.get $splitMissingLeft) (local.get $k)))
+                  (then
+                    (block $done
+                      (loop $rows
+                        (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                        (i32.store8 (i32.add (local.get $out) (local.get $r))
+                          (i32.sub (i32.const 1)
+                            (f64.gt (f64.promote_f32 (f32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))) (local.get $threshold))))
+                        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                        (br $rows))))
+                  (else
+                    (block $done
+                      (loop $rows
+                        (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                        (i32.store8 (i32.add (local.get $out) (local.get $r))
+                          (f64.le (f64.promote_f32 (f32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))) (local.get $threshold)))
+                        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                        (br $rows)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $splitsLoop)))
+
+        ;; Path masks, parents first: cleared[node][row] has the bits of the path features the
+        ;; row disagrees with on the way to node (the root's line is all zero).
+        (local.set $r (i32.const 0))
+        (block $done
+          (loop $rows
+            (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+            (i32.store (i32.add (local.get $cleared) (i32.shl (local.get $r) (i32.const 2))) (i32.const 0))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rows)))
+        (local.set $k (i32.load (i32.add (local.get $treeSteps) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $treeSteps) (i32.shl (local.get $t) (i32.const 2)))))
+        (block $stepsDone
+          (loop $stepsLoop
+            (br_if $stepsDone (i32.ge_s (local.get $k) (local.get $end)))
+            (local.set $out (i32.add (local.get $cleared)
+              (i32.shl (i32.mul (i32.load (i32.add (local.get $stepNode) (i32.shl (local.get $k) (i32.const 2)))) (local.get $block)) (i32.const 2))))
+            (local.set $in (i32.mul (i32.load (i32.add (local.get $stepParent) (i32.shl (local.get $k) (i32.const 2)))) (local.get $block)))
+            (local.set $inAgrees (i32.add (local.get $agrees) (local.get $in)))
+            (local.set $in (i32.add (local.get $cleared) (i32.shl (local.get $in) (i32.const 2))))
+            (local.set $want (i32.load8_u (i32.add (local.get $stepIsLeft) (local.get $k))))
+            (local.set $shift (i32.load (i32.add (local.get $stepBit) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $r (i32.const 0))
+            (block $done
+              (loop $rows
+                (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                ;; (went left XOR is the left child) is 1 where the row went the other way
+                (i32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
+                  (i32.or
+                    (i32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))
+                    (i32.shl (i32.xor (i32.load8_u (i32.add (local.get $inAgrees) (local.get $r))) (local.get $want)) (local.get $shift))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rows)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $stepsLoop)))
+
+        ;; Each group: the row's index into its table (path agreement, then the directions at
+        ;; its splits), and that table line added into the row's sums, slot by slot.
+        (local.set $k (i32.load (i32.add (local.get $treeGroups) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $treeGroups) (i32.shl (local.get $t) (i32.const 2)))))
+        (block $groupsDone
+          (loop $groupsLoop
+            (br_if $groupsDone (i32.ge_s (local.get $k) (local.get $end)))
+            (local.set $full (i32.load (i32.add (local.get $groupFull) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $splits (i32.load (i32.add (local.get $groupSplitCount) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $firstSplit (i32.add (local.get $groupSplitNodes)
+              (i32.shl (i32.load (i32.add (local.get $groupSplitStart) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2))))
+            (local.set $in (i32.add (local.get $cleared)
+              (i32.shl (i32.mul (i32.load (i32.add (local.get $groupRoot) (i32.shl (local.get $k) (i32.const 2)))) (local.get $block)) (i32.const 2))))
+            (local.set $width (i32.load (i32.add (local.get $groupWidth) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $slots (i32.add (local.get $groupSlotIds)
+              (i32.shl (i32.load (i32.add (local.get $groupSlotStart) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2))))
+            (local.set $table (i32.add (local.get $tables)
+              (i32.shl (i32.load (i32.add (local.get $groupTable) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+            (local.set $r (i32.const 0))
+            (block $done
+              (loop $rows
+                (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                (local.set $index (i32.shl
+                  (i32.and (local.get $full) (i32.xor (i32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2)))) (i32.const -1)))
+                  (local.get $splits)))
+                (local.set $i (i32.const 0))
+                (block $bitsDone
+                  (loop $bits
+                    (br_if $bitsDone (i32.ge_s (local.get $i) (local.get $splits)))
+                    (local.set $index (i32.or (local.get $index)
+                      (i32.shl
+                        (i32.load8_u (i32.add (i32.add (local.get $agrees)
+                          (i32.mul (i32.load (i32.add (local.get $firstSplit) (i32.shl (local.get $i) (i32.const 2)))) (local.get $block)))
+                          (local.get $r)))
+                        (local.get $i))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $bits)))
+                (local.set $entry (i32.add (local.get $table) (i32.shl (i32.mul (local.get $index) (local.get $width)) (i32.const 3))))
+                (local.set $u (i32.const 0))
+                (block $slotsDone
+                  (loop $slotsLoop
+                    (br_if $slotsDone (i32.ge_s (local.get $u) (local.get $width)))
+                    (local.set $cell (i32.add (local.get $sums)
+                      (i32.shl
+                        (i32.add (i32.mul (i32.load (i32.add (local.get $slots) (i32.shl (local.get $u) (i32.const 2)))) (local.get $block)) (local.get $r))
+                        (i32.const 3))))
+                    (f64.store (local.get $cell)
+                      (f64.add (f64.load (local.get $cell)) (f64.load (i32.add (local.get $entry) (i32.shl (local.get $u) (i32.const 3))))))
+                    (local.set $u (i32.add (local.get $u) (i32.const 1)))
+                    (br $slotsLoop)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rows)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $groupsLoop)))
+
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $treesLoop))))
+)
