@@ -319,7 +319,7 @@ interface Scratch {
 }
 
 /**
- * Everything explainRow and explainBlock read, in a few flat arrays laid out in the order they
+ * Everything the kernel reads, in a few flat arrays laid out in the order they
  * read them. A single row touches every group of every tree once; with an object and three typed
  * arrays per group that was about seven scattered cache lines a group, which in a busy server
  * (where little of the model stays cached between requests) cost more than the arithmetic.
@@ -388,7 +388,7 @@ const BLOCK = 512;
 /** Rows of the block for small batches. */
 const SMALL_BLOCK = 32;
 
-/** Below this many rows, rows are explained one by one (see explainRow). */
+/** Below this many rows, rows are explained one by one, each a block of one: its lines are the shortest. */
 const FEW_ROWS = 4;
 
 /** Tables for a whole ensemble; build once per loaded model, then explain any number of rows. */
@@ -463,7 +463,7 @@ export class FastTreeShap {
   /**
    * Contributions of every row (rows x width). Rows go in blocks, tree by tree and group by group,
    * with tight loops over the rows of the block: the group's table stays in cache and the loops
-   * have no branches worth predicting. A few rows (real-time scoring) go one by one (explainRow).
+   * have no branches worth predicting. A few rows (real-time scoring) go one by one.
    */
   values(matrix: FeatureMatrix): ShapResult {
     const out = new Float64Array(matrix.rows * this.width);
@@ -478,57 +478,12 @@ export class FastTreeShap {
    */
   valuesInto(matrix: FeatureMatrix, out: Float64Array, from: number, to: number): void {
     if (to - from < FEW_ROWS) {
-      for (let r = from; r < to; r++) this.explainRow(matrix.values, r * matrix.cols, out, r * this.width);
+      for (let r = from; r < to; r++) this.explainBlock(matrix, r, 1, this.single, out);
       return;
     }
     // A small batch (concurrent real-time calls) in a block of its size: the same work in fewer cache lines.
     const scratch = to - from <= SMALL_BLOCK ? (this.small ??= this.scratch(SMALL_BLOCK)) : (this.blocked ??= this.scratch(BLOCK));
     for (let start = from; start < to; start += scratch.block) this.explainBlock(matrix, start, Math.min(scratch.block, to - start), scratch, out);
-  }
-
-  /**
-   * One row, values[offset, offset + cols), into out[outAt, outAt + width): the work of
-   * explainBlock for a block of one, without its loops over the block's rows, which cost more
-   * than the work itself for a single row (a lead scored in real time). The sums are added in
-   * the same order, so the values are the same to the bit.
-   */
-  private explainRow(values: Float64Array, offset: number, out: Float64Array, outAt: number): void {
-    const { agrees, cleared } = this.single;
-    const L = this.layout;
-    const { splitNode, splitFeature, splitThreshold, splitMissingLeft, splitLookup, splitKnown, lookups } = L;
-    const { stepNode, stepParent, stepBit, stepIsLeft } = L;
-    const { groupRoot, groupFull, groupSplitStart, groupSplitCount, groupSlotStart, groupWidth, groupTable, groupSplitNodes, groupSlotIds, tables } = L;
-    out.fill(0, outAt, outAt + this.width);
-    const trees = this.treeCount;
-    for (let t = 0; t < trees; t++) {
-      for (let k = L.treeSplits[t]!, end = L.treeSplits[t + 1]!; k < end; k++) {
-        const v = values[offset + splitFeature[k]!]!;
-        const lookup = splitLookup[k]!;
-        if (lookup >= 0) {
-          const known = splitKnown[k]!;
-          agrees[splitNode[k]!] = lookups[lookup + (Number.isInteger(v) && v >= 0 && v < known ? v : known)]!;
-        } else {
-          // as explainBlock: compared at float32, NaN sent by the comparison that fails
-          const x = Math.fround(v);
-          agrees[splitNode[k]!] = splitMissingLeft[k] ? 1 - +(x > splitThreshold[k]!) : +(x <= splitThreshold[k]!);
-        }
-      }
-      cleared[0] = 0;
-      for (let o = L.treeSteps[t]!, end = L.treeSteps[t + 1]!; o < end; o++) {
-        const from = stepParent[o]!;
-        cleared[stepNode[o]!] = cleared[from]! | ((agrees[from]! ^ stepIsLeft[o]!) << stepBit[o]!);
-      }
-      for (let g = L.treeGroups[t]!, end = L.treeGroups[t + 1]!; g < end; g++) {
-        const s = groupSplitCount[g]!;
-        const first = groupSplitStart[g]!;
-        let index = (groupFull[g]! & ~cleared[groupRoot[g]!]!) << s;
-        for (let i = 0; i < s; i++) index |= agrees[groupSplitNodes[first + i]!]! << i;
-        const width = groupWidth[g]!;
-        const at = groupTable[g]! + index * width;
-        const slot = groupSlotStart[g]!;
-        for (let u = 0; u < width; u++) out[outAt + groupSlotIds[slot + u]!]! += tables[at + u]!;
-      }
-    }
   }
 
   /**

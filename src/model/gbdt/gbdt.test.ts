@@ -218,7 +218,7 @@ describe('FastTreeShap', () => {
     let worst = 0;
     for (let i = 0; i < slow.values.length; i++) worst = Math.max(worst, Math.abs(fast.values[i]! - slow.values[i]!));
     expect(worst).toBeLessThan(1e-9);
-    // One row at a time (real-time scoring takes another path) gives the same values.
+    // One row at a time (real-time scoring: blocks of one row) gives the same values.
     const explainer = new FastTreeShap(ensemble);
     let worstSingle = 0;
     for (let r = 0; r < 200; r++) {

@@ -1,7 +1,7 @@
 ;; The per-tree work of TreeSHAP for a block of rows (fast-shap.ts, explainBlock), in WebAssembly:
 ;; for every tree, which way each row goes at each split, the path masks, and each group's table
-;; entries added into the rows' sums. The sums of each slot get the same additions in the same
-;; order as explainRow's, so the values are the same to the bit.
+;; entries added into the rows' sums. Each row's sums get the same additions in the same order
+;; whatever the block's size, so a row's values do not depend on the rows it comes with.
 ;;
 ;; `npm run kernel` assembles this file into kernels-wasm.ts; a test fails when the two differ.
 ;; Addresses are byte offsets into the explainer's memory (kernel.ts). `layout` holds the
