@@ -316,6 +316,8 @@ interface Scratch {
   codes: Int32Array;
   /** Contributions slot by slot, so each group adds into contiguous memory. */
   sums: Float64Array;
+  /** Per row: its index into a group's table, then the address of that table line. */
+  index: Int32Array;
 }
 
 /**
@@ -457,6 +459,7 @@ export class FastTreeShap {
       column32: m.float32(cols * block, 'a block'),
       codes: m.int32(cols * block, 'a block'),
       sums: m.float64(this.width * block, 'a block'),
+      index: m.int32(block, 'a block'),
     };
   }
 
@@ -492,7 +495,7 @@ export class FastTreeShap {
    * the work of every tree.
    */
   private explainBlock(matrix: FeatureMatrix, start: number, n: number, s: Scratch, out: Float64Array): void {
-    const { block, agrees, cleared, column32, codes, sums } = s;
+    const { block, agrees, cleared, column32, codes, sums, index } = s;
     const cols = matrix.cols;
     const width = this.width;
     const values = matrix.values;
@@ -510,7 +513,7 @@ export class FastTreeShap {
         codes[c * block + r] = Number.isInteger(v) && v >= 0 && v < known ? v : known;
       }
     }
-    this.kernel.explainTrees(this.layoutAddress, agrees.byteOffset, cleared.byteOffset, column32.byteOffset, codes.byteOffset, sums.byteOffset, n, block, this.treeCount);
+    this.kernel.explainTrees(this.layoutAddress, agrees.byteOffset, cleared.byteOffset, column32.byteOffset, codes.byteOffset, sums.byteOffset, index.byteOffset, n, block, this.treeCount);
     for (let r = 0; r < n; r++) {
       const row = (start + r) * width;
       for (let c = 0; c < width; c++) out[row + c] = sums[c * block + r]!;

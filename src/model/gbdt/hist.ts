@@ -141,8 +141,6 @@ export class Scratch {
   constructor(readonly kernel: HistKernel) {}
   readonly order = new Int32Array(HIST_BINS);
   readonly ratio = new Float64Array(HIST_BINS);
-  /** What scanNumeric found: gain, left gradient, left hessian, missing left (1 or 0). */
-  readonly found = new Float64Array(4);
 }
 
 /**
@@ -297,80 +295,6 @@ export function categoryOrder(hist: Float64Array, countBase: number, position: n
   return k;
 }
 
-/**
- * bestSplit's search over one numeric feature whose bins are not counted: bins [0, count - 1) as
- * the last bin going left, missing values right, then left. Returns the best bin, or -1 when none
- * beats `bestGain`; the winner's gain, left sums and missing direction go to `found`.
- */
-function scanNumeric(
-  hist: Float64Array,
-  base: number,
-  count: number,
-  G: number,
-  H: number,
-  gm: number,
-  hm: number,
-  hasMissing: boolean,
-  minH: number,
-  l2: number,
-  parentScore: number,
-  bestGain: number,
-  bar: number,
-  found: Float64Array,
-): number {
-  let gl = 0;
-  let hl = 0;
-  let best = -1;
-  const end = base + (count - 1) * STRIDE;
-  for (let o = base, i = 0; o < end; o += STRIDE, i++) {
-    const h = hist[o + 1]!;
-    if (h === 0) continue;
-    gl += hist[o]!;
-    hl += h;
-    let hr = H - hl;
-    if (hl >= minH && hr >= minH) {
-      const gr = G - gl;
-      const dl = hl + l2;
-      const dr = hr + l2;
-      if (gl * gl * dr + gr * gr * dl > bar * dl * dr) {
-        const gain = (gl * gl) / dl + (gr * gr) / dr - parentScore;
-        if (gain > bestGain) {
-          bar = (gain + parentScore) * BAR_SLACK;
-          bestGain = gain;
-          best = i;
-          found[1] = gl;
-          found[2] = hl;
-          // with no missing rows in the node, missing values later follow the heavier side
-          found[3] = !hasMissing && hl >= hr ? 1 : 0;
-        }
-      }
-    }
-    if (hasMissing) {
-      const gL = gl + gm;
-      const hL = hl + hm;
-      hr = H - hL;
-      if (hL >= minH && hr >= minH) {
-        const gr = G - gL;
-        const dl = hL + l2;
-        const dr = hr + l2;
-        if (gL * gL * dr + gr * gr * dl > bar * dl * dr) {
-          const gain = (gL * gL) / dl + (gr * gr) / dr - parentScore;
-          if (gain > bestGain) {
-            bar = (gain + parentScore) * BAR_SLACK;
-            bestGain = gain;
-            best = i;
-            found[1] = gL;
-            found[2] = hL;
-            found[3] = 1;
-          }
-        }
-      }
-    }
-  }
-  found[0] = bestGain;
-  return best;
-}
-
 /** How much lower than the exact bar the division-free test of bestSplit sets it (see there). */
 const BAR_SLACK = 1 - 1e-9;
 
@@ -412,17 +336,18 @@ function bestSplit(t: WorkTable, j: number, from: number, to: number, out: numbe
     const nm = counts ? hist[countAt + MISSING_BIN]! : hm > 1e-12 * H ? 1 : 0;
     const minRows = counts ? minN : 0;
     if (!counts) {
-      // The common case, numeric bins without counts, in a loop of its own (about half the time).
-      const found = scanNumeric(hist, base, t.binCount[c]!, G, H, gm, hm, nm > 0, minH, l2, parentScore, bestGain, bar, s.found);
+      // The common case, numeric bins without counts, in the kernel (hist-kernel.wat).
+      const kernel = s.kernel;
+      const found = kernel.scanNumeric(hist.byteOffset + 8 * base, t.binCount[c]!, G, H, gm, hm, nm > 0 ? 1 : 0, minH, l2, parentScore, bestGain, bar, BAR_SLACK);
       if (found < 0) continue;
-      bestGain = s.found[0]!;
+      bestGain = kernel.gain.value;
       bar = (bestGain + parentScore) * BAR_SLACK;
       bestFeature = c;
       bestPosition = k;
       bestBin = found;
-      bestGl = s.found[1]!;
-      bestHl = s.found[2]!;
-      bestMissingLeft = s.found[3] === 1;
+      bestGl = kernel.leftG.value;
+      bestHl = kernel.leftH.value;
+      bestMissingLeft = kernel.missingLeft.value === 1;
       continue;
     }
     let candidates: Int32Array;

@@ -64,6 +64,66 @@ describe('histogram kernel', () => {
     expect(hist.subarray(0, from * COLUMN_SIZE).every((v) => v === 0)).toBe(true);
   });
 
+  it('finds the split of a numeric feature that a plain search over every candidate finds', () => {
+    const next = rng(9);
+    const memory = new WorkMemory(1 << 16);
+    const kernel = histKernel(memory.memory);
+    const hist = memory.float64(COLUMN_SIZE, 'histogram');
+    const l2 = 1;
+    const minH = 0.5;
+    let withMissingLeft = 0;
+    let checked = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const count = 2 + Math.floor(next() * 40);
+      hist.fill(0);
+      // some empty bins; gradients leaning one way or the other in runs, so that splits gain
+      for (let b = 0; b < count; b++) {
+        if (next() < 0.2) continue;
+        const h = next() * 3;
+        hist[2 * b] = (b < count / 2 ? -1 : 1) * h * (0.2 + next()) + (next() - 0.5);
+        hist[2 * b + 1] = h;
+      }
+      const hasMissing = trial % 3 !== 0;
+      const gm = hasMissing ? (next() - 0.5) * 6 : 0;
+      const hm = hasMissing ? next() * 4 : 0;
+      let G = gm;
+      let H = hm;
+      for (let b = 0; b < count; b++) {
+        G += hist[2 * b]!;
+        H += hist[2 * b + 1]!;
+      }
+      const parentScore = (G * G) / (H + l2);
+      // the plain search: every bin as the last going left, missing values right then left
+      let best = { bin: -1, gain: 1e-12, gl: 0, hl: 0, missingLeft: false };
+      let gl = 0;
+      let hl = 0;
+      for (let b = 0; b < count - 1; b++) {
+        if (hist[2 * b + 1] === 0) continue;
+        gl += hist[2 * b]!;
+        hl += hist[2 * b + 1]!;
+        for (const left of hasMissing ? [false, true] : [false]) {
+          const g = left ? gl + gm : gl;
+          const h = left ? hl + hm : hl;
+          if (h < minH || H - h < minH) continue;
+          const gain = (g * g) / (h + l2) + ((G - g) * (G - g)) / (H - h + l2) - parentScore;
+          if (gain > best.gain) best = { bin: b, gain, gl: g, hl: h, missingLeft: left || (!hasMissing && h >= H - h) };
+        }
+      }
+      const found = kernel.scanNumeric(hist.byteOffset, count, G, H, gm, hm, hasMissing ? 1 : 0, minH, l2, parentScore, 1e-12, (1e-12 + parentScore) * (1 - 1e-9), 1 - 1e-9);
+      expect(found).toBe(best.bin);
+      if (found < 0) continue;
+      checked++;
+      if (best.missingLeft && hasMissing) withMissingLeft++;
+      expect(kernel.gain.value).toBeCloseTo(best.gain, 12);
+      expect(kernel.leftG.value).toBeCloseTo(best.gl, 12);
+      expect(kernel.leftH.value).toBeCloseTo(best.hl, 12);
+      expect(kernel.missingLeft.value).toBe(best.missingLeft ? 1 : 0);
+    }
+    // the trials cover splits found, and missing values sent either way
+    expect(checked).toBeGreaterThan(200);
+    expect(withMissingLeft).toBeGreaterThan(20);
+  });
+
   it('keeps earlier views valid as the memory grows, and names what passed the limit', () => {
     const memory = new WorkMemory(1, 'training', 4);
     const first = memory.float64(1000, 'first');

@@ -42,11 +42,31 @@ export interface HistKernel {
     countedLength: number,
     counts: number,
   ): void;
+  /** See hist-kernel.wat: the best bin or -1; the winner's gain, left sums and missing direction in the globals. */
+  scanNumeric(
+    column: number,
+    count: number,
+    G: number,
+    H: number,
+    gm: number,
+    hm: number,
+    hasMissing: number,
+    minH: number,
+    l2: number,
+    parentScore: number,
+    bestGain: number,
+    bar: number,
+    slack: number,
+  ): number;
+  readonly gain: { value: number };
+  readonly leftG: { value: number };
+  readonly leftH: { value: number };
+  readonly missingLeft: { value: number };
 }
 
 export interface ShapKernel {
   /** See shap-kernel.wat: all pointers are byte offsets into the explainer's memory. */
-  explainTrees(layout: number, agrees: number, cleared: number, column32: number, codes: number, sums: number, n: number, block: number, trees: number): void;
+  explainTrees(layout: number, agrees: number, cleared: number, column32: number, codes: number, sums: number, index: number, n: number, block: number, trees: number): void;
 }
 
 const compiled = new Map<string, object>();

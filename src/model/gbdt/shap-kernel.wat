@@ -11,7 +11,7 @@
   (memory (import "env" "memory") 1 65536 shared)
 
   (func (export "explainTrees")
-    (param $layout i32) (param $agrees i32) (param $cleared i32) (param $column32 i32) (param $codes i32) (param $sums i32)
+    (param $layout i32) (param $agrees i32) (param $cleared i32) (param $column32 i32) (param $codes i32) (param $sums i32) (param $index i32)
     (param $n i32) (param $block i32) (param $trees i32)
     (local $treeSplits i32) (local $treeSteps i32) (local $treeGroups i32)
     (local $splitNode i32) (local $splitFeature i32) (local $splitThreshold i32) (local $splitMissingLeft i32)
@@ -24,7 +24,7 @@
     (local $out i32) (local $in i32) (local $lookup i32) (local $threshold f64)
     (local $want i32) (local $shift i32) (local $inAgrees i32)
     (local $full i32) (local $splits i32) (local $firstSplit i32) (local $width i32) (local $slots i32)
-    (local $table i32) (local $index i32) (local $i i32) (local $u i32) (local $cell i32) (local $entry i32)
+    (local $table i32) (local $i i32) (local $u i32) (local $cell i32) (local $entry i32)
     (local.set $treeSplits (i32.load offset=0 (local.get $layout)))
     (local.set $treeSteps (i32.load offset=4 (local.get $layout)))
     (local.set $treeGroups (i32.load offset=8 (local.get $layout)))
@@ -137,8 +137,9 @@
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $stepsLoop)))
 
-        ;; Each group: the row's index into its table (path agreement, then the directions at
-        ;; its splits), and that table line added into the row's sums, slot by slot.
+        ;; Each group, a pass over the block's rows at a time: the rows' indexes into its table (path
+        ;; agreement, then the directions at its splits, a split a pass), made addresses of table
+        ;; lines, then each slot's entries added into that slot's sums.
         (local.set $k (i32.load (i32.add (local.get $treeGroups) (i32.shl (local.get $t) (i32.const 2)))))
         (local.set $end (i32.load offset=4 (i32.add (local.get $treeGroups) (i32.shl (local.get $t) (i32.const 2)))))
         (block $groupsDone
@@ -155,40 +156,64 @@
               (i32.shl (i32.load (i32.add (local.get $groupSlotStart) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2))))
             (local.set $table (i32.add (local.get $tables)
               (i32.shl (i32.load (i32.add (local.get $groupTable) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+            ;; index[r] = the path features the row agrees with, above the split bits
             (local.set $r (i32.const 0))
             (block $done
               (loop $rows
                 (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
-                (local.set $index (i32.shl
-                  (i32.and (local.get $full) (i32.xor (i32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2)))) (i32.const -1)))
-                  (local.get $splits)))
-                (local.set $i (i32.const 0))
-                (block $bitsDone
-                  (loop $bits
-                    (br_if $bitsDone (i32.ge_s (local.get $i) (local.get $splits)))
-                    (local.set $index (i32.or (local.get $index)
-                      (i32.shl
-                        (i32.load8_u (i32.add (i32.add (local.get $agrees)
-                          (i32.mul (i32.load (i32.add (local.get $firstSplit) (i32.shl (local.get $i) (i32.const 2)))) (local.get $block)))
-                          (local.get $r)))
-                        (local.get $i))))
-                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                    (br $bits)))
-                (local.set $entry (i32.add (local.get $table) (i32.shl (i32.mul (local.get $index) (local.get $width)) (i32.const 3))))
-                (local.set $u (i32.const 0))
-                (block $slotsDone
-                  (loop $slotsLoop
-                    (br_if $slotsDone (i32.ge_s (local.get $u) (local.get $width)))
-                    (local.set $cell (i32.add (local.get $sums)
-                      (i32.shl
-                        (i32.add (i32.mul (i32.load (i32.add (local.get $slots) (i32.shl (local.get $u) (i32.const 2)))) (local.get $block)) (local.get $r))
-                        (i32.const 3))))
-                    (f64.store (local.get $cell)
-                      (f64.add (f64.load (local.get $cell)) (f64.load (i32.add (local.get $entry) (i32.shl (local.get $u) (i32.const 3))))))
-                    (local.set $u (i32.add (local.get $u) (i32.const 1)))
-                    (br $slotsLoop)))
+                (i32.store (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2)))
+                  (i32.shl
+                    (i32.and (local.get $full) (i32.xor (i32.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2)))) (i32.const -1)))
+                    (local.get $splits)))
                 (local.set $r (i32.add (local.get $r) (i32.const 1)))
                 (br $rows)))
+            (local.set $i (i32.const 0))
+            (block $bitsDone
+              (loop $bits
+                (br_if $bitsDone (i32.ge_s (local.get $i) (local.get $splits)))
+                (local.set $inAgrees (i32.add (local.get $agrees)
+                  (i32.mul (i32.load (i32.add (local.get $firstSplit) (i32.shl (local.get $i) (i32.const 2)))) (local.get $block))))
+                (local.set $r (i32.const 0))
+                (block $done
+                  (loop $rows
+                    (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                    (local.set $cell (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2))))
+                    (i32.store (local.get $cell)
+                      (i32.or (i32.load (local.get $cell)) (i32.shl (i32.load8_u (i32.add (local.get $inAgrees) (local.get $r))) (local.get $i))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rows)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $bits)))
+            ;; index[r] becomes the address of the row's table line
+            (local.set $r (i32.const 0))
+            (block $done
+              (loop $rows
+                (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                (local.set $cell (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2))))
+                (i32.store (local.get $cell)
+                  (i32.add (local.get $table) (i32.shl (i32.mul (i32.load (local.get $cell)) (local.get $width)) (i32.const 3))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rows)))
+            ;; slot by slot: sums[slot][r] += the line's entry u
+            (local.set $u (i32.const 0))
+            (block $slotsDone
+              (loop $slotsLoop
+                (br_if $slotsDone (i32.ge_s (local.get $u) (local.get $width)))
+                (local.set $out (i32.add (local.get $sums)
+                  (i32.shl (i32.mul (i32.load (i32.add (local.get $slots) (i32.shl (local.get $u) (i32.const 2)))) (local.get $block)) (i32.const 3))))
+                (local.set $entry (i32.shl (local.get $u) (i32.const 3)))
+                (local.set $r (i32.const 0))
+                (block $done
+                  (loop $rows
+                    (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
+                    (local.set $cell (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))))
+                    (f64.store (local.get $cell)
+                      (f64.add (f64.load (local.get $cell))
+                        (f64.load (i32.add (i32.load (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2)))) (local.get $entry)))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rows)))
+                (local.set $u (i32.add (local.get $u) (i32.const 1)))
+                (br $slotsLoop)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $groupsLoop)))
 
