@@ -134,8 +134,9 @@ export class TreeGrower {
       return array;
     };
     this.histSize = histogramLength(cols);
-    // room for what follows and a few histograms; more histograms grow it
-    const memory = (this.memory = new WorkMemory(n * cols + 16 * n + 4 * n + 4 * cols + 64 * 4 + 8 * this.histSize * 4));
+    // room for the bins, gradients, rows and counted positions (with 16 bytes each for alignment),
+    // and four histograms: more histograms grow it
+    const memory = (this.memory = new WorkMemory(n * cols + 16 * n + 4 * n + 4 * cols + 4 * 16 + 4 * 8 * this.histSize));
     this.table = {
       rows: n,
       margin: new Float64Array(alloc(8 * n)),
