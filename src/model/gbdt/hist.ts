@@ -223,7 +223,7 @@ export function workLevel(t: WorkTable, nodeCount: number, block: number, scratc
   // After every build: a subtraction needs its sibling's histogram complete.
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
-    if (nodes[at + OP] === OP_SUBTRACT) subtract(t, t.hists[nodes[at + SLOT]!]!, t.hists[nodes[at + OTHER]!]!, from, to);
+    if (nodes[at + OP] === OP_SUBTRACT) subtract(t, t.hists[nodes[at + SLOT]!]!, t.hists[nodes[at + OTHER]!]!, block);
   }
   for (let j = 0; j < nodeCount; j++) {
     const at = j * NODE_INTS;
@@ -258,12 +258,11 @@ function buildHistogram(t: WorkTable, hist: Float64Array, start: number, end: nu
   );
 }
 
-/** a -= b for features [from, to): gradients and hessians, and the counts that were made. */
-function subtract(t: WorkTable, a: Float64Array, b: Float64Array, from: number, to: number): void {
-  for (let i = from * COLUMN_SIZE; i < to * COLUMN_SIZE; i++) a[i]! -= b[i]!;
-  for (let k = from; k < to; k++) {
-    if (t.counted === 0 && t.categorical[t.features[k]!] !== 1) continue;
-    for (let i = t.countBase + k * HIST_BINS, end = i + HIST_BINS; i < end; i++) a[i]! -= b[i]!;
+/** a -= b for the features of block `block`: gradients and hessians, and the counts that were made. */
+function subtract(t: WorkTable, a: Float64Array, b: Float64Array, block: number): void {
+  for (let i = t.blockStart[block]! * COLUMN_SIZE, end = t.blockStart[block + 1]! * COLUMN_SIZE; i < end; i++) a[i]! -= b[i]!;
+  for (let q = t.countStart[block]!; q < t.countStart[block + 1]!; q++) {
+    for (let i = t.countBase + t.countList[q]! * HIST_BINS, end = i + HIST_BINS; i < end; i++) a[i]! -= b[i]!;
   }
 }
 
