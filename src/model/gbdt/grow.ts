@@ -20,7 +20,8 @@ import {
   OP_NONE,
   OP_SUBTRACT,
   OTHER,
-  pack,
+  listCounted,
+  packBlock,
   PART_END,
   PART_FEATURE,
   PART_INTS,
@@ -108,7 +109,7 @@ export class TreeGrower {
 
   private readonly totalWeight: number;
 
-  private data: BinnedMatrix | null = null;
+  private hasBins = false;
   private columns: readonly ColumnBins[] = [];
 
   /**
@@ -134,9 +135,9 @@ export class TreeGrower {
       return array;
     };
     this.histSize = histogramLength(cols);
-    // room for the bins, gradients, rows and counted positions (with 16 bytes each for alignment),
-    // and four histograms: more histograms grow it
-    const memory = (this.memory = new WorkMemory(n * cols + 16 * n + 4 * n + 4 * cols + 4 * 16 + 4 * 8 * this.histSize));
+    // room for the bins twice, gradients, rows, features and counted positions (with 16 bytes each
+    // for alignment), and four histograms: more histograms grow it
+    const memory = (this.memory = new WorkMemory(2 * n * cols + 16 * n + 4 * n + 8 * cols + 6 * 16 + 4 * 8 * this.histSize));
     this.table = {
       rows: n,
       margin: new Float64Array(alloc(8 * n)),
@@ -149,11 +150,11 @@ export class TreeGrower {
       countStart: new Int32Array(alloc(4 * (cols + 1))),
       gh: memory.float64(2 * n, 'the gradients'),
       order: memory.int32(n, 'the rows'),
-      bins: new Uint8Array(alloc(n * cols)),
+      bins: memory.uint8(n * cols, 'the bins'),
       parts: new Int32Array(alloc(4 * PART_INTS * maxNodes)),
       partLeft: new Uint8Array(alloc(HIST_BINS * maxNodes)),
       spill: new Int32Array(alloc(4 * n)),
-      features: new Int32Array(alloc(4 * cols)),
+      features: memory.int32(cols, 'the features'),
       nodes: new Int32Array(alloc(4 * NODE_INTS * maxNodes)),
       sums: new Float64Array(alloc(16 * maxNodes)),
       // at most one block per feature
@@ -179,7 +180,7 @@ export class TreeGrower {
   /** The training rows binned, and the bins of each column: before any tree. */
   useBins(data: BinnedMatrix, columns: readonly ColumnBins[]): void {
     if (data.rows !== this.table.rows || columns.length !== this.table.categorical.length) throw new Error('the binned data does not have the grower\'s shape');
-    this.data = data;
+    this.hasBins = true;
     this.columns = columns;
     this.table.bins.set(data.bins);
     columns.forEach((c, i) => (this.table.binCount[i] = c.kind === 'categorical' ? c.categoryCount : c.edges.length));
@@ -226,7 +227,10 @@ export class TreeGrower {
     if (!this.packedFor || !sameValues(this.packedFor, features)) {
       t.features.set(features);
       this.blocks = planBlocks(t, features.length, this.threads ? this.threads.ready() : 1);
-      pack(t, this.binned.bins, features.length, this.blocks);
+      if (!this.hasBins) throw new Error('TreeGrower.useBins must come before the first tree');
+      listCounted(t, this.blocks);
+      if (this.threads) this.threads.runPack(this.blocks);
+      else for (let b = 0; b < this.blocks; b++) packBlock(t, b, this.scratch);
       this.packedFor = features;
     }
     const gh = t.gh;
@@ -322,11 +326,6 @@ export class TreeGrower {
     if (split.leftBins) goesLeft.set(split.leftBins);
     else for (let b = 0; b < HIST_BINS; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
     goesLeft[MISSING_BIN] = split.missingLeft ? 1 : 0;
-  }
-
-  private get binned(): BinnedMatrix {
-    if (!this.data) throw new Error('TreeGrower.useBins must come before the first tree');
-    return this.data;
   }
 
   /** Writes the level into the table and has the threads work on it. */

@@ -1,5 +1,5 @@
-;; The inner loops of training (hist.ts) in WebAssembly: histogram building and the split search
-;; over a numeric feature. In histogram building one 128-bit add puts a row's gradient and hessian
+;; The inner loops of training (hist.ts) in WebAssembly: histogram building, the split search
+;; over a numeric feature, and packing the bins for them. In histogram building one 128-bit add puts a row's gradient and hessian
 ;; into its bin, where JavaScript needs two loads, two adds, two stores and their bounds checks
 ;; (measured: about 3x faster alone, the same sums to the bit, as each bin adds the same values in
 ;; the same order).
@@ -66,6 +66,31 @@
             (local.set $q (i32.add (local.get $q) (i32.const 1)))
             (br $countsLoop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowsLoop))))
+
+  ;; Packs a block: the bins of features[from .. to) (column-major `bins`, `rows` a column), row by
+  ;; row into `packed` as hist.ts lays it out. Row by row, the writes are sequential and the reads
+  ;; are one stream per feature.
+  (func (export "packBlock")
+    (param $bins i32) (param $features i32) (param $packed i32) (param $from i32) (param $to i32) (param $rows i32)
+    (local $out i32) (local $r i32) (local $k i32) (local $feature i32)
+    (local.set $out (i32.add (local.get $packed) (i32.mul (local.get $from) (local.get $rows))))
+    (local.set $features (i32.add (local.get $features) (i32.shl (local.get $from) (i32.const 2))))
+    (local.set $to (i32.sub (local.get $to) (local.get $from)))
+    (block $rowsDone
+      (loop $rowsLoop
+        (br_if $rowsDone (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $columns
+            (br_if $done (i32.ge_s (local.get $k) (local.get $to)))
+            (local.set $feature (i32.load (i32.add (local.get $features) (i32.shl (local.get $k) (i32.const 2)))))
+            (i32.store8 (local.get $out)
+              (i32.load8_u (i32.add (i32.add (local.get $bins) (i32.mul (local.get $feature) (local.get $rows))) (local.get $r))))
+            (local.set $out (i32.add (local.get $out) (i32.const 1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $columns)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop))))
 
   ;; What scanNumeric found for the winning candidate, per instance (so per thread).

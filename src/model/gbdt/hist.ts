@@ -65,9 +65,9 @@ export const SPLIT_FIELDS = 7;
 export const MIN_GAIN = 1e-12;
 
 /**
- * What every thread reads, and writes for its own features or rows, while training. `packed`,
- * `gh`, `order`, `countList` and the histograms are views into the work memory (kernel.ts), as
- * the kernel reads them by byte offset.
+ * What every thread reads, and writes for its own features or rows, while training. `bins`,
+ * `features`, `packed`, `gh`, `order`, `countList` and the histograms are views into the work
+ * memory (kernel.ts), as the kernel reads them by byte offset.
  */
 export interface WorkTable {
   rows: number;
@@ -190,25 +190,21 @@ export function planBlocks(t: WorkTable, featureCount: number, threads: number):
   return blocks;
 }
 
-/**
- * Fills t.packed for the first `featureCount` features of t.features, from column-major bins,
- * and lists the positions whose rows are counted.
- */
-export function pack(t: WorkTable, bins: Uint8Array, featureCount: number, blocks: number): void {
-  const n = t.rows;
-  const packed = t.packed;
+/** Lists, block by block, the positions of t.features whose rows are counted (see WorkTable.countList). */
+export function listCounted(t: WorkTable, blocks: number): void {
   let counted = 0;
   for (let b = 0; b < blocks; b++) {
-    const from = t.blockStart[b]!;
-    const width = t.blockStart[b + 1]! - from;
     t.countStart[b] = counted;
-    for (let k = from; k < from + width; k++) {
-      const column = bins.subarray(t.features[k]! * n, t.features[k]! * n + n);
-      for (let r = 0, o = from * n + k - from; r < n; r++, o += width) packed[o] = column[r]!;
+    for (let k = t.blockStart[b]!; k < t.blockStart[b + 1]!; k++) {
       if (t.counted === 1 || t.categorical[t.features[k]!] === 1) t.countList[counted++] = k;
     }
   }
   t.countStart[blocks] = counted;
+}
+
+/** Fills block `block` of t.packed from the column-major t.bins (hist-kernel.wat). */
+export function packBlock(t: WorkTable, block: number, s: Scratch): void {
+  s.kernel.packBlock(t.bins.byteOffset, t.features.byteOffset, t.packed.byteOffset, t.blockStart[block]!, t.blockStart[block + 1]!, t.rows);
 }
 
 /** The work of one block of features on one level. */

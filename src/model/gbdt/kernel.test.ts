@@ -64,6 +64,27 @@ describe('histogram kernel', () => {
     expect(hist.subarray(0, from * COLUMN_SIZE).every((v) => v === 0)).toBe(true);
   });
 
+  it('packs a block of features row by row as hist.ts lays them out', () => {
+    const next = rng(3);
+    const rows = 301;
+    const cols = 7;
+    const memory = new WorkMemory(1 << 16);
+    const bins = memory.uint8(rows * cols, 'bins');
+    const features = memory.int32(5, 'features');
+    const packed = memory.uint8(rows * 5, 'packed');
+    for (let i = 0; i < bins.length; i++) bins[i] = Math.floor(next() * 256);
+    // sampled columns in any order; the block is positions [2, 5)
+    features.set([6, 0, 4, 1, 3]);
+    const from = 2;
+    const to = 5;
+    histKernel(memory.memory).packBlock(bins.byteOffset, features.byteOffset, packed.byteOffset, from, to, rows);
+    for (let r = 0; r < rows; r++) {
+      for (let k = from; k < to; k++) expect(packed[from * rows + r * (to - from) + k - from]).toBe(bins[features[k]! * rows + r]);
+    }
+    // the other blocks' bytes are untouched
+    expect(packed.subarray(0, from * rows).every((v) => v === 0)).toBe(true);
+  });
+
   it('finds the split of a numeric feature that a plain search over every candidate finds', () => {
     const next = rng(9);
     const memory = new WorkMemory(1 << 16);

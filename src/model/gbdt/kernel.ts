@@ -42,6 +42,8 @@ export interface HistKernel {
     countedLength: number,
     counts: number,
   ): void;
+  /** See hist-kernel.wat: packs features [from, to) of `features` into their block of `packed`. */
+  packBlock(bins: number, features: number, packed: number, from: number, to: number, rows: number): void;
   /** See hist-kernel.wat: the best bin or -1; the winner's gain, left sums and missing direction in the globals. */
   scanNumeric(
     column: number,

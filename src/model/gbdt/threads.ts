@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { ROW_CHUNKS, workRows } from './gradients.js';
 import type { WasmMemory } from './kernel.js';
-import { partitionNode, workLevel, type Scratch, type WorkTable } from './hist.js';
+import { packBlock, partitionNode, workLevel, type Scratch, type WorkTable } from './hist.js';
 
 /**
  * Histogram threads: workers that take blocks of the features of every level (and chunks of the
@@ -30,6 +30,7 @@ export const CONTROL_INTS = 9;
 export const LEVEL = 0;
 export const GRADIENTS = 1;
 export const PARTITION = 2;
+export const PACK = 3;
 
 /** What a worker gets at its start. */
 export interface WorkerSetup {
@@ -48,6 +49,7 @@ export function workShare(table: WorkTable, control: Int32Array, scratch: Scratc
   for (let piece = Atomics.add(control, NEXT, 1); piece < pieces; piece = Atomics.add(control, NEXT, 1)) {
     if (kind === GRADIENTS) workRows(table, piece, piece + 1);
     else if (kind === PARTITION) partitionNode(table, piece);
+    else if (kind === PACK) packBlock(table, piece, scratch);
     else workLevel(table, control[NODE_COUNT]!, piece, scratch);
   }
 }
@@ -110,6 +112,11 @@ export class HistThreads {
   /** Has the threads partition the first `nodes` nodes of table.parts, node by node. */
   runPartition(nodes: number): void {
     this.run(PARTITION, nodes);
+  }
+
+  /** Has the threads pack the bins of the features, block by block. */
+  runPack(blocks: number): void {
+    this.run(PACK, blocks);
   }
 
   /** Has the threads work out the gradients at the current margins, chunk by chunk. */
