@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LeadHistory } from '../src/domain/index.js';
 import { loadModelFolder, type LoadedModelSet } from '../src/model/artifact.js';
 import { RealTimeScorer } from '../src/scoring/real-time.js';
+import { prepareExplainers, scoreHistories } from '../src/scoring/score-leads.js';
 import { scoreLeads } from '../src/scoring/service.js';
 import { DEFAULT_SETTINGS } from '../src/settings/index.js';
 
@@ -99,6 +100,52 @@ describe('real-time scoring', () => {
     expect(second).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: 'this lead cannot be read' }) });
     expect(first).toEqual({ status: 'fulfilled', value: (await scoreLeads(models, DEFAULT_SETTINGS, [good], asOf))[0] });
     expect(third).toMatchObject({ status: 'fulfilled', value: { status: 'scored', leadId: 'G2' } });
+  });
+
+  it('asks every model of a batch for its scores before it waits for any (onnxruntime-node runs each in a later turn)', async () => {
+    const events: string[] = [];
+    const watched = (name: 'composite' | 'fit' | 'engagement') => {
+      const model = models.models[name]!;
+      return {
+        ...model,
+        scorer: {
+          ...model.scorer,
+          score: async (...args: Parameters<typeof model.scorer.score>) => {
+            events.push(`asked ${name}`);
+            const result = await model.scorer.score(...args);
+            events.push(`answered ${name}`);
+            return result;
+          },
+        },
+      };
+    };
+    const set: LoadedModelSet = { ...models, models: { composite: watched('composite'), fit: watched('fit'), engagement: watched('engagement') } };
+    const [scored] = await scoreHistories(set, [history('T1', 'VP Sales', [1, 2])], asOf);
+    expect(events.slice(0, 3).sort()).toEqual(['asked composite', 'asked engagement', 'asked fit']);
+    expect(events).toHaveLength(6);
+    expect(scored).toEqual((await scoreHistories(models, [history('T1', 'VP Sales', [1, 2])], asOf))[0]);
+  });
+
+  it('builds the composite explainer once, ahead of the first lead when asked, and scoring shares it', async () => {
+    const dir = path.resolve(import.meta.dirname, '../models/default');
+    const fresh = await loadModelFolder(dir);
+    try {
+      const composites = 1 + Object.keys(fresh.segments).length;
+      expect(prepareExplainers(fresh)).toBe(composites);
+      expect(prepareExplainers(fresh)).toBe(0);
+      const [first] = await scoreLeads(fresh, DEFAULT_SETTINGS, [history('P1', 'VP Sales', [1])], asOf);
+      expect(first).toEqual((await scoreLeads(models, DEFAULT_SETTINGS, [history('P1', 'VP Sales', [1])], asOf))[0]);
+    } finally {
+      await fresh.close();
+    }
+    // A lead scored with reasons builds the explainer it needs; preparing afterwards has nothing left for that model.
+    const other = await loadModelFolder(dir);
+    try {
+      await scoreLeads(other, DEFAULT_SETTINGS, [history('P2', 'VP Sales', [1])], asOf);
+      expect(prepareExplainers(other)).toBe(Object.keys(other.segments).length);
+    } finally {
+      await other.close();
+    }
   });
 
   it('keeps tenants apart: leads under other settings or models are never in the same batch', async () => {

@@ -46,7 +46,12 @@ export class FolderModelSource implements ModelSource {
 
   /** Ready when the default model loads: what `/readyz` asks. */
   async defaultLoaded(): Promise<boolean> {
-    return (await this.load(this.options.defaultDir, null)) !== null;
+    return (await this.defaultSet()) !== null;
+  }
+
+  /** The model set of every tenant without its own (null when it does not load). */
+  defaultSet(): Promise<LoadedModelSet | null> {
+    return this.load(this.options.defaultDir, null);
   }
 
   private load(dir: string, tenant: TenantId | null): Promise<LoadedModelSet | null> {

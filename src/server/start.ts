@@ -10,6 +10,7 @@ import { HubSpotWebhookProcessor } from './hubspot-events.js';
 import { loadVault } from '../config/secrets.js';
 import { submitFeedback } from '../learning/feedback.js';
 import { FolderModelSource, SHIPPED_DEFAULT_MODEL } from '../scoring/model-source.js';
+import { prepareExplainers } from '../scoring/score-leads.js';
 import { ChampionModelSource } from '../learning/model-source.js';
 import { API_SCOPES, countApiKeys, createApiKey, ensureTenant, migrate, openDatabase, type Database } from '../store/index.js';
 import { createApp, inFlight } from './app.js';
@@ -53,12 +54,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const vault = loadVault(config.encryptionKey, config.dataDir);
   const onModelError = (tenant: TenantId, error: Error) => log.error('a tenant model failed to load; using the default', { tenant, error });
   // Each tenant's champion from the database; the shipped default until it has one.
-  const models = new ChampionModelSource({
-    db,
-    cacheDir: path.join(config.dataDir, 'model-cache'),
-    fallback: new FolderModelSource({ defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models'), onError: onModelError }),
-    onError: onModelError,
-  });
+  const fallback = new FolderModelSource({ defaultDir: options.defaultModelDir ?? SHIPPED_DEFAULT_MODEL, tenantsDir: path.join(config.dataDir, 'models'), onError: onModelError });
+  const models = new ChampionModelSource({ db, cacheDir: path.join(config.dataDir, 'model-cache'), fallback, onError: onModelError });
   // Filled once the database is migrated; the job runner and the scheduler only send to it.
   let workers: Workers | null = null;
   const jobs = new JobRunner(db, models, log, async (tenant) => {
@@ -128,6 +125,10 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         onSettingsSaved: async (tenant) => workers?.schedules?.refresh(tenant),
       }),
     });
+    // The default model's explanation tables are built before the first request rather than by
+    // it: built on demand, a start under load kept the first requests waiting a second or more.
+    const defaults = await fallback.defaultSet();
+    if (defaults) log.info('explainers ready', { models: prepareExplainers(defaults) });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));
       s.once('error', (err: NodeJS.ErrnoException) =>
