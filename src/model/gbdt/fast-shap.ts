@@ -208,6 +208,17 @@ function maskOrder(tree: Tree, roots: Map<number, number[]>) {
   return { order: Int32Array.from(order), parent: Int32Array.from(parent), bit: Int32Array.from(bit), isLeft: Uint8Array.from(isLeft) };
 }
 
+/** For a float32 x, x <= t exactly when x <= this (and x > t when x > this). */
+function float32AtMost(t: number): number {
+  const f = Math.fround(t);
+  if (!(f > t)) return f; // t itself, or NaN (a categorical split's, never compared)
+  const bits = new Float32Array([f]);
+  const int = new Int32Array(bits.buffer);
+  int[0]! += f > 0 ? -1 : f < 0 ? 1 : 0;
+  if (f === 0) bits[0] = -1.401298464324817e-45; // just below 0
+  return bits[0]!;
+}
+
 function popcount(x: number): number {
   let n = 0;
   for (; x; x &= x - 1) n++;
@@ -227,6 +238,7 @@ function flatLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>, m: W
     splitNode: m.int32(splits, 'the tables'),
     splitFeature: m.int32(splits, 'the tables'),
     splitThreshold: m.float64(splits, 'the tables'),
+    splitThreshold32: m.float32(splits, 'the tables'),
     splitMissingLeft: m.uint8(splits, 'the tables'),
     splitLookup: m.int32(splits, 'the tables').fill(-1),
     splitKnown: m.int32(splits, 'the tables'),
@@ -253,6 +265,7 @@ function flatLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>, m: W
       L.splitNode[k] = i;
       L.splitFeature[k] = tree.feature[i]!;
       L.splitThreshold[k] = tree.threshold[i]!;
+      L.splitThreshold32[k] = float32AtMost(tree.threshold[i]!);
       L.splitMissingLeft[k] = tree.missingLeft[i]!;
       const lookup = t.categoryLookups[i];
       if (lookup) {
@@ -335,6 +348,8 @@ interface FlatLayout {
   splitNode: Int32Array;
   splitFeature: Int32Array;
   splitThreshold: Float64Array;
+  /** The largest float32 at most the threshold (the threshold itself, as trainers write them): the kernel's SIMD loops compare in float32. */
+  splitThreshold32: Float32Array;
   splitMissingLeft: Uint8Array;
   splitLookup: Int32Array;
   splitKnown: Int32Array;
@@ -382,6 +397,7 @@ const LAYOUT_FIELDS = [
   'groupSplitNodes',
   'groupSlotIds',
   'tables',
+  'splitThreshold32',
 ] as const satisfies ReadonlyArray<keyof FlatLayout>;
 
 /** Rows per block: a group's table stays in cache while it serves the whole block, and its loops run long enough to pay for setting them up. */

@@ -248,4 +248,32 @@ describe('FastTreeShap', () => {
     }
     expect(worstMerged).toBeLessThan(1e-9);
   });
+
+  it('sends a row the way the predictor does at a threshold that is not a float32, in blocks and alone', async () => {
+    const { FastTreeShap } = await import('./fast-shap.js');
+    // 0.1 lies between two float32 values; the blocks compare in float32 (SIMD), single rows in float64.
+    const stump = (missingLeft: number): Tree => ({
+      feature: Int32Array.of(0, -1, -1),
+      threshold: Float64Array.of(0.1, 0, 0),
+      categoriesLeft: [null, null, null],
+      missingLeft: Uint8Array.of(missingLeft, 0, 0),
+      left: Int32Array.of(1, -1, -1),
+      right: Int32Array.of(2, -1, -1),
+      value: Float64Array.of(0, 1, -1),
+      cover: Float64Array.of(4, 1, 3),
+    });
+    const ensemble: TreeEnsemble = { kind: 'gbdt', baseMargin: 0, trees: [stump(0), stump(1)], featureKinds: ['numeric', 'numeric'], categoryCounts: [0, 0] };
+    const above = Math.fround(0.1);
+    const below = new Float32Array(Int32Array.of(new Int32Array(Float32Array.of(above).buffer)[0]! - 1).buffer)[0]!;
+    const cells = [above, below, NaN, 0.1, -3, 5];
+    const values = new Float64Array(48 * 2);
+    for (let r = 0; r < 48; r++) values[r * 2] = cells[r % cells.length]!;
+    const input = { rows: 48, cols: 2, values };
+    const expected = shapValues(ensemble, input).values;
+    const explainer = new FastTreeShap(ensemble);
+    expect(Array.from(explainer.values(input).values)).toEqual(Array.from(expected));
+    for (let r = 0; r < cells.length; r++) expect(Array.from(explainer.values({ rows: 1, cols: 2, values: values.slice(r * 2, r * 2 + 2) }).values)).toEqual(Array.from(expected.subarray(r * 2, r * 2 + 2)));
+    // The cells go the ways written here (above and 0.1 itself: right; below: left; NaN: each tree's own way).
+    expect(Array.from(predictMargin(ensemble, { rows: cells.length, cols: 2, values: values.slice(0, cells.length * 2) }))).toEqual([-2, 2, 0, -2, 2, -2]);
+  });
 });

@@ -7,6 +7,11 @@
 ;; Addresses are byte offsets into the explainer's memory (kernel.ts). `layout` holds the
 ;; addresses of FlatLayout's arrays, in the order of LAYOUT_FIELDS in fast-shap.ts; the block's
 ;; arrays are [node or column or slot][row], `block` rows a line, as in explainBlock.
+;;
+;; Where a line is a multiple of 4 (or 16) rows wide, the passes over rows take 4 (or 16) rows at
+;; a time with SIMD, up to n rounded up: the extra rows are scratch of the same line that nothing
+;; reads back. A line of 1 row (single rows) takes the scalar loops, which also finish the rows
+;; past the last whole vector when the SIMD loops do not run.
 (module
   (memory (import "env" "memory") 1 65536 shared)
 
@@ -25,6 +30,7 @@
     (local $want i32) (local $shift i32) (local $inAgrees i32)
     (local $full i32) (local $splits i32) (local $firstSplit i32) (local $width i32) (local $slots i32)
     (local $table i32) (local $i i32) (local $u i32) (local $cell i32) (local $entry i32)
+    (local $splitThreshold32 i32) (local $threshold32 f32) (local $vec4End i32) (local $vec16End i32)
     (local.set $treeSplits (i32.load offset=0 (local.get $layout)))
     (local.set $treeSteps (i32.load offset=4 (local.get $layout)))
     (local.set $treeGroups (i32.load offset=8 (local.get $layout)))
@@ -48,6 +54,12 @@
     (local.set $groupSplitNodes (i32.load offset=80 (local.get $layout)))
     (local.set $groupSlotIds (i32.load offset=84 (local.get $layout)))
     (local.set $tables (i32.load offset=88 (local.get $layout)))
+    (local.set $splitThreshold32 (i32.load offset=92 (local.get $layout)))
+    ;; How far the SIMD loops go: n rounded up to whole vectors, or 0 when a line is not whole vectors.
+    (local.set $vec4End (select (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)) (i32.const 0)
+      (i32.eqz (i32.and (local.get $block) (i32.const 3)))))
+    (local.set $vec16End (select (i32.and (i32.add (local.get $n) (i32.const 15)) (i32.const -16)) (i32.const 0)
+      (i32.eqz (i32.and (local.get $block) (i32.const 15)))))
     (local.set $t (i32.const 0))
     (block $treesDone
       (loop $treesLoop
@@ -80,9 +92,27 @@
                 ;; numeric, compared at float32 as the ONNX trees are; a comparison with NaN is
                 ;; false, so "not above" sends missing values left and "at most" sends them right
                 (local.set $threshold (f64.load (i32.add (local.get $splitThreshold) (i32.shl (local.get $k) (i32.const 3)))))
+                ;; the largest float32 at most the threshold: the same comparisons, made in float32
+                (local.set $threshold32 (f32.load (i32.add (local.get $splitThreshold32) (i32.shl (local.get $k) (i32.const 2)))))
                 (local.set $in (i32.add (local.get $column32) (i32.shl (local.get $in) (i32.const 2))))
                 (if (i32.load8_u (i32.add (local.get $splitMissingLeft) (local.get $k)))
                   (then
+                    ;; 16 rows: four float32x4 comparisons narrowed to 16 bytes of 0 or -1, then 1 - (x > t)
+                    (block $vdone
+                      (loop $vrows
+                        (br_if $vdone (i32.ge_u (local.get $r) (local.get $vec16End)))
+                        (local.set $cell (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))
+                        (v128.store (i32.add (local.get $out) (local.get $r))
+                          (v128.andnot (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)
+                            (i8x16.narrow_i16x8_s
+                              (i16x8.narrow_i32x4_s
+                                (f32x4.gt (v128.load (local.get $cell)) (f32x4.splat (local.get $threshold32)))
+                                (f32x4.gt (v128.load offset=16 (local.get $cell)) (f32x4.splat (local.get $threshold32))))
+                              (i16x8.narrow_i32x4_s
+                                (f32x4.gt (v128.load offset=32 (local.get $cell)) (f32x4.splat (local.get $threshold32)))
+                                (f32x4.gt (v128.load offset=48 (local.get $cell)) (f32x4.splat (local.get $threshold32)))))))
+                        (local.set $r (i32.add (local.get $r) (i32.const 16)))
+                        (br $vrows)))
                     (block $done
                       (loop $rows
                         (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
@@ -92,6 +122,22 @@
                         (local.set $r (i32.add (local.get $r) (i32.const 1)))
                         (br $rows))))
                   (else
+                    ;; 16 rows: x <= t
+                    (block $vdone
+                      (loop $vrows
+                        (br_if $vdone (i32.ge_u (local.get $r) (local.get $vec16End)))
+                        (local.set $cell (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))
+                        (v128.store (i32.add (local.get $out) (local.get $r))
+                          (v128.and (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)
+                            (i8x16.narrow_i16x8_s
+                              (i16x8.narrow_i32x4_s
+                                (f32x4.le (v128.load (local.get $cell)) (f32x4.splat (local.get $threshold32)))
+                                (f32x4.le (v128.load offset=16 (local.get $cell)) (f32x4.splat (local.get $threshold32))))
+                              (i16x8.narrow_i32x4_s
+                                (f32x4.le (v128.load offset=32 (local.get $cell)) (f32x4.splat (local.get $threshold32)))
+                                (f32x4.le (v128.load offset=48 (local.get $cell)) (f32x4.splat (local.get $threshold32)))))))
+                        (local.set $r (i32.add (local.get $r) (i32.const 16)))
+                        (br $vrows)))
                     (block $done
                       (loop $rows
                         (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
@@ -124,6 +170,19 @@
             (local.set $want (i32.load8_u (i32.add (local.get $stepIsLeft) (local.get $k))))
             (local.set $shift (i32.load (i32.add (local.get $stepBit) (i32.shl (local.get $k) (i32.const 2)))))
             (local.set $r (i32.const 0))
+            (block $vdone
+              (loop $vrows
+                (br_if $vdone (i32.ge_u (local.get $r) (local.get $vec4End)))
+                (v128.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
+                  (v128.or
+                    (v128.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))
+                    (i32x4.shl
+                      (v128.xor
+                        (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (i32.add (local.get $inAgrees) (local.get $r)))))
+                        (i32x4.splat (local.get $want)))
+                      (local.get $shift))))
+                (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                (br $vrows)))
             (block $done
               (loop $rows
                 (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
@@ -158,6 +217,15 @@
               (i32.shl (i32.load (i32.add (local.get $groupTable) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
             ;; index[r] = the path features the row agrees with, above the split bits
             (local.set $r (i32.const 0))
+            (block $vdone
+              (loop $vrows
+                (br_if $vdone (i32.ge_u (local.get $r) (local.get $vec4End)))
+                (v128.store (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2)))
+                  (i32x4.shl
+                    (v128.andnot (i32x4.splat (local.get $full)) (v128.load (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2)))))
+                    (local.get $splits)))
+                (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                (br $vrows)))
             (block $done
               (loop $rows
                 (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
@@ -174,6 +242,17 @@
                 (local.set $inAgrees (i32.add (local.get $agrees)
                   (i32.mul (i32.load (i32.add (local.get $firstSplit) (i32.shl (local.get $i) (i32.const 2)))) (local.get $block))))
                 (local.set $r (i32.const 0))
+                (block $vdone
+                  (loop $vrows
+                    (br_if $vdone (i32.ge_u (local.get $r) (local.get $vec4End)))
+                    (local.set $cell (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2))))
+                    (v128.store (local.get $cell)
+                      (v128.or (v128.load (local.get $cell))
+                        (i32x4.shl
+                          (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (i32.add (local.get $inAgrees) (local.get $r)))))
+                          (local.get $i))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                    (br $vrows)))
                 (block $done
                   (loop $rows
                     (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
@@ -186,6 +265,15 @@
                 (br $bits)))
             ;; index[r] becomes the address of the row's table line
             (local.set $r (i32.const 0))
+            (block $vdone
+              (loop $vrows
+                (br_if $vdone (i32.ge_u (local.get $r) (local.get $vec4End)))
+                (local.set $cell (i32.add (local.get $index) (i32.shl (local.get $r) (i32.const 2))))
+                (v128.store (local.get $cell)
+                  (i32x4.add (i32x4.splat (local.get $table))
+                    (i32x4.shl (i32x4.mul (v128.load (local.get $cell)) (i32x4.splat (local.get $width))) (i32.const 3))))
+                (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                (br $vrows)))
             (block $done
               (loop $rows
                 (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
