@@ -242,7 +242,8 @@ function flatLayout(trees: TreeTables[], categoryCounts: ArrayLike<number>, m: W
     splitMissingLeft: m.uint8(splits, 'the tables'),
     splitLookup: m.int32(splits, 'the tables').fill(-1),
     splitKnown: m.int32(splits, 'the tables'),
-    lookups: m.uint8(count((t) => t.categoryLookups.reduce((n, l) => n + (l?.length ?? 0), 0)), 'the tables'),
+    // 32 bytes past the last lookup: the kernel loads a lookup's 32 first bytes whatever its length.
+    lookups: m.uint8(count((t) => t.categoryLookups.reduce((n, l) => n + (l?.length ?? 0), 0)) + 32, 'the tables'),
     stepNode: m.int32(steps, 'the tables'),
     stepParent: m.int32(steps, 'the tables'),
     stepBit: m.int32(steps, 'the tables'),
@@ -398,6 +399,7 @@ const LAYOUT_FIELDS = [
   'groupSlotIds',
   'tables',
   'splitThreshold32',
+  'splitKnown',
 ] as const satisfies ReadonlyArray<keyof FlatLayout>;
 
 /** Rows per block: a group's table stays in cache while it serves the whole block, and its loops run long enough to pay for setting them up. */

@@ -191,25 +191,27 @@ describe('shapValues', () => {
 
 describe('FastTreeShap', () => {
   // 4 columns reuse features along a path; 12 columns at depth 9 give paths too long for one group
-  // table, so leaves and lower subtrees are tabulated separately within one tree.
+  // table, so leaves and lower subtrees are tabulated separately within one tree. 30 codes fill
+  // both halves of the kernel's 32-entry category lookups.
   it.each([
-    { cols: 4, depth: 6 },
-    { cols: 12, depth: 9 },
-  ])('gives the same values as the recursive algorithm, within 1e-9 ($cols columns, depth $depth)', async ({ cols, depth }) => {
+    { cols: 4, depth: 6, codes: 5 },
+    { cols: 12, depth: 9, codes: 5 },
+    { cols: 4, depth: 6, codes: 30 },
+  ])('gives the same values as the recursive algorithm, within 1e-9 ($cols columns, depth $depth, $codes codes)', async ({ cols, depth, codes }) => {
     const { FastTreeShap } = await import('./fast-shap.js');
     const kinds: FeatureKind[] = Array.from({ length: cols }, (_, c) => (c === 1 ? 'categorical' : 'numeric'));
     const { matrix, labels } = dataset(
       1500,
       cols,
-      (x, r) => (r() < (x(0) > 0 ? 0.7 : 0.3) + (x(1) === 1 ? 0.1 : 0) - (Number.isNaN(x(2)) ? 0.1 : 0) + (x(3) > 0.5 ? 0.1 : 0) ? 1 : 0),
+      (x, r) => (r() < (x(0) > 0 ? 0.7 : 0.3) + (x(1) % 5 === 1 ? 0.1 : 0) + (x(1) > 20 ? 0.15 : 0) - (Number.isNaN(x(2)) ? 0.1 : 0) + (x(3) > 0.5 ? 0.1 : 0) ? 1 : 0),
       13,
-      (c, r) => (c === 1 ? Math.floor(r() * 5) : r() < 0.1 ? NaN : r() * 2 - 1),
+      (c, r) => (c === 1 ? Math.floor(r() * codes) : r() < 0.1 ? NaN : r() * 2 - 1),
     );
-    const categoryCounts = kinds.map((k) => (k === 'categorical' ? 5 : 0));
+    const categoryCounts = kinds.map((k) => (k === 'categorical' ? codes : 0));
     const { ensemble } = trainGbdt(matrix, labels, { kinds, categoryCounts, params: { maxTrees: 30, maxDepth: depth, minSamplesLeaf: 3, learningRate: 0.2 } });
     // Rows the trees never saw: unseen and missing category codes, infinities.
     const values = matrix.values.slice();
-    for (let r = 0; r < 60; r++) values[r * cols + 1] = [7, NaN, 2.5, -1][r % 4]!;
+    for (let r = 0; r < 60; r++) values[r * cols + 1] = [codes + 2, NaN, 2.5, -1][r % 4]!;
     for (let r = 60; r < 80; r++) values[r * cols] = r % 2 ? Infinity : -Infinity;
     const input = { rows: matrix.rows, cols, values };
     const slow = shapValues(ensemble, input);

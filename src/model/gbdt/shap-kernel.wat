@@ -31,6 +31,7 @@
     (local $full i32) (local $splits i32) (local $firstSplit i32) (local $width i32) (local $slots i32)
     (local $table i32) (local $i i32) (local $u i32) (local $cell i32) (local $entry i32)
     (local $splitThreshold32 i32) (local $threshold32 f32) (local $vec4End i32) (local $vec16End i32)
+    (local $splitKnown i32) (local $catEnd i32) (local $codes16 v128) (local $low v128) (local $high v128)
     (local.set $treeSplits (i32.load offset=0 (local.get $layout)))
     (local.set $treeSteps (i32.load offset=4 (local.get $layout)))
     (local.set $treeGroups (i32.load offset=8 (local.get $layout)))
@@ -55,6 +56,7 @@
     (local.set $groupSlotIds (i32.load offset=84 (local.get $layout)))
     (local.set $tables (i32.load offset=88 (local.get $layout)))
     (local.set $splitThreshold32 (i32.load offset=92 (local.get $layout)))
+    (local.set $splitKnown (i32.load offset=96 (local.get $layout)))
     ;; How far the SIMD loops go: n rounded up to whole vectors, or 0 when a line is not whole vectors.
     (local.set $vec4End (select (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)) (i32.const 0)
       (i32.eqz (i32.and (local.get $block) (i32.const 3)))))
@@ -81,6 +83,27 @@
                 ;; categorical: the code's entry of the split's lookup (missing and unseen: its last)
                 (local.set $lookup (i32.add (local.get $lookups) (local.get $lookup)))
                 (local.set $in (i32.add (local.get $codes) (i32.shl (local.get $in) (i32.const 2))))
+                ;; A lookup of at most 32 entries (codes up to 31): 16 rows at a time, their codes
+                ;; narrowed to bytes and looked up with two byte shuffles (entries 0-15 and 16-31;
+                ;; a shuffle gives 0 for an index past 15). The lookups are padded for the second load.
+                (local.set $catEnd (select (local.get $vec16End) (i32.const 0)
+                  (i32.le_u (i32.load (i32.add (local.get $splitKnown) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 31))))
+                (local.set $low (v128.load (local.get $lookup)))
+                (local.set $high (v128.load offset=16 (local.get $lookup)))
+                (block $vdone
+                  (loop $vrows
+                    (br_if $vdone (i32.ge_u (local.get $r) (local.get $catEnd)))
+                    (local.set $cell (i32.add (local.get $in) (i32.shl (local.get $r) (i32.const 2))))
+                    (local.set $codes16
+                      (i8x16.narrow_i16x8_u
+                        (i16x8.narrow_i32x4_u (v128.load (local.get $cell)) (v128.load offset=16 (local.get $cell)))
+                        (i16x8.narrow_i32x4_u (v128.load offset=32 (local.get $cell)) (v128.load offset=48 (local.get $cell)))))
+                    (v128.store (i32.add (local.get $out) (local.get $r))
+                      (v128.or
+                        (i8x16.swizzle (local.get $low) (local.get $codes16))
+                        (i8x16.swizzle (local.get $high) (i8x16.sub (local.get $codes16) (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16)))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 16)))
+                    (br $vrows)))
                 (block $done
                   (loop $rows
                     (br_if $done (i32.ge_s (local.get $r) (local.get $n)))
