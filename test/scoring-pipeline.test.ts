@@ -42,6 +42,11 @@ describe('scoring a large batch in parts on worker threads', () => {
       expect(inParts.map((s) => s.leadId)).toEqual(histories.map((h) => h.lead.id));
       expect(inParts).toEqual(oneThread);
       expect(oneThread.filter((s) => s.reasons.length > 0).length).toBe(histories.length);
+      // Both go in parts now: leads on either side of a part's edge score as they do alone, at their own time.
+      for (const i of [0, compiled.PART_ROWS - 1, compiled.PART_ROWS, 2 * compiled.PART_ROWS + 5, histories.length - 1]) {
+        const [alone] = await compiled.scoreHistories(models, [histories[i]!], asOf(histories[i]!, i), { threads: 1 });
+        expect(oneThread[i], `lead ${i}`).toEqual(alone);
+      }
       // The times differ by lead, so the same lead at other indexes scores differently somewhere.
       const first = generated.length;
       expect(oneThread.some((s, i) => i + first < oneThread.length && s.probability !== oneThread[i + first]!.probability)).toBe(true);

@@ -51,24 +51,28 @@ export async function scoreHistories(
 ): Promise<ScoredLead[]> {
   if (histories.length === 0) return [];
   const threads = options.threads ?? DEFAULT_THREADS;
-  // A large batch with reasons goes in parts, one after the other on this thread (features, then
-  // the models), each part's TreeSHAP handed to the workers as soon as its features exist: they
-  // work while this thread goes on, instead of waiting for the features of the whole batch.
-  const pipelined = options.reasons !== false && histories.length >= 2 * PART_ROWS && threadsFor(threads) !== null;
-  const parts = pipelined ? Math.ceil(histories.length / PART_ROWS) : 1;
+  // A large batch goes in parts of about PART_ROWS leads, so that a part's arrays stay in the
+  // processor's cache from its features to its reasons. With worker threads and reasons, the parts
+  // go one after the other on this thread (features, then the models), each part's TreeSHAP handed
+  // to the workers as soon as its features exist: they work while this thread goes on, instead of
+  // waiting for the features of the whole batch. Otherwise each part is finished before the next.
+  const pipelined = options.reasons !== false && threadsFor(threads) !== null;
+  const parts = histories.length >= 2 * PART_ROWS ? Math.ceil(histories.length / PART_ROWS) : 1;
   const size = Math.ceil(histories.length / parts);
   const finishes: Array<() => Promise<ScoredLead[]>> = [];
+  const scored: ScoredLead[] = [];
   for (let from = 0; from < histories.length; from += size) {
     const part = histories.slice(from, from + size);
     const at = typeof asOf === 'function' ? (h: LeadHistory, i: number) => asOf(h, from + i) : asOf;
-    finishes.push(await startScoring(models, part, at, options, threads));
+    const finish = await startScoring(models, part, at, options, threads);
+    if (pipelined) finishes.push(finish);
+    else for (const lead of await finish()) scored.push(lead);
   }
-  const scored: ScoredLead[] = [];
   for (const finish of finishes) for (const lead of await finish()) scored.push(lead);
   return scored;
 }
 
-/** Leads in a part of a pipelined batch: at least two of the workers' chunks, and at least MIN_ROWS_FOR_THREADS. */
+/** Leads in a part of a large batch: at least two of the workers' chunks, and at least MIN_ROWS_FOR_THREADS. */
 export const PART_ROWS = 4096;
 
 /** Features, explanations started, every model run; what it returns waits for the explanations and gives the scores. */
