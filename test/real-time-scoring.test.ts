@@ -126,6 +126,24 @@ describe('real-time scoring', () => {
     expect(scored).toEqual((await scoreHistories(models, [history('T1', 'VP Sales', [1, 2])], asOf))[0]);
   });
 
+  it('fails a batch whose model runs fail with the first failure, leaving none of them unhandled', async () => {
+    const failing = (name: 'composite' | 'fit' | 'engagement') => {
+      const model = models.models[name]!;
+      return { ...model, scorer: { ...model.scorer, score: async () => Promise.reject(new Error(`${name} failed`)) } };
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const set: LoadedModelSet = { ...models, models: { composite: failing('composite'), fit: failing('fit'), engagement: failing('engagement') } };
+      await expect(scoreHistories(set, [history('F1', 'VP Sales', [1])], asOf)).rejects.toThrow('composite failed');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('builds the composite explainer once, ahead of the first lead when asked, and scoring shares it', async () => {
     const dir = path.resolve(import.meta.dirname, '../models/default');
     const fresh = await loadModelFolder(dir);

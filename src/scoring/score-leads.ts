@@ -107,17 +107,17 @@ async function startScoring(
   // Every model's run is asked for before any is awaited: onnxruntime-node runs each in a later
   // turn of the event loop, so asked for together they run in the same turn, instead of one turn
   // each with other requests' work in between (which stretched a real-time batch's latency).
-  const compositeRuns = parts.map(({ model, part }) => model.scorer.score(part, columnsOf(part, model.columns)));
-  const fitRun = probabilityOf('fit');
-  const engagementRun = probabilityOf('engagement');
-  for (const [g, run] of compositeRuns.entries()) {
+  // (Promise.all: a run that fails while another is awaited is not left unhandled.)
+  const [compositeRuns, fit, engagement] = await Promise.all([
+    Promise.all(parts.map(({ model, part }) => model.scorer.score(part, columnsOf(part, model.columns)))),
+    probabilityOf('fit'),
+    probabilityOf('engagement'),
+  ]);
+  for (const [g, { probability: p }] of compositeRuns.entries()) {
     const { rows, whole } = parts[g]!;
-    const p = (await run).probability;
     if (whole) composite.set(p);
     else rows.forEach((r, i) => (composite[r] = p[i]!));
   }
-  const fit = await fitRun;
-  const engagement = await engagementRun;
   return async () => {
     for (const [g, finish] of explanations.entries()) {
       const { rows, whole } = parts[g]!;

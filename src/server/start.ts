@@ -128,7 +128,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     // The default model's explanation tables are built before the first request rather than by
     // it: built on demand, a start under load kept the first requests waiting a second or more.
     const defaults = await fallback.defaultSet();
-    if (defaults) log.info('explainers ready', { models: prepareExplainers(defaults) });
+    try {
+      if (defaults) log.info('explainers ready', { models: prepareExplainers(defaults) });
+    } catch (error) {
+      log.error("building the default model's explanation tables failed; the first lead scored with reasons tries again", { error });
+    }
     server = await new Promise<Server>((resolve, reject) => {
       const s = app!.listen(config.port, config.host, () => resolve(s));
       s.once('error', (err: NodeJS.ErrnoException) =>
