@@ -88,8 +88,10 @@
                 ;; a shuffle gives 0 for an index past 15). The lookups are padded for the second load.
                 (local.set $catEnd (select (local.get $vec16End) (i32.const 0)
                   (i32.le_u (i32.load (i32.add (local.get $splitKnown) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 31))))
-                (local.set $low (v128.load (local.get $lookup)))
-                (local.set $high (v128.load offset=16 (local.get $lookup)))
+                (if (local.get $catEnd)
+                  (then
+                    (local.set $low (v128.load (local.get $lookup)))
+                    (local.set $high (v128.load offset=16 (local.get $lookup)))))
                 (block $vdone
                   (loop $vrows
                     (br_if $vdone (i32.ge_u (local.get $r) (local.get $catEnd)))
