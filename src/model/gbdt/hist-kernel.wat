@@ -1,8 +1,8 @@
 ;; The inner loops of training (hist.ts) in WebAssembly: histogram building, the split search
-;; over a numeric feature, and packing the bins for them. In histogram building one 128-bit add puts a row's gradient and hessian
-;; into its bin, where JavaScript needs two loads, two adds, two stores and their bounds checks
-;; (measured: about 3x faster alone, the same sums to the bit, as each bin adds the same values in
-;; the same order).
+;; over a numeric feature, and packing the bins for them. In histogram building one 128-bit add
+;; puts a row's gradient and hessian into its bin, where JavaScript needs two loads, two adds, two
+;; stores and their bounds checks (measured: about 3x faster alone, the same sums to the bit, as
+;; each bin adds the same values in the same order).
 ;;
 ;; `npm run kernel` assembles this file into kernels-wasm.ts; a test fails when the two differ.
 ;; Addresses are byte offsets into the shared memory that holds the training's work table
@@ -94,6 +94,7 @@
         (br $rowsLoop))))
 
   ;; What scanNumeric found for the winning candidate, per instance (so per thread).
+  (global $gainOut (export "gain") (mut f64) (f64.const 0))
   (global $leftG (export "leftG") (mut f64) (f64.const 0))
   (global $leftH (export "leftH") (mut f64) (f64.const 0))
   (global $missingLeft (export "missingLeft") (mut i32) (i32.const 0))
@@ -103,7 +104,6 @@
   ;; left, missing values right, then left. `column` is the address of the feature's first bin.
   ;; Returns the best bin, or -1 when none beats `bestGain`; the winner's gain, left sums and
   ;; missing direction are left in the globals. `slack` is hist.ts's BAR_SLACK.
-  (global $gainOut (export "gain") (mut f64) (f64.const 0))
   (func (export "scanNumeric")
     (param $column i32) (param $count i32) (param $G f64) (param $H f64) (param $gm f64) (param $hm f64)
     (param $hasMissing i32) (param $minH f64) (param $l2 f64) (param $parentScore f64) (param $bestGain f64)
