@@ -31,12 +31,40 @@ const constant = (name: string, dims: number[], values: number[], dataType = FLO
 const node = (opType: string, input: string[], output: string[], attribute: Attr[] = []): onnxProto.onnx.INodeProto => ({ opType, input, output, attribute });
 
 /**
- * The tree ensemble as an ai.onnx.ml TreeEnsemble (opset 5, which onnxruntime 1.30 runs):
- * numeric splits are BRANCH_LEQ on float32 thresholds, categorical splits BRANCH_MEMBER, NaN
- * follows each node's learned missing direction. Category codes a column does not know are
- * turned into NaN first, in the graph, so they go the missing way as in the TypeScript predictor.
+ * Where a split on ranked categories (see TreeEnsemble.categoryRanks) is "rank <= r", the rank
+ * r, as long as the set is exactly that: the codes ranked up to r, plus the unranked codes when
+ * missing values go left (unranked codes become NaN in the rank column). Otherwise null.
  */
-function treeNodes(ensemble: TreeEnsemble, input: string, output: string): { nodes: onnxProto.onnx.INodeProto[] } {
+function rankThreshold(codes: Int32Array, ranks: readonly number[], missingLeft: boolean): number | null {
+  const inSet = new Uint8Array(ranks.length);
+  let top = -1;
+  for (const code of codes) {
+    if (code >= ranks.length) return null;
+    inSet[code] = 1;
+    top = Math.max(top, ranks[code]!);
+  }
+  for (let code = 0; code < ranks.length; code++) {
+    const rank = ranks[code]!;
+    const expected = rank >= 0 ? rank <= top : missingLeft;
+    if ((inSet[code] === 1) !== expected) return null;
+  }
+  return top;
+}
+
+/**
+ * The tree ensemble as an ai.onnx.ml TreeEnsemble (opset 5, which onnxruntime 1.30 runs):
+ * numeric splits are BRANCH_LEQ on float32 thresholds, NaN follows each node's learned missing
+ * direction. A split on ranked categories is BRANCH_LEQ on the column's rank, which the graph
+ * appends to the input (input column `rankColumns[c]`); other categorical splits are
+ * BRANCH_MEMBER, after category codes a column does not know are turned into NaN, so they go the
+ * missing way as in the TypeScript predictor.
+ */
+function treeNodes(
+  ensemble: TreeEnsemble,
+  rankColumns: ReadonlyMap<number, number>,
+  input: string,
+  output: string,
+): { nodes: onnxProto.onnx.INodeProto[]; members: number } {
   const featureIds: number[] = [];
   const modes: number[] = [];
   const splits: number[] = [];
@@ -68,9 +96,27 @@ function treeNodes(ensemble: TreeEnsemble, input: string, output: string): { nod
       }
     }
     roots.push(splitIndex.get(0)!);
+    const link = (child: number, ids: number[], leafFlags: number[]) => {
+      const isLeaf = tree.feature[child]! < 0;
+      ids.push(isLeaf ? leafIndex.get(child)! : splitIndex.get(child)!);
+      leafFlags.push(isLeaf ? 1 : 0);
+    };
     for (let i = 0; i < tree.feature.length; i++) {
       if (tree.feature[i]! < 0) continue;
-      featureIds.push(tree.feature[i]!);
+      const f = tree.feature[i]!;
+      const rankColumn = rankColumns.get(f);
+      const ranks = ensemble.categoryRanks?.[f];
+      const rank = rankColumn !== undefined && ranks ? rankThreshold(tree.categoriesLeft[i]!, ranks, tree.missingLeft[i] === 1) : null;
+      if (rank !== null) {
+        featureIds.push(rankColumn!);
+        modes.push(BRANCH_LEQ);
+        splits.push(rank);
+        link(tree.left[i]!, trueIds, trueLeaf);
+        link(tree.right[i]!, falseIds, falseLeaf);
+        missingTrue.push(tree.missingLeft[i]!);
+        continue;
+      }
+      featureIds.push(f);
       let codes = tree.categoriesLeft[i];
       // onnxruntime tests a set about one code at a time (measured: 10 to 16% off our models'
       // time), so a set of more than half the known codes is written as the rest, branches swapped.
@@ -88,11 +134,6 @@ function treeNodes(ensemble: TreeEnsemble, input: string, output: string): { nod
         modes.push(BRANCH_LEQ);
         splits.push(tree.threshold[i]!);
       }
-      const link = (child: number, ids: number[], leafFlags: number[]) => {
-        const isLeaf = tree.feature[child]! < 0;
-        ids.push(isLeaf ? leafIndex.get(child)! : splitIndex.get(child)!);
-        leafFlags.push(isLeaf ? 1 : 0);
-      };
       link(flip ? tree.right[i]! : tree.left[i]!, trueIds, trueLeaf);
       link(flip ? tree.left[i]! : tree.right[i]!, falseIds, falseLeaf);
       missingTrue.push(flip ? 1 - tree.missingLeft[i]! : tree.missingLeft[i]!);
@@ -109,7 +150,7 @@ function treeNodes(ensemble: TreeEnsemble, input: string, output: string): { nod
     nodes.push(node('Gather', ['input_shape', 'first_dim'], ['rows']));
     nodes.push(node('Concat', ['rows', 'one_dim'], ['margin_shape'], [int('axis', 0)]));
     nodes.push(node('Expand', ['base_margin', 'margin_shape'], [output]));
-    return { nodes };
+    return { nodes, members: 0 };
   }
   const attributes: Attr[] = [
     int('aggregate_function', 1), // SUM
@@ -131,7 +172,44 @@ function treeNodes(ensemble: TreeEnsemble, input: string, output: string): { nod
   nodes.push({ opType: 'TreeEnsemble', domain: 'ai.onnx.ml', input: [input], output: ['tree_sum'], attribute: attributes });
   nodes.push(constant('base_margin', [1, 1], [base]));
   nodes.push(node('Add', ['tree_sum', 'base_margin'], [output]));
-  return { nodes };
+  return { nodes, members: modes.filter((m) => m === BRANCH_MEMBER).length };
+}
+
+/**
+ * The rank of each ranked column's code (NaN for a code that has none, is not a whole number or
+ * is missing), appended after the input's columns: one Gather from a table of all their ranks.
+ */
+function appendRanks(ensemble: TreeEnsemble, columns: readonly number[], input: string, output: string): onnxProto.onnx.INodeProto[] {
+  const table: number[] = [];
+  const offsets: number[] = [];
+  const sentinels: number[] = [];
+  for (const c of columns) {
+    offsets.push(table.length);
+    table.push(...ensemble.categoryRanks![c]!.map((rank) => (rank >= 0 ? rank : NaN)));
+    sentinels.push(table.length);
+    table.push(NaN);
+  }
+  const r = columns.length;
+  return [
+    constant('rank_inputs', [r], [...columns], INT64),
+    constant('rank_limits', [1, r], columns.map((c) => ensemble.categoryRanks![c]!.length)),
+    constant('rank_offsets', [1, r], offsets),
+    constant('rank_sentinels', [1, r], sentinels),
+    constant('rank_zero', [1], [0]),
+    constant('rank_table', [table.length], table),
+    node('Gather', [input, 'rank_inputs'], ['rank_codes'], [int('axis', 1)]),
+    node('GreaterOrEqual', ['rank_codes', 'rank_zero'], ['rank_nonnegative']),
+    node('Less', ['rank_codes', 'rank_limits'], ['rank_below']),
+    node('Floor', ['rank_codes'], ['rank_floor']),
+    node('Equal', ['rank_floor', 'rank_codes'], ['rank_whole']),
+    node('And', ['rank_nonnegative', 'rank_below'], ['rank_in_range']),
+    node('And', ['rank_in_range', 'rank_whole'], ['rank_known']),
+    node('Add', ['rank_codes', 'rank_offsets'], ['rank_shifted']),
+    node('Where', ['rank_known', 'rank_shifted', 'rank_sentinels'], ['rank_at']),
+    node('Cast', ['rank_at'], ['rank_index'], [int('to', INT64)]),
+    node('Gather', ['rank_table', 'rank_index'], ['rank_values'], [int('axis', 0)]),
+    node('Concat', [input, 'rank_values'], [output], [int('axis', 1)]),
+  ];
 }
 
 /** Codes at or above a categorical column's count become NaN; numeric columns pass through. */
@@ -202,9 +280,15 @@ export function exportToOnnx(ensemble: TreeEnsemble, options: OnnxExportOptions)
   if (options.calibration.method === 'isotonic' && options.calibration.x.length < 2) {
     options = { ...options, calibration: { method: 'platt', a: 0, b: Math.log(options.calibration.y[0]! / (1 - options.calibration.y[0]!)) } };
   }
+  // Ranked columns that some split can test as a rank, each appended as input column width + j.
+  const ranked = (ensemble.categoryRanks ?? []).flatMap((ranks, c) => (ranks && ensemble.featureKinds[c] === 'categorical' ? [c] : []));
+  const rankColumns = new Map(ranked.map((c, j) => [c, width + j]));
+  const trees = treeNodes(ensemble, rankColumns, ranked.length > 0 ? 'features_ranked' : 'features_known', 'margin');
   const nodes = [
-    ...unseenToMissing(ensemble, 'features', 'features_known'),
-    ...treeNodes(ensemble, 'features_known', 'margin').nodes,
+    // Sets of codes need unknown codes made missing first; ranks handle them in appendRanks.
+    ...(trees.members > 0 ? unseenToMissing(ensemble, 'features', 'features_known') : [node('Identity', ['features'], ['features_known'])]),
+    ...(ranked.length > 0 ? appendRanks(ensemble, ranked, 'features_known', 'features_ranked') : []),
+    ...trees.nodes,
     ...calibrationNodes(options.calibration, 'margin', 'probability'),
   ];
   const tensorType = (name: string, cols: number) => ({

@@ -6,6 +6,14 @@ import { exportToOnnx } from './onnx-export.js';
 import { loadOnnxScorer } from './onnx-runtime.js';
 import type { FeatureKind, FeatureMatrix, TreeEnsemble } from './tree.js';
 import { rng } from '../../test/helpers/random.js';
+import onnxProto from 'onnx-proto';
+
+/** The TreeEnsemble node's split modes: 0 is BRANCH_LEQ, 6 BRANCH_MEMBER. */
+function splitModes(bytes: Uint8Array): number[] {
+  const model = onnxProto.onnx.ModelProto.decode(bytes);
+  const trees = model.graph!.node!.find((n) => n.opType === 'TreeEnsemble')!;
+  return Array.from(trees.attribute!.find((a) => a.name === 'nodes_modes')!.t!.rawData!);
+}
 
 
 const kinds: FeatureKind[] = ['numeric', 'categorical', 'numeric', 'categorical', 'numeric'];
@@ -46,21 +54,56 @@ async function compare(ensemble: TreeEnsemble, calibration: Calibration, matrix:
 
 describe('ONNX export', () => {
   const train = rows(4000, 1);
-  const { ensemble } = trainGbdt(train.matrix, train.labels, { kinds, categoryCounts: counts, params: { maxTrees: 120, learningRate: 0.1, minSamplesLeaf: 5 } });
+  const trainWith = (categorySplits: 'ordered' | 'sets') =>
+    trainGbdt(train.matrix, train.labels, { kinds, categoryCounts: counts, categorySplits, params: { maxTrees: 120, learningRate: 0.1, minSamplesLeaf: 5 } }).ensemble;
+  const ensemble = trainWith('ordered');
+  const withSets = trainWith('sets');
   const test = rows(3000, 2);
   // Some rows with codes the model never saw, and values exactly on a threshold.
   test.matrix.values[1] = 6;
   test.matrix.values[6] = 99;
   test.matrix.values[10] = ensemble.trees[0]!.threshold[0]!;
 
-  it('scores exactly as the TypeScript predictor, before and after each calibration', async () => {
-    const margins = predictMargin(ensemble, train.matrix);
+  it.each(['ordered', 'sets'] as const)('scores exactly as the TypeScript predictor, before and after each calibration (%s categories)', async (mode) => {
+    const model = mode === 'ordered' ? ensemble : withSets;
+    const margins = predictMargin(model, train.matrix);
     for (const calibration of [{ method: 'none' } as Calibration, fitPlatt(margins, train.labels), fitIsotonic(margins, train.labels)]) {
-      const { worstMargin, worstProbability } = await compare(ensemble, calibration, test.matrix);
+      const { worstMargin, worstProbability } = await compare(model, calibration, test.matrix);
       expect(worstMargin, calibration.method).toBeLessThan(1e-5);
       expect(worstProbability, calibration.method).toBeLessThan(1e-5);
     }
-    expect(ensemble.trees.some((t) => t.categoriesLeft.some((c) => c !== null))).toBe(true);
+    expect(model.trees.some((t) => t.categoriesLeft.some((c) => c !== null))).toBe(true);
+    // Ordered categories are tested as ranks, one comparison each: no split is a set in the file.
+    const modes = splitModes(exportToOnnx(model, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } }));
+    expect(modes.filter((m) => m === 6).length > 0).toBe(mode === 'sets');
+  });
+
+  it('tests a ranked split as a rank, and a set that is not a run of ranks as a set', async () => {
+    // Column 1 has 6 codes; code 2 had no training rows (rank -1). Tree 1: ranks 0-1 go left, and
+    // so does code 2, with missing values. Tree 2: {0, 5} is not a run of ranks. Tree 3: ranks
+    // 0-3 go left, missing values and code 2 right.
+    const categoryRanks = [null, [2, 0, -1, 1, 3, 4], null, null, null];
+    const split = (codes: number[], missingLeft: number, left: number, right: number) => ({
+      feature: Int32Array.of(1, -1, -1),
+      threshold: new Float64Array(3),
+      categoriesLeft: [Int32Array.from(codes), null, null],
+      missingLeft: Uint8Array.of(missingLeft, 0, 0),
+      left: Int32Array.of(1, -1, -1),
+      right: Int32Array.of(2, -1, -1),
+      value: Float64Array.of(0, left, right),
+      cover: Float64Array.of(2, 1, 1),
+    });
+    const trees = [split([1, 2, 3], 1, 1, -1), split([0, 5], 0, 0.25, -0.5), split([0, 1, 3, 4], 0, 2, -2)];
+    const model: TreeEnsemble = { kind: 'gbdt', baseMargin: 0, trees, featureKinds: kinds, categoryCounts: counts, categoryRanks };
+    expect(splitModes(exportToOnnx(model, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } }))).toEqual([0, 6, 0]);
+    const codes = [0, 1, 2, 3, 4, 5, NaN, 6, 99, 2.5, -1];
+    const values = new Float64Array(codes.length * 5);
+    codes.forEach((code, r) => (values[r * 5 + 1] = code));
+    const matrix = { rows: codes.length, cols: 5, values };
+    const { worstMargin } = await compare(model, { method: 'none' }, matrix);
+    expect(worstMargin).toBeLessThan(1e-6);
+    // What the predictor gives, so that a wrong expectation cannot hide behind agreement.
+    expect(Array.from(predictMargin(model, matrix))).toEqual([1.25, 2.5, -1.5, 2.5, 0.5, -2.75, -1.5, -1.5, -1.5, -1.5, -1.5]);
   });
 
   it('scores the columns it is given of a wider matrix as it scores those columns alone', async () => {

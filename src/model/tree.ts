@@ -36,6 +36,14 @@ export interface TreeEnsemble {
   featureKinds: FeatureKind[];
   /** For each categorical input column, how many codes it has (codes >= this are unseen). */
   categoryCounts: number[];
+  /**
+   * For a model trained on ordered categories (gbdt/category-order.ts): each categorical column's
+   * rank of every code, -1 for a code no training row had; null for other columns. Every split on
+   * such a column sends left the codes of rank up to some r, plus the unranked codes when missing
+   * values go left. The trees' sets already say this; the ONNX export uses the ranks to test each
+   * split with one comparison.
+   */
+  categoryRanks?: Array<number[] | null>;
 }
 
 /** A dense feature matrix, row-major, NaN for missing. */

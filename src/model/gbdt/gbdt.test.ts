@@ -42,15 +42,42 @@ describe('trainGbdt', () => {
     expect(p[1]).toBeLessThan(0.35);
   });
 
-  it('splits a categorical column into a set that no ordering of codes could separate', () => {
+  it.each(['ordered', 'sets'] as const)('splits a categorical column into a set that no ordering of codes could separate (%s)', (categorySplits) => {
     const good = new Set([1, 4, 6]);
     const { matrix, labels } = dataset(3000, 1, (x, r) => (r() < (good.has(x(0)) ? 0.85 : 0.1) ? 1 : 0), 4, (_c, r) => Math.floor(r() * 8));
-    const { ensemble } = trainGbdt(matrix, labels, { kinds: ['categorical'], categoryCounts: [8], params: { maxTrees: 10, maxDepth: 1, learningRate: 0.5 } });
+    const { ensemble } = trainGbdt(matrix, labels, { kinds: ['categorical'], categoryCounts: [8], categorySplits, params: { maxTrees: 10, maxDepth: 1, learningRate: 0.5 } });
+    expect(ensemble.categoryRanks === undefined).toBe(categorySplits === 'sets');
     const p = predictProbability(ensemble, { rows: 9, cols: 1, values: Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 42]) });
     for (const c of [1, 4, 6]) expect(p[c]).toBeGreaterThan(0.6);
     for (const c of [0, 2, 3, 5, 7]) expect(p[c]).toBeLessThan(0.3);
     expect(ensemble.trees[0]!.categoriesLeft[0]).not.toBeNull();
     expect(Number.isFinite(p[8]!)).toBe(true); // an unseen code follows the missing direction
+  });
+
+  it('ranks ordered categories by conversion rate, and every split sends left the codes up to a rank', () => {
+    // Codes 0-6 convert at rates in the order 3, 0, 5, 1, 6, 2, 4; code 7 never occurs in training.
+    const rates = [0.2, 0.5, 0.7, 0.05, 0.9, 0.3, 0.6];
+    const { matrix, labels } = dataset(4000, 2, (x, r) => (r() < (Number.isNaN(x(0)) ? 0.8 : rates[x(0)]!) ? 1 : 0), 8, (c, r) =>
+      c === 0 ? (r() < 0.05 ? NaN : Math.floor(r() * 7)) : r() * 2 - 1,
+    );
+    const { ensemble } = trainGbdt(matrix, labels, { kinds: ['categorical', 'numeric'], categoryCounts: [8, 0], params: { maxTrees: 20, maxDepth: 3, learningRate: 0.3 } });
+    expect(ensemble.categoryRanks).toEqual([[1, 3, 5, 0, 6, 2, 4, -1], null]);
+    const ranks = ensemble.categoryRanks![0]!;
+    let splits = 0;
+    for (const tree of ensemble.trees) {
+      tree.categoriesLeft.forEach((codes, i) => {
+        if (!codes) return;
+        splits++;
+        const top = Math.max(...Array.from(codes, (c) => ranks[c]!));
+        const expected = ranks.flatMap((rank, code) => ((rank >= 0 ? rank <= top : tree.missingLeft[i] === 1) ? [code] : []));
+        expect(Array.from(codes)).toEqual(expected);
+      });
+    }
+    expect(splits).toBeGreaterThan(5);
+    // A code no training row had goes the way of a missing value, in every tree.
+    const p = predictMargin(ensemble, { rows: 4, cols: 2, values: Float64Array.from([7, 0.3, NaN, 0.3, 4, 0.3, 3, 0.3]) });
+    expect(p[0]).toBe(p[1]);
+    expect(p[2]).toBeGreaterThan(p[3]! + 2);
   });
 
   it('stops early on the validation rows and keeps the best number of trees', () => {

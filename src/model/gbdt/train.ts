@@ -1,5 +1,6 @@
 import type { FeatureKind, FeatureMatrix, Tree, TreeEnsemble } from '../tree.js';
 import { applyBins, fitBins, HIST_BINS, type BinnedMatrix, type ColumnBins } from './binning.js';
+import { fitCategoryRanks, knownCodes, rankCategories, type CategoryRanks } from './category-order.js';
 import { leafOf, TreeGrower, type GrowthTree } from './grow.js';
 import { resolveParams, type GbdtParams } from './params.js';
 
@@ -11,6 +12,11 @@ export interface TrainGbdtOptions {
   /** Rows to stop on: the caller makes them later in time than the training rows. */
   validation?: { matrix: FeatureMatrix; labels: Uint8Array; weights?: Float64Array };
   params?: Partial<GbdtParams>;
+  /**
+   * 'ordered' (the default): categories ranked once by conversion rate, split like a number (see
+   * category-order.ts). 'sets': each node picks its own set of categories.
+   */
+  categorySplits?: 'ordered' | 'sets';
 }
 
 export interface TrainGbdtResult {
@@ -117,28 +123,34 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
   const baseMargin = Math.log(wp / wn);
   const validMargin = validation ? new Float64Array(validation.matrix.rows).fill(baseMargin) : null;
   const next = random(params.seed);
+  const ranks = (options.categorySplits ?? 'ordered') === 'ordered' && options.kinds.includes('categorical')
+    ? fitCategoryRanks(matrix, labels, weights, options.kinds, options.categoryCounts)
+    : null;
+  const kinds = ranks ? options.kinds.map((kind): FeatureKind => (kind === 'categorical' ? 'numeric' : kind)) : options.kinds;
+  const rows = ranks ? rankCategories(matrix, ranks) : matrix;
+  const validRows = validation && ranks ? rankCategories(validation.matrix, ranks) : validation?.matrix;
   // The histogram threads start first: they get ready while the data is binned.
-  const grower = new TreeGrower({ rows: n, kinds: options.kinds }, params, labels, weights);
+  const grower = new TreeGrower({ rows: n, kinds }, params, labels, weights);
   const grown: GrowthTree[] = [];
   const history = { trainLoss: [] as number[], validLoss: [] as number[] };
   let best = { loss: Infinity, trees: 0 };
   let columns: ColumnBins[] = [];
 
   try {
-    columns = fitBins(matrix, options.kinds, options.categoryCounts, params.maxBins);
-    const data = applyBins(matrix, columns);
-    const validData = validation ? applyBins(validation.matrix, columns) : null;
+    columns = fitBins(rows, kinds, options.categoryCounts, params.maxBins);
+    const data = applyBins(rows, columns);
+    const validData = validRows ? applyBins(validRows, columns) : null;
     grower.useBins(data, columns);
     const margin = grower.margin;
     margin.fill(baseMargin);
     grower.updateGradients();
     for (let t = 0; t < params.maxTrees; t++) {
-      const rows = sample(n, params.rowSubsample, next);
+      const sampled = sample(n, params.rowSubsample, next);
       const features = sample(matrix.cols, params.colSubsample, next);
-      const tree = grower.grow(rows, features);
+      const tree = grower.grow(sampled, features);
       grown.push(tree);
       // With every row in the tree, the grower knows each row's leaf already.
-      if (rows.length === n) grower.addToMargin(tree, margin);
+      if (sampled.length === n) grower.addToMargin(tree, margin);
       else addTree(tree, data, margin);
       // the loss after this tree, and the gradients for the next
       history.trainLoss.push(grower.updateGradients());
@@ -158,9 +170,10 @@ export function trainGbdt(matrix: FeatureMatrix, labels: Uint8Array, options: Tr
     ensemble: {
       kind: 'gbdt',
       baseMargin,
-      trees: grown.slice(0, Math.max(1, kept)).map((tree) => toTree(tree, columns)),
+      trees: grown.slice(0, Math.max(1, kept)).map((tree) => toTree(tree, columns, ranks)),
       featureKinds: [...options.kinds],
-      categoryCounts: columns.map((c) => c.categoryCount),
+      categoryCounts: options.kinds.map((kind, c) => (kind === 'categorical' ? knownCodes(options.categoryCounts[c] ?? 0) : 0)),
+      ...(ranks ? { categoryRanks: ranks.map((r) => (r ? Array.from(r) : null)) } : {}),
     },
     params,
     history,
@@ -172,8 +185,12 @@ function addTree(tree: GrowthTree, data: BinnedMatrix, margin: Float64Array): vo
   for (let r = 0; r < data.rows; r++) margin[r]! += tree.value[leafOf(tree, data, r)]!;
 }
 
-/** The growth tree in the shared model shape: bins become float32 thresholds and code sets. */
-function toTree(tree: GrowthTree, columns: readonly ColumnBins[]): Tree {
+/**
+ * The growth tree in the shared model shape: bins become float32 thresholds and code sets. A
+ * split on ranked categories becomes the set of codes it sends left: those of rank up to the
+ * threshold, and the unranked ones (missing to the trees) when missing values go left.
+ */
+function toTree(tree: GrowthTree, columns: readonly ColumnBins[], ranks: ReadonlyArray<CategoryRanks | null> | null): Tree {
   const size = tree.feature.length;
   const out: Tree = {
     feature: Int32Array.from(tree.feature),
@@ -192,7 +209,16 @@ function toTree(tree: GrowthTree, columns: readonly ColumnBins[]): Tree {
       continue;
     }
     const left = tree.leftBins[i];
-    if (left) {
+    const ranked = ranks?.[f];
+    if (ranked) {
+      const threshold = columns[f]!.edges[tree.splitBin[i]!]!;
+      const missingLeft = tree.missingLeft[i] === 1;
+      const codes: number[] = [];
+      ranked.forEach((rank, code) => {
+        if (rank >= 0 ? Math.fround(rank) <= threshold : missingLeft) codes.push(code);
+      });
+      out.categoriesLeft[i] = Int32Array.from(codes);
+    } else if (left) {
       const codes: number[] = [];
       for (let b = 0; b < HIST_BINS; b++) if (left[b]) codes.push(b);
       out.categoriesLeft[i] = Int32Array.from(codes);
