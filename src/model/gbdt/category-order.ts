@@ -14,6 +14,9 @@ import { MISSING_BIN } from './binning.js';
 /** Prior weight, in rows, that pulls a rare code's rate toward the overall rate. */
 export const ORDER_SMOOTHING = 20;
 
+/** Codes a model can tell apart: the bin of missing values ends them (see binning.ts). */
+export const knownCodes = (count: number): number => Math.min(count, MISSING_BIN);
+
 /** Rank of each code of a column; -1 for a code no training row has (it counts as missing). */
 export type CategoryRanks = Int32Array;
 
@@ -54,9 +57,6 @@ export function fitCategoryRanks(
     return ranks;
   });
 }
-
-/** Codes a model can tell apart: the bin of missing values ends them (see binning.ts). */
-export const knownCodes = (count: number): number => Math.min(count, MISSING_BIN);
 
 /** The matrix with each ranked column's codes replaced by their ranks; NaN where a code has none. */
 export function rankCategories(matrix: FeatureMatrix, ranks: ReadonlyArray<CategoryRanks | null>): FeatureMatrix {
