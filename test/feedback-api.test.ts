@@ -167,6 +167,7 @@ describe('model versions API', () => {
     expect(b.leads / (a.leads + b.leads)).toBeGreaterThan(0.15);
     expect(b.leads / (a.leads + b.leads)).toBeLessThan(0.45);
     expect(report.body.summary).toMatch(/Not enough outcomes to compare yet/);
+    expect(report.body.comparison).toBeNull();
     expect((await call('GET', '/models/ab-test?challenger=api-test-1')).body.challenger).toBe('api-test-1');
     expect((await call('GET', '/models/ab-test?challenger=nope')).status).toBe(404);
     expect((await call('GET', '/models/ab-test', undefined, readerKey)).status).toBe(403);

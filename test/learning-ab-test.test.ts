@@ -152,8 +152,43 @@ describe('A/B report', () => {
     // The same challenger-arm leads under the champion: 0.3 and 0.5 converted, 0.7 and 0.1 did not: 2 of 4.
     expect(report.championOnChallengerArm!.auc).toBeCloseTo(0.5, 12);
     expect(report.summary).toMatch(/AUC 1\.000 for the challenger's arm against 0\.750/);
+    // DeLong's test pairs the challenger-arm leads both models scored: 1.000 against 0.500 on 4
+    // outcomes (standard error 0.5) is no evidence either way.
+    expect(report.comparison).toMatchObject({ method: 'paired', outcomes: 4, aucA: 1, aucB: 0.5, difference: 0.5, verdict: 'no significant difference' });
+    expect(report.comparison!.standardError).toBeCloseTo(0.5, 12);
+    expect(report.comparison!.pValue).toBeCloseTo(0.3173, 4);
+    expect(report.summary).toMatch(/Challenger minus champion: \+0\.500 AUC, 95% interval -0\.480 to \+1\.480, p = 0\.317 \(DeLong's test, paired on the 4 challenger-arm outcomes both models scored\): not a significant difference yet\./);
     expect(report.settings).toEqual(DEFAULT_SETTINGS.learning.abTest);
     expect(await abTestReport(db, t, 'nope')).toBeNull();
+  });
+
+  it.each([
+    { writes: 'champion', method: 'paired', outcomes: 80 },
+    { writes: 'challenger', method: 'unpaired', outcomes: 160 },
+  ] as const)('says which model ranks better once the difference is beyond chance (the CRM got the $writes score: $method)', async ({ writes, method, outcomes }) => {
+    const t = tenantId(`absig-${writes}`);
+    await ensureTenant(db, t, 'A/B significance');
+    await insertModelVersion(db, t, { version: 'c1', status: 'challenger', reason: 'fixture' });
+    // 80 leads an arm, half converted. The challenger separates them; the champion's scores are unrelated to the outcome.
+    for (let i = 0; i < 160; i++) {
+      const id = `l${i}`;
+      const arm = i < 80 ? 'champion' : 'challenger';
+      const converted = i % 2 === 0;
+      const champion = (i * 37) % 100;
+      const challenger = converted ? 60 + (i % 30) : 5 + (i % 30);
+      const stored = arm === 'challenger' && writes === 'challenger' ? { composite: challenger, model: 'c1' } : { composite: champion, model: 'champ' };
+      await db.query(`INSERT INTO leads (tenant_id, lead_id, created_at) VALUES ($1, $2, '2026-01-01')`, [t, id]);
+      await db.query(`INSERT INTO ab_test_leads (tenant_id, challenger_version, lead_id, arm, assigned_at) VALUES ($1, 'c1', $2, $3, '2026-01-02')`, [t, id, arm]);
+      await db.query(`INSERT INTO score_history (tenant_id, lead_id, scored_at, status, composite, model_version) VALUES ($1, $2, '2026-01-03', 'scored', $3, $4)`, [t, id, stored.composite, stored.model]);
+      if (arm === 'challenger') await db.query(`INSERT INTO ab_test_scores (tenant_id, challenger_version, lead_id, scored_at, composite, written) VALUES ($1, 'c1', $2, '2026-01-03', $3, $4)`, [t, id, challenger, writes === 'challenger']);
+      await db.query(`INSERT INTO outcomes (tenant_id, lead_id, converted, outcome_at) VALUES ($1, $2, $3, '2026-01-10')`, [t, id, converted]);
+    }
+    const report = (await abTestReport(db, t))!;
+    expect(report.comparison).toMatchObject({ method, outcomes, aucA: 1, verdict: 'challenger better' });
+    expect(report.comparison!.aucB).toBeLessThan(0.65);
+    expect(report.comparison!.pValue).toBeLessThan(0.001);
+    expect(report.comparison!.interval95[0]).toBeGreaterThan(0.2);
+    expect(report.summary).toMatch(/p = < 0\.001 .*: the challenger ranks leads better \(p < 0\.05\)\./);
   });
 
   it('gives no AUC for an arm with one kind of outcome and says what is missing', async () => {
@@ -168,6 +203,7 @@ describe('A/B report', () => {
     const report = (await abTestReport(db, t))!;
     expect(report.champion).toMatchObject({ outcomes: 1, conversions: 1, scored: 0, auc: null, calibrationError: null });
     expect(report.summary).toMatch(/Not enough outcomes to compare yet: 1 in the champion's arm \(1 converted\)/);
+    expect(report.comparison).toBeNull();
     expect(await abTestReport(db, tenantId('acme-none'))).toBeNull();
   });
 });

@@ -370,6 +370,19 @@ export function apiRouter(deps: ApiDeps): Router {
       champion_arm: arm(report?.champion ?? null),
       challenger_arm: arm(report?.challengerArm ?? null),
       champion_on_challenger_arm: arm(report?.championOnChallengerArm ?? null),
+      comparison: report?.comparison
+        ? {
+            method: report.comparison.method,
+            outcomes: report.comparison.outcomes,
+            challenger_auc: report.comparison.aucA,
+            champion_auc: report.comparison.aucB,
+            difference: report.comparison.difference,
+            standard_error: report.comparison.standardError,
+            p_value: report.comparison.pValue,
+            interval_95: report.comparison.interval95,
+            verdict: report.comparison.verdict,
+          }
+        : null,
       summary: report?.summary ?? 'No A/B split has run: enable settings learning.abTest while a challenger waits, and rescoring puts a share of the leads in its arm.',
     });
   }));

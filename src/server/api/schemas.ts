@@ -405,6 +405,20 @@ export const AbTestReportSchema = z
     champion_arm: armFigures.nullable(),
     challenger_arm: armFigures.nullable(),
     champion_on_challenger_arm: armFigures.nullable().describe("The challenger arm's leads as the champion scored them (when the champion's score was the stored one)"),
+    comparison: z
+      .object({
+        method: z.enum(['paired', 'unpaired']).describe("paired: the challenger arm's outcomes that both models scored; unpaired: each arm's own"),
+        outcomes: z.number().int(),
+        challenger_auc: z.number(),
+        champion_auc: z.number(),
+        difference: z.number().describe('Challenger AUC minus champion AUC'),
+        standard_error: z.number(),
+        p_value: z.number().describe("Two-sided, DeLong's test"),
+        interval_95: z.tuple([z.number(), z.number()]).describe('95% confidence interval of the difference'),
+        verdict: z.enum(['challenger better', 'champion better', 'no significant difference']).describe('At p < 0.05'),
+      })
+      .nullable()
+      .describe('Whether the AUCs differ by more than chance; null until each side has two outcomes of each kind'),
     summary: z.string(),
   })
   .meta({ id: 'AbTestReport' });

@@ -154,6 +154,7 @@ describe('live A/B split', () => {
         champion: { ...arm(0.712, 40), model: 'champion' },
         challengerArm: { ...arm(0.781, 20), model: 'challenger' },
         championOnChallengerArm: arm(0.705, 20),
+        comparison: null,
         summary: 'AUC 0.781 for the challenger <arm>',
       },
       settings,
@@ -168,7 +169,7 @@ describe('live A/B split', () => {
 
   it('prints n/a for an AUC that cannot be computed and says when no split has run', () => {
     const html = renderAbTest(
-      { challenger: 'v7', startedAt: '2026-07-01T00:00:00.000Z', lastAssignedAt: '2026-07-01T00:00:00.000Z', settings, champion: { ...arm(null, 0), model: 'champion' }, challengerArm: { ...arm(null, 0), model: 'challenger' }, championOnChallengerArm: null, summary: 'Not enough outcomes' },
+      { challenger: 'v7', startedAt: '2026-07-01T00:00:00.000Z', lastAssignedAt: '2026-07-01T00:00:00.000Z', settings, champion: { ...arm(null, 0), model: 'champion' }, challengerArm: { ...arm(null, 0), model: 'challenger' }, championOnChallengerArm: null, comparison: null, summary: 'Not enough outcomes' },
       settings,
     );
     expect(html.match(/<td class="num">n\/a<\/td>/g)!.length).toBeGreaterThanOrEqual(2);
