@@ -22,6 +22,8 @@ const globex = tenantId('globex');
 const L1 = '00Q5e00000L1LLLEA1';
 const L2 = '00Q5e00000L2LLLEA1';
 const C1 = '0035e00000C1CCCAA1';
+/** The contact L1 became when it was converted. */
+const C9 = '0035e00000C9CCCAA1';
 const hourAgo = new Date(Math.floor((Date.now() - 3_600_000) / 1000) * 1000).toISOString();
 const noDeletions = { deletedRecords: [], earliestDateAvailable: hourAgo, latestDateCovered: hourAgo };
 const field = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'string', length: 255, updateable: true, relationshipName: null, ...extra });
@@ -81,7 +83,7 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
         totalSize: 2,
         done: true,
         records: [
-          leadRecord(L1, { Segment__c: 'Enterprise', IsConverted: true, Status: 'Closed - Converted', SystemModstamp: '2026-11-20T10:00:00.000+0000' }),
+          leadRecord(L1, { Segment__c: 'Enterprise', IsConverted: true, Status: 'Closed - Converted', ConvertedContactId: C9, SystemModstamp: '2026-11-20T10:00:00.000+0000' }),
           leadRecord(L2, { Segment__c: null, IsConverted: false, Status: 'Working', SystemModstamp: '2026-11-20T11:00:00.000+0000' }),
         ],
       })
@@ -91,16 +93,18 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
       .query(soql(/^SELECT COUNT\(\) FROM Contact$/))
       .reply(200, { totalSize: 1, done: true, records: [] })
       .get(`${V}/query`)
-      .query((q) => /FROM Contact ORDER BY SystemModstamp, Id$/.test(String(q.q)) && Boolean((contactSoql = String(q.q))))
+      .query((q) => /FROM Contact WHERE Id NOT IN \(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\) ORDER BY SystemModstamp, Id$/.test(String(q.q)) && Boolean((contactSoql = String(q.q))))
       .reply(200, { totalSize: 1, done: true, records: [contact(C1, '2026-11-20T09:00:00.000+0000')] })
       .get(`${V}/query`)
       .query(soql(/FROM Task WHERE WhoId != null ORDER BY/))
       .reply(200, {
-        totalSize: 2,
+        totalSize: 3,
         done: true,
         records: [
           record('Task', { Id: '00T5e000011', WhoId: L2, Subject: 'Intro call', TaskSubtype: 'Call', CreatedDate: '2026-11-18T15:00:00.000+0000', SystemModstamp: '2026-11-18T15:00:00.000+0000' }),
           record('Task', { Id: '00T5e000012', WhoId: C1, Subject: 'Follow-up', TaskSubtype: 'Email', CreatedDate: '2026-11-19T09:00:00.000+0000', SystemModstamp: '2026-11-19T09:00:00.000+0000' }),
+          // L1's call, which Salesforce moved to the contact L1 became.
+          record('Task', { Id: '00T5e000013', WhoId: C9, Subject: 'Discovery call', TaskSubtype: 'Call', CreatedDate: '2026-11-15T09:00:00.000+0000', SystemModstamp: '2026-11-20T10:00:00.000+0000' }),
         ],
       })
       .get(`${V}/query`)
@@ -123,9 +127,9 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
       .query(true)
       .reply(200, noDeletions);
     const [report] = await syncSalesforce(db, vault, app, models, globex);
-    expect(report).toMatchObject({ status: 'synced', streams: { leads: { inserted: 3 }, activities: { inserted: 3 }, outcomes: { inserted: 1 } }, retractedOutcomes: 0 });
+    expect(report).toMatchObject({ status: 'synced', streams: { leads: { inserted: 3 }, activities: { inserted: 4 }, outcomes: { inserted: 1 } }, retractedOutcomes: 0 });
     expect(report!.warnings).toEqual(['Lead.Region__c (mapped to region) does not exist in this org or is not visible to the connected user; it is not read']);
-    expect(leadSoql).toMatch(/, Segment__c, SystemModstamp, IsConverted, Status FROM Lead/);
+    expect(leadSoql).toMatch(/, Segment__c, SystemModstamp, IsConverted, Status, ConvertedContactId FROM Lead/);
     expect(leadSoql).not.toMatch(/Region__c/);
     expect(contactSoql).toMatch(/^SELECT Id, CreatedDate, Email, FirstName, LastName, Title, Account\.Name, Account\.Industry, Account\.NumberOfEmployees, Account\.AnnualRevenue, MailingCountry, LeadSource, SystemModstamp FROM Contact/);
     // Leads and Contacts side by side, each under its own Salesforce id; the contact's company is its Account.
@@ -133,6 +137,9 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
     expect(await getLead(db, globex, C1)).toMatchObject({ company: 'Initech', industry: 'Software', employees: 300, annualRevenue: null, country: 'DE', attributes: {} });
     expect((await listActivities(db, globex, C1)).map((a) => a.type).sort()).toEqual(['email_sent', 'webinar_attended']);
     expect(await getOutcome(db, globex, L1)).toMatchObject({ converted: true });
+    // The converted lead is one person: no second lead for its contact, whose activity is the lead's.
+    expect(await getLead(db, globex, C9)).toBeNull();
+    expect((await listActivities(db, globex, L1)).map((a) => a.type)).toEqual(['call']);
     expect((await getConnection(db, globex, ID))!.settings.syncWarnings).toEqual(report!.warnings);
   });
 
@@ -146,7 +153,7 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
       .get(`${V}/sobjects/Contact/describe`)
       .reply(200, contactDescribe)
       .get(`${V}/query`)
-      .query(soql(/FROM Contact WHERE SystemModstamp >= 2026-11-20T08:55:00Z ORDER BY/))
+      .query(soql(/FROM Contact WHERE Id NOT IN \(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\) AND SystemModstamp >= 2026-11-20T08:55:00Z ORDER BY/))
       .reply(200, emptyQuery)
       .get(`${V}/query`)
       .query(soql(/FROM (Task|Event|CampaignMember) WHERE/))
@@ -202,5 +209,39 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
     const status = (await getConnection(db, globex, ID))!.settings.lastWriteback as { sent: number; failed: number; errors: string[] };
     expect(status).toMatchObject({ sent: 1, failed: 1, retryLater: 1 });
     expect(status.errors.some((e) => e.includes('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST'))).toBe(true);
+  });
+
+  it('drops a stored contact once a lead is converted into it: the person is that lead, with its outcome', async () => {
+    expect(await getLead(db, globex, C1)).not.toBeNull();
+    nock(INSTANCE)
+      .get(`${V}/sobjects/Lead/describe`)
+      .reply(200, leadDescribe)
+      .get(`${V}/query`)
+      .query(soql(/FROM Lead WHERE SystemModstamp >= 2026-11-21T07:55:00Z ORDER BY/))
+      .reply(200, { totalSize: 1, done: true, records: [leadRecord(L2, { Segment__c: null, IsConverted: true, Status: 'Closed - Converted', ConvertedContactId: C1, SystemModstamp: '2026-11-22T08:00:00.000+0000' })] })
+      .get(`${V}/sobjects/Contact/describe`)
+      .reply(200, contactDescribe)
+      .get(`${V}/query`)
+      .query(soql(/FROM Contact WHERE Id NOT IN \(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\) AND SystemModstamp >= 2026-11-20T08:55:00Z ORDER BY/))
+      .reply(200, emptyQuery)
+      .get(`${V}/query`)
+      .query(soql(/FROM (Task|Event|CampaignMember) WHERE/))
+      .times(3)
+      .reply(200, emptyQuery)
+      .get(`${V}/query`)
+      .query(soql(/FROM Lead WHERE \(IsConverted = true/))
+      .reply(200, { totalSize: 1, done: true, records: [record('Lead', { Id: L2, IsConverted: true, ConvertedDate: '2026-11-22', Status: 'Closed - Converted', LastModifiedDate: '2026-11-22T08:00:00.000+0000', CreatedDate: '2026-10-01T09:00:00.000+0000', ConvertedOpportunity: null, SystemModstamp: '2026-11-22T08:00:00.000+0000' })] })
+      .get(`${V}/sobjects/Lead/deleted/`)
+      .query(true)
+      .reply(200, noDeletions)
+      .get(`${V}/sobjects/Contact/deleted/`)
+      .query(true)
+      .reply(200, noDeletions);
+    const [report] = await syncSalesforce(db, vault, app, models, globex);
+    expect(report).toMatchObject({ status: 'synced', deleted: 1, streams: { outcomes: { inserted: 1 } } });
+    expect(await getLead(db, globex, C1)).toBeNull();
+    expect(await listActivities(db, globex, C1)).toEqual([]);
+    expect(await getOutcome(db, globex, L2)).toMatchObject({ converted: true });
+    expect((await pendingOutbox(db, globex, 100, `salesforce:${ORG}`)).map((e) => e.leadId)).not.toContain(C1);
   });
 });

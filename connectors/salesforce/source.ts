@@ -52,6 +52,8 @@ const LEAD_KEYS: MappedLeadField[] = ['email', 'firstName', 'lastName', 'title',
 /** Salesforce ids say their object: 00Q Lead, 003 Contact (a Task's WhoId may be either). */
 const isLeadId = (id: unknown): id is string => typeof id === 'string' && id.startsWith('00Q');
 const isContactId = (id: unknown): id is string => typeof id === 'string' && id.startsWith('003');
+/** Contacts that no converted lead became: a converted lead stays the person here (see convertedContacts). */
+const NOT_A_CONVERTED_LEAD = 'Id NOT IN (SELECT ConvertedContactId FROM Lead WHERE IsConverted = true)';
 const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : null);
 const soqlTime = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 /** A field's value from a REST record (lookups nested: Account: {Name}) or a Bulk CSV row ("Account.Name" column). */
@@ -81,6 +83,13 @@ export class SalesforceSource implements LeadSource {
    * in Salesforce (an admin un-converted it, or its status was reopened) and must be retracted.
    */
   readonly openLeadIds = new Set<string>();
+  /**
+   * Contacts that converted leads became (Lead.ConvertedContactId), each to its lead. Leadscore
+   * keeps such a person as the lead, with its outcome: the Contact query leaves these contacts
+   * out, activities that Salesforce moved to one count for its lead, and the sync drops a contact
+   * stored before a lead was converted into it.
+   */
+  readonly convertedContacts = new Map<string, string>();
   /** The Lead backfill was large enough for Bulk API 2.0: so are the first reads of activities and outcomes. */
   private bulkBackfill = false;
 
@@ -112,7 +121,8 @@ export class SalesforceSource implements LeadSource {
 
   /** Leads or Contacts through their field mapping; fields the org lacks are left out and said so. */
   private async *readPeople(object: 'Lead' | 'Contact', mapping: SourceFieldMapping, cursor: string | null): AsyncIterable<ReadBatch<Lead>> {
-    const extra = object === 'Lead' ? ['IsConverted', 'Status'] : [];
+    const extra = object === 'Lead' ? ['IsConverted', 'Status', 'ConvertedContactId'] : [];
+    const where = object === 'Contact' ? [NOT_A_CONVERTED_LEAD] : [];
     let paths = mappedPaths(mapping);
     if (!sameMapping(object, mapping)) paths = await this.usable(object, paths, mapping);
     const select = () => `SELECT ${['Id', 'CreatedDate', ...paths, 'SystemModstamp', ...extra].join(', ')} FROM ${object}`;
@@ -121,19 +131,19 @@ export class SalesforceSource implements LeadSource {
       const { totalSize } = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent(`SELECT COUNT() FROM ${object}`)}`);
       if (totalSize > (this.options.bulkThreshold ?? 10_000)) {
         if (object === 'Lead') this.bulkBackfill = true;
-        yield* this.bulkRead(object, select(), map);
+        yield* this.bulkRead(object, `${select()}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, map);
         return;
       }
     }
     try {
-      yield* this.read(object, select(), [], cursor, map);
+      yield* this.read(object, select(), where, cursor, map);
     } catch (err) {
       // A mapped field deleted by an admin fails the whole query: find which, leave it out, read again.
       if (!isLeadscoreError(err) || !/INVALID_FIELD|No such column/.test(err.message)) throw err;
       const before = paths.length;
       paths = await this.usable(object, paths, mapping);
       if (paths.length === before) throw err;
-      yield* this.read(object, select(), [], cursor, map);
+      yield* this.read(object, select(), where, cursor, map);
     }
   }
 
@@ -158,6 +168,7 @@ export class SalesforceSource implements LeadSource {
     if (r.attributes.type === 'Lead' && typeof r.Id === 'string') {
       if (!truthy(r.IsConverted) && !this.disqualified.includes(String(r.Status ?? ''))) this.openLeadIds.add(r.Id);
       else this.openLeadIds.delete(r.Id);
+      if (truthy(r.IsConverted) && isContactId(r.ConvertedContactId)) this.convertedContacts.set(r.ConvertedContactId, r.Id);
     }
     const count = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : null);
     const read = new Set(paths);
@@ -231,16 +242,18 @@ export class SalesforceSource implements LeadSource {
     const campaignType = lookup(this.options.campaignTypes ?? { Webinar: 'webinar_attended', Content: 'content_download', '*': 'form_submit' });
     const contacts = Boolean(this.options.contacts);
     const person = (id: unknown): id is string => isLeadId(id) || (contacts && isContactId(id));
+    // A converted lead's activities move to its contact in Salesforce; they stay the lead's here.
+    const leadOf = (id: string) => this.convertedContacts.get(id) ?? id;
     const task = (r: SfRecord): Activity | Rejection | null => {
       if (!person(r.WhoId)) return null;
       const type = taskType(String(r.TaskSubtype ?? ''));
       if (!type) return null;
-      return checked(ActivitySchema, { leadId: r.WhoId, type, occurredAt: new Date(String(r.CreatedDate)), channel: 'salesforce_task', detail: text(r.Subject) }, r);
+      return checked(ActivitySchema, { leadId: leadOf(r.WhoId), type, occurredAt: new Date(String(r.CreatedDate)), channel: 'salesforce_task', detail: text(r.Subject) }, r);
     };
     const event = (r: SfRecord): Activity | Rejection | null =>
-      person(r.WhoId) ? checked(ActivitySchema, { leadId: r.WhoId, type: 'meeting', occurredAt: new Date(String(text(r.StartDateTime) ?? r.CreatedDate)), channel: 'salesforce_event', detail: text(r.Subject) }, r) : null;
+      person(r.WhoId) ? checked(ActivitySchema, { leadId: leadOf(r.WhoId), type: 'meeting', occurredAt: new Date(String(text(r.StartDateTime) ?? r.CreatedDate)), channel: 'salesforce_event', detail: text(r.Subject) }, r) : null;
     const member = (r: SfRecord): Activity | Rejection | null => {
-      const who = isLeadId(r.LeadId) ? r.LeadId : contacts && isContactId(r.ContactId) ? r.ContactId : null;
+      const who = isLeadId(r.LeadId) ? r.LeadId : contacts && isContactId(r.ContactId) ? leadOf(r.ContactId) : null;
       if (!who || !truthy(r.HasResponded)) return null;
       const type = campaignType(String(valueAt(r, 'Campaign.Type') ?? ''));
       if (!type) return null;

@@ -69,7 +69,8 @@ export async function syncSalesforce(
         });
         const retracted = await retractReopened(db, tenant, connection.id, leadSource, [...source.openLeadIds], new Date(started));
         for (const id of retracted) imported.changedLeadIds.add(id);
-        let deleted = 0;
+        // A contact stored before a lead was converted into it is that lead now, kept with its outcome.
+        let deleted = mapping.syncContacts ? await deleteLeads(db, tenant, [...source.convertedContacts.keys()], leadSource) : 0;
         for (const [object, stream] of [['Lead', 'deletions'], ...(mapping.syncContacts ? [['Contact', 'contactDeletions']] : [])] as Array<['Lead' | 'Contact', string]>) {
           const deletions = await source.readDeletions(cursors[stream] ?? null, new Date(), object);
           deleted += await deleteLeads(db, tenant, deletions.leadIds, leadSource);
