@@ -144,6 +144,39 @@ describe('Salesforce sessions', () => {
     expect(vault.open<SalesforceTokens>(stored.credentials!)).toMatchObject({ accessToken: '00D5e000000AbCd!AQ4AQ.second', refreshToken: '5Aep861TSESvWeug_refresh' });
   });
 
+  it('renews the access token when it expires in the middle of a Bulk API results download, and asks for that page again', async () => {
+    const vault = loadVault(null, dir);
+    const session = await salesforceSession(server.db, vault, app, tenantId('acme'), id);
+    const job = '750R0000000zlh9IAA';
+    const base = '/services/data/v62.0/jobs/query';
+    const info = (state: string) => ({ id: job, operation: 'query', object: 'Lead', state, contentType: 'CSV', apiVersion: 62.0, lineEnding: 'LF', columnDelimiter: 'COMMA' });
+    const header = 'Id,CreatedDate,SystemModstamp';
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer 00D5e000000AbCd!AQ4AQ.second' } })
+      .post(base)
+      .reply(200, info('UploadComplete'))
+      .get(`${base}/${job}`)
+      .reply(200, info('JobComplete'))
+      .get(`${base}/${job}/results`)
+      .reply(200, [header, '00Q5e00000DDDDDEA1,2026-10-01T09:00:00.000Z,2026-11-19T09:00:00.000Z', ''].join('\n'), { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MTAwMDA' })
+      // The token expired while the first page was read.
+      .get(`${base}/${job}/results`)
+      .query({ locator: 'MTAwMDA' })
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    nock(LOGIN)
+      .post('/services/oauth2/token', (body: Record<string, string>) => body.grant_type === 'refresh_token' && body.refresh_token === '5Aep861TSESvWeug_refresh')
+      .reply(200, tokenAnswer('00D5e000000AbCd!AQ4AQ.third', false));
+    nock(INSTANCE, { reqheaders: { authorization: 'Bearer 00D5e000000AbCd!AQ4AQ.third' } })
+      .get(`${base}/${job}/results`)
+      .query({ locator: 'MTAwMDA' })
+      .reply(200, [header, '00Q5e00000EEEEEEA1,2026-10-02T09:00:00.000Z,2026-11-21T09:30:00.000Z', ''].join('\n'), { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' });
+    const rows = [];
+    for await (const row of await session.bulkQuery('SELECT Id, CreatedDate, SystemModstamp FROM Lead', { pollInterval: 10, pollTimeout: 5000 })) rows.push(row.Id);
+    expect(rows).toEqual(['00Q5e00000DDDDDEA1', '00Q5e00000EEEEEEA1']);
+    await new Promise((r) => setTimeout(r, 50));
+    const stored = (await getConnection(server.db, tenantId('acme'), id))!;
+    expect(vault.open<SalesforceTokens>(stored.credentials!)).toMatchObject({ accessToken: '00D5e000000AbCd!AQ4AQ.third', refreshToken: '5Aep861TSESvWeug_refresh' });
+  });
+
   it('marks the connection as needing a reconnect when the refresh token was revoked', async () => {
     const vault = loadVault(null, dir);
     const session = await salesforceSession(server.db, vault, app, tenantId('acme'), id);

@@ -123,17 +123,30 @@ export function openSession(
 /**
  * The pages of a finished Bulk API 2.0 query: each a CSV document with its header row, the next
  * one named by the Sforce-Locator header ("null" after the last). Fetched with the session's token
- * because the headers matter here; rows come out as objects keyed by the header.
+ * because the headers matter here; rows come out as objects keyed by the header. A large download
+ * can outlast the access token: a page answered 401 renews it the way jsforce renews its own
+ * calls (the 'refresh' event stores it) and is asked once more.
  */
 async function* bulkResults(connection: jsforce.Connection, path: string, check: () => void, gate: Semaphore): AsyncIterable<Record<string, string>> {
   let locator: string | null = null;
   do {
     check();
     const url: string = `${connection.instanceUrl}${path}${locator ? `?locator=${encodeURIComponent(locator)}` : ''}`;
-    const { res, body } = await gate.run(async () => {
-      const res: Response = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
-      return { res, body: await res.text() };
-    });
+    const page = () =>
+      gate.run(async () => {
+        const res: Response = await fetch(url, { headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' } });
+        return { res, body: await res.text() };
+      });
+    const asked = Date.now();
+    let { res, body } = await page();
+    if (res.status === 401 && connection._refreshDelegate) {
+      try {
+        await connection._refreshDelegate.refresh(asked);
+      } catch (err) {
+        throw translate(err, `Bulk API results ${path} (renewing the access token)`);
+      }
+      ({ res, body } = await page());
+    }
     if (!res.ok) throw new LeadscoreError('CRM_REQUEST_FAILED', `Salesforce Bulk API results ${path}: HTTP ${res.status} ${body.slice(0, 300)}`);
     locator = res.headers.get('sforce-locator');
     if (locator === 'null' || locator === '') locator = null;
