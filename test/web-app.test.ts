@@ -271,6 +271,22 @@ describe.skipIf(!availability.run)('web settings app in Chromium', () => {
     const saved = (await (await fetch(`${base}/api/v1/settings`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { settings: { salesforce: { leadFields: { fields: Record<string, string>; attributes: Record<string, string> }; syncContacts: boolean } } };
     expect(saved.settings.salesforce).toMatchObject({ leadFields: { fields: { industry: 'Sector__c' }, attributes: { region: 'Sales_Region__c' } }, syncContacts: true });
     await checkScreen(page, '10-mappings');
+    // Which records are which activities: a HubSpot line without a type is refused and named, the rest kept as typed.
+    await page.goto('/app/activities');
+    expect(await page.getByLabel(/Task subtype/).inputValue()).toContain('Call = call');
+    await page.getByLabel(/Task subtype/).fill('Call = call\nDemo = demo_request\n* = task');
+    await page.getByLabel(/Engagement/).fill('form:Request a demo\ncall:* = call');
+    await page.getByLabel(/Lead statuses that mean disqualified/).fill('Unqualified\nJunk');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await textOf(page.locator('.issues'))).toMatch(/form:Request a demo.*is not an activity type/);
+    expect(await page.getByLabel(/Task subtype/).inputValue()).toContain('Demo = demo_request');
+    await page.getByLabel(/Engagement/).fill('form:Request a demo = demo_request\npage_view:/pricing?plan=pro = pricing_page_view\ncall:* = call');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await textOf(page.locator('.flash, [role=status]').first())).toMatch(/Saved as version \d+/);
+    const mapped = (await (await fetch(`${base}/api/v1/settings`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { settings: { salesforce: Record<string, unknown>; hubspot: Record<string, unknown> } };
+    expect(mapped.settings.salesforce).toMatchObject({ taskTypes: { Call: 'call', Demo: 'demo_request', '*': 'task' }, disqualifiedStatuses: ['Unqualified', 'Junk'] });
+    expect(mapped.settings.hubspot.activityTypes).toEqual({ 'form:Request a demo': 'demo_request', 'page_view:/pricing?plan=pro': 'pricing_page_view', 'call:*': 'call' });
+    await checkScreen(page, '10b-activities');
     await page.goto('/app/schedules');
     await page.getByLabel('Rescore every open lead').fill('every hour');
     await page.getByRole('button', { name: 'Save' }).click();

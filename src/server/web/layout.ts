@@ -13,6 +13,7 @@ export const NAV: NavItem[] = [
   { href: '/app/leads', label: 'Lead lookup' },
   { href: '/app/connections', label: 'Connections' },
   { href: '/app/mappings', label: 'Field mappings' },
+  { href: '/app/activities', label: 'Activity mapping' },
   { href: '/app/schedules', label: 'Schedules' },
   { href: '/app/api-keys', label: 'API keys' },
   { href: '/app/dead-letters', label: 'Dead letters' },

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { KNOWN_ACTIVITY_TYPES } from '../../domain/index.js';
 import { currentSettings, MAPPED_LEAD_FIELDS, WRITTEN_FIELDS, type Settings, type SourceFieldMapping } from '../../settings/index.js';
 import { checkSettings, isAdmin, saveAs, sendPage, tenantOf, type Issues, type WebDeps } from './context.js';
 import { checked, csrfField, fieldIssues, issuesBelow, num, text } from './forms.js';
@@ -60,6 +61,38 @@ ${MAPPED_LEAD_FIELDS.map(
 <div class="row"><label class="inline-check"><input type="checkbox" name="create_missing_fields" value="on"${checked(sf.createMissingFields)}> On connect, create the Leadscore fields an org lacks (turn off for orgs with the package)</label></div>`;
 }
 
+/** "key = activity_type" lines; the type is after the last "=" (a HubSpot key may hold one). */
+const typeLines = (m: Record<string, string>) => Object.entries(m).map(([key, type]) => `${key} = ${type}`).join('\n');
+function parseTypes(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text(value).split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const at = line.lastIndexOf('=');
+    // A line without "=" keeps its text as the key and no type, so the schema's message names it.
+    if (at < 0) out[line.trim()] = '';
+    else out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+const valueLines = (values: readonly string[]) => values.join('\n');
+const parseValues = (value: unknown) =>
+  text(value)
+    .split(/\r?\n/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+/** Which CRM records become which activities, and which lead statuses are outcomes that did not convert. */
+function activityMapping(s: Settings, issues: Issues | null): Html {
+  return html`<p class="muted">One mapping a line, <code>key = activity type</code>; <code>*</code> (Salesforce) or <code>kind:*</code> (HubSpot) as the key stands for any other; a record whose key is not mapped is not read. Activity types the features know: ${KNOWN_ACTIVITY_TYPES.map((t, i) => html`${i ? ', ' : ''}<code>${t}</code>`)}; other types are kept and counted as other activity.</p>
+<h2>Salesforce</h2>
+<div class="row"><label><span>Task subtype (<code>Call = call</code>)</span> <textarea name="sf_task_types" rows="4">${typeLines(s.salesforce.taskTypes)}</textarea></label>${issuesBelow(issues, 'salesforce.taskTypes')}</div>
+<div class="row"><label><span>Campaign type of a responded campaign member (<code>Webinar = webinar_attended</code>)</span> <textarea name="sf_campaign_types" rows="4">${typeLines(s.salesforce.campaignTypes)}</textarea></label>${issuesBelow(issues, 'salesforce.campaignTypes')}</div>
+<div class="row"><label><span>Lead statuses that mean disqualified (one a line)</span> <textarea name="sf_disqualified" rows="3">${valueLines(s.salesforce.disqualifiedStatuses)}</textarea></label>${issuesBelow(issues, 'salesforce.disqualifiedStatuses')}</div>
+<h2>HubSpot</h2>
+<div class="row"><label><span>Engagement <code>kind:subtype = type</code> (kinds: email, call, meeting, note, form, marketing_email, page_view; e.g. <code>form:Request a demo = demo_request</code>, <code>page_view:/pricing = pricing_page_view</code>)</span> <textarea name="hs_activity_types" rows="6">${typeLines(s.hubspot.activityTypes)}</textarea></label>${issuesBelow(issues, 'hubspot.activityTypes')}</div>
+<div class="row"><label><span>Lead statuses (hs_lead_status) that mean disqualified (one a line)</span> <textarea name="hs_disqualified" rows="3">${valueLines(s.hubspot.disqualifiedStatuses)}</textarea></label>${issuesBelow(issues, 'hubspot.disqualifiedStatuses')}</div>`;
+}
+
 const readMapping = (body: Record<string, unknown>, prefix: 'lead' | 'contact'): SourceFieldMapping => ({
   fields: Object.fromEntries(MAPPED_LEAD_FIELDS.map((f) => [f, text(body[`${prefix}_${f}`]) || null])),
   attributes: parseAttributes(body[`${prefix}_attributes`]),
@@ -101,6 +134,21 @@ ${salesforceReading(s, issues)}`,
     }),
   },
   {
+    path: '/activities',
+    title: 'Activity mapping',
+    fields: (s, issues) => activityMapping(s, issues),
+    apply: (current, body) => ({
+      ...current,
+      salesforce: {
+        ...current.salesforce,
+        taskTypes: parseTypes(body.sf_task_types),
+        campaignTypes: parseTypes(body.sf_campaign_types),
+        disqualifiedStatuses: parseValues(body.sf_disqualified),
+      },
+      hubspot: { ...current.hubspot, activityTypes: parseTypes(body.hs_activity_types), disqualifiedStatuses: parseValues(body.hs_disqualified) },
+    }),
+  },
+  {
     path: '/schedules',
     title: 'Schedules',
     fields: (s, issues) => html`<p class="muted">Cron expressions (minute hour day month weekday) in the time zone below.</p>
@@ -118,7 +166,7 @@ ${salesforceReading(s, issues)}`,
   },
 ];
 
-/** Settings sections edited as plain forms: field mappings and schedules. */
+/** Settings sections edited as plain forms: field mappings, activity mapping and schedules. */
 export function settingsRouter(deps: WebDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
