@@ -43,6 +43,39 @@ const contact = (id: string, modstamp: string) =>
     SystemModstamp: modstamp,
   });
 
+/**
+ * An incremental sync's calls: Leads changed since `leadsSince` (the cursor less 5 minutes), no
+ * changed Contacts since `contactsSince`, no activities, the outcome records given, no deletions.
+ */
+function incrementalSync(leadsSince: string, leads: unknown[], contactsSince: string, outcomes: unknown[]): void {
+  const since = (object: string, at: string, where = '') => new RegExp(`FROM ${object} WHERE ${where}SystemModstamp >= ${at.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ORDER BY`);
+  nock(INSTANCE)
+    .get(`${V}/sobjects/Lead/describe`)
+    .reply(200, leadDescribe)
+    .get(`${V}/query`)
+    .query(soql(since('Lead', leadsSince)))
+    .reply(200, { totalSize: leads.length, done: true, records: leads })
+    .get(`${V}/sobjects/Contact/describe`)
+    .reply(200, contactDescribe)
+    .get(`${V}/query`)
+    // Contacts that converted leads became are left out by Salesforce itself.
+    .query(soql(since('Contact', contactsSince, 'Id NOT IN \\(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\\) AND ')))
+    .reply(200, emptyQuery)
+    .get(`${V}/query`)
+    .query(soql(/FROM (Task|Event|CampaignMember) WHERE/))
+    .times(3)
+    .reply(200, emptyQuery)
+    .get(`${V}/query`)
+    .query(soql(/FROM Lead WHERE \(IsConverted = true/))
+    .reply(200, { totalSize: outcomes.length, done: true, records: outcomes })
+    .get(`${V}/sobjects/Lead/deleted/`)
+    .query(true)
+    .reply(200, noDeletions)
+    .get(`${V}/sobjects/Contact/deleted/`)
+    .query(true)
+    .reply(200, noDeletions);
+}
+
 let db: Database;
 let models: FolderModelSource;
 beforeAll(async () => {
@@ -144,30 +177,7 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
   });
 
   it('retracts the stored outcome of a lead an admin un-converted, audits it, and scores the lead again', async () => {
-    nock(INSTANCE)
-      .get(`${V}/sobjects/Lead/describe`)
-      .reply(200, leadDescribe)
-      .get(`${V}/query`)
-      .query(soql(/FROM Lead WHERE SystemModstamp >= 2026-11-20T10:55:00Z ORDER BY/))
-      .reply(200, { totalSize: 1, done: true, records: [leadRecord(L1, { Segment__c: 'Enterprise', IsConverted: false, Status: 'Working', SystemModstamp: '2026-11-21T08:00:00.000+0000' })] })
-      .get(`${V}/sobjects/Contact/describe`)
-      .reply(200, contactDescribe)
-      .get(`${V}/query`)
-      .query(soql(/FROM Contact WHERE Id NOT IN \(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\) AND SystemModstamp >= 2026-11-20T08:55:00Z ORDER BY/))
-      .reply(200, emptyQuery)
-      .get(`${V}/query`)
-      .query(soql(/FROM (Task|Event|CampaignMember) WHERE/))
-      .times(3)
-      .reply(200, emptyQuery)
-      .get(`${V}/query`)
-      .query(soql(/FROM Lead WHERE \(IsConverted = true/))
-      .reply(200, emptyQuery)
-      .get(`${V}/sobjects/Lead/deleted/`)
-      .query(true)
-      .reply(200, noDeletions)
-      .get(`${V}/sobjects/Contact/deleted/`)
-      .query(true)
-      .reply(200, noDeletions);
+    incrementalSync('2026-11-20T10:55:00Z', [leadRecord(L1, { Segment__c: 'Enterprise', IsConverted: false, Status: 'Working', SystemModstamp: '2026-11-21T08:00:00.000+0000' })], '2026-11-20T08:55:00Z', []);
     const [report] = await syncSalesforce(db, vault, app, models, globex);
     expect(report).toMatchObject({ status: 'synced', retractedOutcomes: 1, rescored: { leads: 1 } });
     expect(await getOutcome(db, globex, L1)).toBeNull();
@@ -213,30 +223,12 @@ describe('Salesforce Contacts, field mapping and un-conversion', () => {
 
   it('drops a stored contact once a lead is converted into it: the person is that lead, with its outcome', async () => {
     expect(await getLead(db, globex, C1)).not.toBeNull();
-    nock(INSTANCE)
-      .get(`${V}/sobjects/Lead/describe`)
-      .reply(200, leadDescribe)
-      .get(`${V}/query`)
-      .query(soql(/FROM Lead WHERE SystemModstamp >= 2026-11-21T07:55:00Z ORDER BY/))
-      .reply(200, { totalSize: 1, done: true, records: [leadRecord(L2, { Segment__c: null, IsConverted: true, Status: 'Closed - Converted', ConvertedContactId: C1, SystemModstamp: '2026-11-22T08:00:00.000+0000' })] })
-      .get(`${V}/sobjects/Contact/describe`)
-      .reply(200, contactDescribe)
-      .get(`${V}/query`)
-      .query(soql(/FROM Contact WHERE Id NOT IN \(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\) AND SystemModstamp >= 2026-11-20T08:55:00Z ORDER BY/))
-      .reply(200, emptyQuery)
-      .get(`${V}/query`)
-      .query(soql(/FROM (Task|Event|CampaignMember) WHERE/))
-      .times(3)
-      .reply(200, emptyQuery)
-      .get(`${V}/query`)
-      .query(soql(/FROM Lead WHERE \(IsConverted = true/))
-      .reply(200, { totalSize: 1, done: true, records: [record('Lead', { Id: L2, IsConverted: true, ConvertedDate: '2026-11-22', Status: 'Closed - Converted', LastModifiedDate: '2026-11-22T08:00:00.000+0000', CreatedDate: '2026-10-01T09:00:00.000+0000', ConvertedOpportunity: null, SystemModstamp: '2026-11-22T08:00:00.000+0000' })] })
-      .get(`${V}/sobjects/Lead/deleted/`)
-      .query(true)
-      .reply(200, noDeletions)
-      .get(`${V}/sobjects/Contact/deleted/`)
-      .query(true)
-      .reply(200, noDeletions);
+    incrementalSync(
+      '2026-11-21T07:55:00Z',
+      [leadRecord(L2, { Segment__c: null, IsConverted: true, Status: 'Closed - Converted', ConvertedContactId: C1, SystemModstamp: '2026-11-22T08:00:00.000+0000' })],
+      '2026-11-20T08:55:00Z',
+      [record('Lead', { Id: L2, IsConverted: true, ConvertedDate: '2026-11-22', Status: 'Closed - Converted', LastModifiedDate: '2026-11-22T08:00:00.000+0000', CreatedDate: '2026-10-01T09:00:00.000+0000', ConvertedOpportunity: null, SystemModstamp: '2026-11-22T08:00:00.000+0000' })],
+    );
     const [report] = await syncSalesforce(db, vault, app, models, globex);
     expect(report).toMatchObject({ status: 'synced', deleted: 1, streams: { outcomes: { inserted: 1 } } });
     expect(await getLead(db, globex, C1)).toBeNull();

@@ -36,6 +36,18 @@ function rows(n: number, seed: number): { matrix: FeatureMatrix; labels: Uint8Ar
   return { matrix: { rows: n, cols: 5, values }, labels };
 }
 
+/** A stump on column 1: the codes that go left, whether missing values do, and the two leaves. */
+const split = (codes: number[], missingLeft: number, left: number, right: number) => ({
+  feature: Int32Array.of(1, -1, -1),
+  threshold: new Float64Array(3),
+  categoriesLeft: [Int32Array.from(codes), null, null],
+  missingLeft: Uint8Array.of(missingLeft, 0, 0),
+  left: Int32Array.of(1, -1, -1),
+  right: Int32Array.of(2, -1, -1),
+  value: Float64Array.of(0, left, right),
+  cover: Float64Array.of(2, 1, 1),
+});
+
 async function compare(ensemble: TreeEnsemble, calibration: Calibration, matrix: FeatureMatrix) {
   const bytes = exportToOnnx(ensemble, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration });
   const scorer = await loadOnnxScorer(bytes, { featureNames: ['a', 'b', 'c', 'd', 'e'] });
@@ -83,16 +95,6 @@ describe('ONNX export', () => {
     // so does code 2, with missing values. Tree 2: {0, 5} is not a run of ranks. Tree 3: ranks
     // 0-3 go left, missing values and code 2 right.
     const categoryRanks = [null, [2, 0, -1, 1, 3, 4], null, null, null];
-    const split = (codes: number[], missingLeft: number, left: number, right: number) => ({
-      feature: Int32Array.of(1, -1, -1),
-      threshold: new Float64Array(3),
-      categoriesLeft: [Int32Array.from(codes), null, null],
-      missingLeft: Uint8Array.of(missingLeft, 0, 0),
-      left: Int32Array.of(1, -1, -1),
-      right: Int32Array.of(2, -1, -1),
-      value: Float64Array.of(0, left, right),
-      cover: Float64Array.of(2, 1, 1),
-    });
     const trees = [split([1, 2, 3], 1, 1, -1), split([0, 5], 0, 0.25, -0.5), split([0, 1, 3, 4], 0, 2, -2)];
     const model: TreeEnsemble = { kind: 'gbdt', baseMargin: 0, trees, featureKinds: kinds, categoryCounts: counts, categoryRanks };
     expect(splitModes(exportToOnnx(model, { featureNames: ['a', 'b', 'c', 'd', 'e'], calibration: { method: 'none' } }))).toEqual([0, 6, 0]);
@@ -140,16 +142,6 @@ describe('ONNX export', () => {
     // Column 1 has 6 codes: the first tree's set {0, 1, 2, 4} is more than half, exported as {3, 5}
     // with the branches swapped; the second tree's {5} is exported as it is. Missing goes left in
     // the first, right in the second.
-    const split = (codes: number[], missingLeft: number, left: number, right: number) => ({
-      feature: Int32Array.of(1, -1, -1),
-      threshold: new Float64Array(3),
-      categoriesLeft: [Int32Array.from(codes), null, null],
-      missingLeft: Uint8Array.of(missingLeft, 0, 0),
-      left: Int32Array.of(1, -1, -1),
-      right: Int32Array.of(2, -1, -1),
-      value: Float64Array.of(0, left, right),
-      cover: Float64Array.of(2, 1, 1),
-    });
     const ensemble: TreeEnsemble = { kind: 'gbdt', baseMargin: 0, trees: [split([0, 1, 2, 4], 1, 1, -1), split([5], 0, 0.25, -0.5)], featureKinds: kinds, categoryCounts: counts };
     const codes = [0, 1, 2, 3, 4, 5, NaN, 6, 99];
     const values = new Float64Array(codes.length * 5);

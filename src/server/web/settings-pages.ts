@@ -31,16 +31,20 @@ const READ_LABELS: Record<(typeof MAPPED_LEAD_FIELDS)[number], string> = {
   leadSource: 'Lead source',
 };
 
-/** Custom attributes as "name = Field" lines, one a line. */
-const attributeLines = (m: SourceFieldMapping) => Object.entries(m.attributes).map(([name, field]) => `${name} = ${field}`).join('\n');
-function parseAttributes(value: unknown): Record<string, string> {
+/** "key = value" lines, one a line. */
+const pairLines = (m: Record<string, string>) => Object.entries(m).map(([key, value]) => `${key} = ${value}`).join('\n');
+/**
+ * "key = value" lines split at the first "=" (a field name never holds one) or, for activity
+ * types, the last (a HubSpot key may hold one, a type never does).
+ */
+function parsePairs(value: unknown, at: 'first' | 'last'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text(value).split(/\r?\n/)) {
     if (!line.trim()) continue;
-    const at = line.indexOf('=');
-    // A line without "=" keeps its text as the name, so the schema's message names it.
-    if (at < 0) out[line.trim()] = '';
-    else out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    const i = at === 'first' ? line.indexOf('=') : line.lastIndexOf('=');
+    // A line without "=" keeps its text as the key and no value, so the schema's message names it.
+    if (i < 0) out[line.trim()] = '';
+    else out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
   return out;
 }
@@ -55,25 +59,12 @@ ${MAPPED_LEAD_FIELDS.map(
   (f) => html`<tr><th scope="row">${READ_LABELS[f]}</th><td><input name="lead_${f}" aria-label="${READ_LABELS[f]} Lead field" value="${sf.leadFields.fields[f] ?? ''}">${fieldIssues(issues, `salesforce.leadFields.fields.${f}`)}</td>
 <td><input name="contact_${f}" aria-label="${READ_LABELS[f]} Contact field" value="${sf.contactFields.fields[f] ?? ''}">${fieldIssues(issues, `salesforce.contactFields.fields.${f}`)}</td></tr>`,
 )}</tbody></table>
-<div class="row"><label><span>Lead custom attributes (one <code>name = Field__c</code> a line)</span> <textarea name="lead_attributes" rows="3">${attributeLines(sf.leadFields)}</textarea></label>${issuesBelow(issues, 'salesforce.leadFields.attributes')}</div>
-<div class="row"><label>Contact custom attributes <textarea name="contact_attributes" rows="3">${attributeLines(sf.contactFields)}</textarea></label>${issuesBelow(issues, 'salesforce.contactFields.attributes')}</div>
+<div class="row"><label><span>Lead custom attributes (one <code>name = Field__c</code> a line)</span> <textarea name="lead_attributes" rows="3">${pairLines(sf.leadFields.attributes)}</textarea></label>${issuesBelow(issues, 'salesforce.leadFields.attributes')}</div>
+<div class="row"><label>Contact custom attributes <textarea name="contact_attributes" rows="3">${pairLines(sf.contactFields.attributes)}</textarea></label>${issuesBelow(issues, 'salesforce.contactFields.attributes')}</div>
 <div class="row"><label class="inline-check"><input type="checkbox" name="sync_contacts" value="on"${checked(sf.syncContacts)}> Sync Contacts too (their activities, deletions and score fields)</label></div>
 <div class="row"><label class="inline-check"><input type="checkbox" name="create_missing_fields" value="on"${checked(sf.createMissingFields)}> On connect, create the Leadscore fields an org lacks (turn off for orgs with the package)</label></div>`;
 }
 
-/** "key = activity_type" lines; the type is after the last "=" (a HubSpot key may hold one). */
-const typeLines = (m: Record<string, string>) => Object.entries(m).map(([key, type]) => `${key} = ${type}`).join('\n');
-function parseTypes(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text(value).split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const at = line.lastIndexOf('=');
-    // A line without "=" keeps its text as the key and no type, so the schema's message names it.
-    if (at < 0) out[line.trim()] = '';
-    else out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  return out;
-}
 const valueLines = (values: readonly string[]) => values.join('\n');
 const parseValues = (value: unknown) =>
   text(value)
@@ -85,17 +76,17 @@ const parseValues = (value: unknown) =>
 function activityMapping(s: Settings, issues: Issues | null): Html {
   return html`<p class="muted">One mapping a line, <code>key = activity type</code>; <code>*</code> (Salesforce) or <code>kind:*</code> (HubSpot) as the key stands for any other; a record whose key is not mapped is not read. Activity types the features know: ${KNOWN_ACTIVITY_TYPES.map((t, i) => html`${i ? ', ' : ''}<code>${t}</code>`)}; other types are kept and counted as other activity.</p>
 <h2>Salesforce</h2>
-<div class="row"><label><span>Task subtype (<code>Call = call</code>)</span> <textarea name="sf_task_types" rows="4">${typeLines(s.salesforce.taskTypes)}</textarea></label>${issuesBelow(issues, 'salesforce.taskTypes')}</div>
-<div class="row"><label><span>Campaign type of a responded campaign member (<code>Webinar = webinar_attended</code>)</span> <textarea name="sf_campaign_types" rows="4">${typeLines(s.salesforce.campaignTypes)}</textarea></label>${issuesBelow(issues, 'salesforce.campaignTypes')}</div>
+<div class="row"><label><span>Task subtype (<code>Call = call</code>)</span> <textarea name="sf_task_types" rows="4">${pairLines(s.salesforce.taskTypes)}</textarea></label>${issuesBelow(issues, 'salesforce.taskTypes')}</div>
+<div class="row"><label><span>Campaign type of a responded campaign member (<code>Webinar = webinar_attended</code>)</span> <textarea name="sf_campaign_types" rows="4">${pairLines(s.salesforce.campaignTypes)}</textarea></label>${issuesBelow(issues, 'salesforce.campaignTypes')}</div>
 <div class="row"><label><span>Lead statuses that mean disqualified (one a line)</span> <textarea name="sf_disqualified" rows="3">${valueLines(s.salesforce.disqualifiedStatuses)}</textarea></label>${issuesBelow(issues, 'salesforce.disqualifiedStatuses')}</div>
 <h2>HubSpot</h2>
-<div class="row"><label><span>Engagement <code>kind:subtype = type</code> (kinds: email, call, meeting, note, form, marketing_email, page_view; e.g. <code>form:Request a demo = demo_request</code>, <code>page_view:/pricing = pricing_page_view</code>)</span> <textarea name="hs_activity_types" rows="6">${typeLines(s.hubspot.activityTypes)}</textarea></label>${issuesBelow(issues, 'hubspot.activityTypes')}</div>
+<div class="row"><label><span>Engagement <code>kind:subtype = type</code> (kinds: email, call, meeting, note, form, marketing_email, page_view; e.g. <code>form:Request a demo = demo_request</code>, <code>page_view:/pricing = pricing_page_view</code>)</span> <textarea name="hs_activity_types" rows="6">${pairLines(s.hubspot.activityTypes)}</textarea></label>${issuesBelow(issues, 'hubspot.activityTypes')}</div>
 <div class="row"><label><span>Lead statuses (hs_lead_status) that mean disqualified (one a line)</span> <textarea name="hs_disqualified" rows="3">${valueLines(s.hubspot.disqualifiedStatuses)}</textarea></label>${issuesBelow(issues, 'hubspot.disqualifiedStatuses')}</div>`;
 }
 
 const readMapping = (body: Record<string, unknown>, prefix: 'lead' | 'contact'): SourceFieldMapping => ({
   fields: Object.fromEntries(MAPPED_LEAD_FIELDS.map((f) => [f, text(body[`${prefix}_${f}`]) || null])),
-  attributes: parseAttributes(body[`${prefix}_attributes`]),
+  attributes: parsePairs(body[`${prefix}_attributes`], 'first'),
 });
 
 interface SettingsSection {
@@ -141,11 +132,11 @@ ${salesforceReading(s, issues)}`,
       ...current,
       salesforce: {
         ...current.salesforce,
-        taskTypes: parseTypes(body.sf_task_types),
-        campaignTypes: parseTypes(body.sf_campaign_types),
+        taskTypes: parsePairs(body.sf_task_types, 'last'),
+        campaignTypes: parsePairs(body.sf_campaign_types, 'last'),
         disqualifiedStatuses: parseValues(body.sf_disqualified),
       },
-      hubspot: { ...current.hubspot, activityTypes: parseTypes(body.hs_activity_types), disqualifiedStatuses: parseValues(body.hs_disqualified) },
+      hubspot: { ...current.hubspot, activityTypes: parsePairs(body.hs_activity_types, 'last'), disqualifiedStatuses: parseValues(body.hs_disqualified) },
     }),
   },
   {
