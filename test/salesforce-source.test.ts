@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SalesforceSource } from '../connectors/salesforce/index.js';
 import { tenantId } from '../src/domain/index.js';
+import { DEFAULT_CONTACT_FIELDS } from '../src/settings/index.js';
 import { ensureTenant, getLead, getOutcome, listActivities, type Database } from '../src/store/index.js';
 import { importFromSource } from '../src/sync/index.js';
 import { openTestDatabase } from './helpers/db.js';
@@ -137,6 +138,36 @@ describe('SalesforceSource backfill through Bulk API 2.0', () => {
     expect(leads[0]).toMatchObject({ id: '00Q5e00000DDDDDEA1', employees: 45, annualRevenue: null, country: 'DE', title: 'CTO', email: 'ed@initech.com' });
     expect(leads[1]).toMatchObject({ id: '00Q5e00000EEEEEEA1', email: null, lastName: 'Ng, Jr.', employees: null, company: null });
     expect(cursor).toBe('2026-11-21T09:30:00.000Z');
+  });
+
+  it('leaves the contacts converted leads became out of a Contact backfill through Bulk API 2.0 too', async () => {
+    const job = '750R0000000zlhAIAQ';
+    const info = (state: string) => ({ id: job, operation: 'query', object: 'Contact', state, contentType: 'CSV', apiVersion: 62.0, lineEnding: 'LF', columnDelimiter: 'COMMA' });
+    const field = (name: string, relationshipName: string | null = null) => ({ name, type: relationshipName ? 'reference' : 'string', relationshipName });
+    let submitted = '';
+    nock(INSTANCE)
+      .get(`${V}/query`)
+      .query(soqlIs(/^SELECT COUNT\(\) FROM Lead$/))
+      .reply(200, { totalSize: 0, done: true, records: [] })
+      .get(`${V}/query`)
+      .query(soqlIs(/FROM Lead ORDER BY SystemModstamp, Id$/))
+      .reply(200, { totalSize: 0, done: true, records: [] })
+      .get(`${V}/sobjects/Contact/describe`)
+      .reply(200, { name: 'Contact', fields: [...['Id', 'Email', 'FirstName', 'LastName', 'Title', 'MailingCountry', 'LeadSource'].map((n) => field(n)), field('AccountId', 'Account')] })
+      .get(`${V}/query`)
+      .query(soqlIs(/^SELECT COUNT\(\) FROM Contact$/))
+      .reply(200, { totalSize: 25000, done: true, records: [] })
+      .post(`${V}/jobs/query`, (body: { query: string }) => Boolean((submitted = body.query)))
+      .reply(200, info('UploadComplete'))
+      .get(`${V}/jobs/query/${job}`)
+      .reply(200, info('JobComplete'))
+      .get(`${V}/jobs/query/${job}/results`)
+      .reply(200, ['Id,CreatedDate,Email,SystemModstamp', '0035e00000C1CCCAA1,2026-10-02T09:00:00.000Z,kim@initech.com,2026-11-20T09:00:00.000Z', ''].join('\n'), { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' });
+    const source = new SalesforceSource(session, { bulkPollInterval: 10, bulkPollTimeout: 5000, contacts: { fields: DEFAULT_CONTACT_FIELDS } });
+    const people = [];
+    for await (const batch of source.readLeads(null)) people.push(...batch.records.map((r) => r.value.id));
+    expect(submitted).toMatch(/ FROM Contact WHERE Id NOT IN \(SELECT ConvertedContactId FROM Lead WHERE IsConverted = true\) ORDER BY SystemModstamp, Id$/);
+    expect(people).toEqual(['0035e00000C1CCCAA1']);
   });
 });
 

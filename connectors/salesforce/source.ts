@@ -131,7 +131,7 @@ export class SalesforceSource implements LeadSource {
       const { totalSize } = await this.session.get<QueryAnswer>(`/query?q=${encodeURIComponent(`SELECT COUNT() FROM ${object}`)}`);
       if (totalSize > (this.options.bulkThreshold ?? 10_000)) {
         if (object === 'Lead') this.bulkBackfill = true;
-        yield* this.bulkRead(object, `${select()}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, map);
+        yield* this.bulkRead(object, select(), where, map);
         return;
       }
     }
@@ -207,8 +207,9 @@ export class SalesforceSource implements LeadSource {
    * A Bulk API 2.0 query job for a large first backfill: created, polled until complete, and its
    * CSV results streamed in batches. The cursor is the newest SystemModstamp read.
    */
-  private async *bulkRead<T>(object: string, soql: string, map: (r: SfRecord) => T | Rejection | null): AsyncIterable<ReadBatch<T>> {
-    const stream = await this.session.bulkQuery(`${soql} ORDER BY SystemModstamp, Id`, {
+  private async *bulkRead<T>(object: string, select: string, where: string[], map: (r: SfRecord) => T | Rejection | null): AsyncIterable<ReadBatch<T>> {
+    const soql = `${select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY SystemModstamp, Id`;
+    const stream = await this.session.bulkQuery(soql, {
       pollInterval: this.options.bulkPollInterval ?? 5000,
       pollTimeout: this.options.bulkPollTimeout ?? 30 * 60_000,
     });
@@ -268,7 +269,7 @@ export class SalesforceSource implements LeadSource {
     ];
     for (const s of streams) {
       const position = positions[s.key] ?? null;
-      const batches = position === null && this.bulkBackfill ? this.bulkRead(s.key, `${s.soql} WHERE ${s.where.join(' AND ')}`, s.map) : this.read(s.key, s.soql, s.where, position, s.map);
+      const batches = position === null && this.bulkBackfill ? this.bulkRead(s.key, s.soql, s.where, s.map) : this.read(s.key, s.soql, s.where, position, s.map);
       for await (const batch of batches) {
         if (batch.cursor) positions[s.key] = batch.cursor;
         yield { ...batch, cursor: JSON.stringify(positions) };
@@ -292,7 +293,7 @@ export class SalesforceSource implements LeadSource {
       }
       return { leadId: r.Id, converted: false, outcomeAt: new Date(String(r.LastModifiedDate)), amount: null };
     };
-    return cursor === null && this.bulkBackfill ? this.bulkRead('LeadOutcome', `${select} WHERE ${where}`, map) : this.read('LeadOutcome', select, [where], cursor, map);
+    return cursor === null && this.bulkBackfill ? this.bulkRead('LeadOutcome', select, [where], map) : this.read('LeadOutcome', select, [where], cursor, map);
   }
 
   /**

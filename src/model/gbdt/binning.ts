@@ -4,6 +4,9 @@ import type { FeatureKind, FeatureMatrix } from '../tree.js';
 export const MISSING_BIN = 255;
 export const HIST_BINS = 256;
 
+/** Codes a model can tell apart in a column of `count`: the bin of missing values ends them. */
+export const knownCodes = (count: number): number => Math.min(count, MISSING_BIN);
+
 export interface ColumnBins {
   kind: FeatureKind;
   /** Numeric: upper edge of each bin (float32 values, ascending, the last is +Infinity). */
@@ -82,7 +85,7 @@ export function fitBins(matrix: FeatureMatrix, kinds: readonly FeatureKind[], ca
   const column = new Float64Array(matrix.rows);
   return kinds.map((kind, c) => {
     if (kind === 'categorical') {
-      return { kind, edges: new Float64Array(0), categoryCount: Math.min(categoryCounts[c] ?? 0, MISSING_BIN) };
+      return { kind, edges: new Float64Array(0), categoryCount: knownCodes(categoryCounts[c] ?? 0) };
     }
     for (let r = 0; r < matrix.rows; r++) column[r] = matrix.values[r * matrix.cols + c]!;
     return { kind, edges: numericEdges(column, maxBins), categoryCount: 0 };

@@ -1,5 +1,5 @@
 import type { FeatureKind, FeatureMatrix } from '../tree.js';
-import { MISSING_BIN } from './binning.js';
+import { knownCodes } from './binning.js';
 
 /**
  * Ordered categories: each categorical column's codes are ranked once, by their smoothed
@@ -13,9 +13,6 @@ import { MISSING_BIN } from './binning.js';
 
 /** Prior weight, in rows, that pulls a rare code's rate toward the overall rate. */
 export const ORDER_SMOOTHING = 20;
-
-/** Codes a model can tell apart: the bin of missing values ends them (see binning.ts). */
-export const knownCodes = (count: number): number => Math.min(count, MISSING_BIN);
 
 /** Rank of each code of a column; -1 for a code no training row has (it counts as missing). */
 export type CategoryRanks = Int32Array;

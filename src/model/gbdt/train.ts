@@ -1,6 +1,6 @@
 import type { FeatureKind, FeatureMatrix, Tree, TreeEnsemble } from '../tree.js';
-import { applyBins, fitBins, HIST_BINS, type BinnedMatrix, type ColumnBins } from './binning.js';
-import { fitCategoryRanks, knownCodes, rankCategories, type CategoryRanks } from './category-order.js';
+import { applyBins, fitBins, HIST_BINS, knownCodes, type BinnedMatrix, type ColumnBins } from './binning.js';
+import { fitCategoryRanks, rankCategories, type CategoryRanks } from './category-order.js';
 import { leafOf, TreeGrower, type GrowthTree } from './grow.js';
 import { resolveParams, type GbdtParams } from './params.js';
 
